@@ -1,0 +1,227 @@
+"""Train the built-in tiny model from scratch: VAE, then text encoder + U-Net, then the shape
+classifier used by evaluate.py. Checkpoints go to --work; export.py turns them into the app's files.
+
+    /usr/bin/python3 tools/tiny-model/train.py            # everything, fixed seeds
+    /usr/bin/python3 tools/tiny-model/train.py --stage unet --unet-steps 2000   # one stage
+"""
+import argparse
+import copy
+import os
+import random
+import time
+
+import torch
+import torch.nn.functional as F
+
+import schedule
+import shapes
+import vocab
+from models import ShapeClassifier, TextEncoder, UNet, VAEDecoder, VAEEncoder, count_params
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+def save_grid(images, path, cols):
+    """images [N,3,H,W] in [-1,1] -> one PNG, `cols` per row."""
+    from PIL import Image
+    n, _, h, w = images.shape
+    rows = (n + cols - 1) // cols
+    pad = torch.zeros(rows * cols - n, 3, h, w) - 1
+    a = ((torch.cat([images, pad]).clamp(-1, 1) + 1) * 127.5).round().byte()
+    a = a.reshape(rows, cols, 3, h, w).permute(0, 3, 1, 4, 2).reshape(rows * h, cols * w, 3)
+    Image.fromarray(a.numpy()).save(path)
+
+
+def edge_loss(a, b):
+    """L1 on horizontal and vertical differences: keeps corners and edges sharp."""
+    return (F.l1_loss(a[..., 1:, :] - a[..., :-1, :], b[..., 1:, :] - b[..., :-1, :])
+            + F.l1_loss(a[..., 1:] - a[..., :-1], b[..., 1:] - b[..., :-1]))
+
+
+def train_vae(args, gen):
+    enc, dec = VAEEncoder(), VAEDecoder()
+    log(f"VAE: encoder {count_params(enc)} params, decoder {count_params(dec)} params")
+    opt = torch.optim.AdamW(list(enc.parameters()) + list(dec.parameters()), lr=2e-3, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=args.vae_steps, pct_start=0.05)
+    for step in range(args.vae_steps):
+        x, *_ = shapes.sample_batch(args.vae_batch, gen)
+        z = enc(x)
+        # small latent noise so the decoder tolerates the sampler's imprecision
+        z_noisy = z + 0.05 * z.detach().std() * torch.randn(z.shape, generator=gen)
+        y = dec(z_noisy)
+        loss = F.l1_loss(y, x) + edge_loss(y, x) + 1e-4 * z.pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        if step % 100 == 0 or step == args.vae_steps - 1:
+            log(f"vae step {step} loss {loss.item():.4f}")
+    with torch.no_grad():
+        zs = torch.cat([enc(shapes.sample_batch(256, gen)[0]) for _ in range(16)])
+        mean = zs.mean(dim=(0, 2, 3))
+        std = zs.std(dim=(0, 2, 3))
+        x = shapes.sample_batch(16, gen)[0]
+        save_grid(torch.cat([x, dec(enc(x))]), f"{args.work}/vae_recon.png", cols=16)
+    torch.save({"encoder": enc.state_dict(), "decoder": dec.state_dict(), "mean": mean, "std": std},
+               f"{args.work}/vae.pt")
+    log("latent mean", mean.tolist(), "std", std.tolist())
+
+
+def load_vae(work):
+    ck = torch.load(f"{work}/vae.pt")
+    enc, dec = VAEEncoder(), VAEDecoder()
+    enc.load_state_dict(ck["encoder"])
+    dec.load_state_dict(ck["decoder"])
+    return enc.eval(), dec.eval(), ck["mean"], ck["std"]
+
+
+def make_latent_set(args, gen):
+    """Encode a fixed set of images once; the U-Net trains on normalised latents (unit variance)."""
+    enc, _, mean, std = load_vae(args.work)
+    lat, meta = [], []
+    with torch.no_grad():
+        for i in range(args.latent_set // 500):
+            x, s, fg, bg = shapes.sample_batch(500, gen)
+            z = (enc(x) - mean[None, :, None, None]) / std[None, :, None, None]
+            lat.append(z)
+            meta.append(torch.stack([s, fg, bg], 1))
+            if i % 20 == 0:
+                log(f"latents {len(lat) * 500}/{args.latent_set}")
+    torch.save({"latents": torch.cat(lat), "meta": torch.cat(meta)}, f"{args.work}/latents.pt")
+
+
+def caption_ids(meta, rng):
+    """Full captions mostly; partial ones so short prompts and negative prompts mean something;
+    10% empty so classifier-free guidance works."""
+    out = []
+    for s, fg, bg in meta.tolist():
+        r = rng.random()
+        if r < 0.10:
+            text = ""
+        elif r < 0.22:
+            fg_name, shape_name, bg_name = shapes.COLOUR_NAMES[fg], shapes.SHAPES[s], shapes.COLOUR_NAMES[bg]
+            a_fg, a_bg = shapes.article(fg_name), shapes.article(bg_name)
+            text = rng.choice([f"{a_fg} {fg_name} {shape_name}", f"a {shape_name}", f"a {shape_name} on {a_bg} {bg_name} background",
+                               f"{bg_name} background", fg_name, shape_name])
+        else:
+            text = shapes.caption(s, fg, bg)
+        out.append(vocab.encode(text))
+    return torch.tensor(out, dtype=torch.int32)
+
+
+def train_unet(args, gen):
+    data = torch.load(f"{args.work}/latents.pt")
+    latents, meta = data["latents"], data["meta"]
+    text = TextEncoder(len(vocab.VOCAB), dim=args.text_dim)
+    unet = UNet(context_dim=args.text_dim, channels=(args.unet_ch0, args.unet_ch1))
+    log(f"text encoder {count_params(text)} params, U-Net {count_params(unet)} params, {len(latents)} latents")
+    params = list(text.parameters()) + list(unet.parameters())
+    opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
+    warm = 200
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(s / args.unet_steps * 3.14159)).item())))
+    ema_text, ema_unet = copy.deepcopy(text), copy.deepcopy(unet)
+    ac = schedule.alphas_cumprod()
+    snr = ac / (1 - ac)
+    rng = random.Random(args.seed)
+    start = 0
+    if args.resume and os.path.exists(f"{args.work}/unet.pt"):
+        ck = torch.load(f"{args.work}/unet.pt")
+        text.load_state_dict(ck["text_train"]); unet.load_state_dict(ck["unet_train"])
+        ema_text.load_state_dict(ck["text"]); ema_unet.load_state_dict(ck["unet"])
+        opt.load_state_dict(ck["opt"]); start = ck["step"] + 1
+        for _ in range(start):
+            sched.step()
+        log(f"resumed at step {start}")
+    t0 = time.time()
+    for step in range(start, args.unet_steps):
+        idx = torch.randint(len(latents), (args.unet_batch,), generator=gen)
+        x0 = latents[idx]
+        flip = torch.rand(args.unet_batch, generator=gen) < 0.5
+        x0 = torch.where(flip[:, None, None, None], torch.flip(x0, dims=[3]), x0)
+        ids = caption_ids(meta[idx], rng)
+        t = torch.randint(schedule.TRAIN_STEPS, (args.unet_batch,), generator=gen)
+        noise = torch.randn(x0.shape, generator=gen)
+        a = ac[t][:, None, None, None]
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        pred = unet(xt, t, text(ids))
+        # min-SNR-5 weighting (Hang et al. 2023) for faster convergence of epsilon prediction
+        w = (snr[t].clamp(max=5.0) / snr[t])
+        loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for m, e in ((text, ema_text), (unet, ema_unet)):
+                for p, q in zip(m.parameters(), e.parameters()):
+                    q.mul_(decay).add_(p, alpha=1 - decay)
+        if step % 100 == 0 or step == args.unet_steps - 1:
+            rate = (step - start + 1) / (time.time() - t0)
+            log(f"unet step {step} loss {loss.item():.4f} lr {sched.get_last_lr()[0]:.2e} {rate:.2f} it/s")
+        if step % 1000 == 999 or step == args.unet_steps - 1:
+            torch.save({"text": ema_text.state_dict(), "unet": ema_unet.state_dict(),
+                        "text_train": text.state_dict(), "unet_train": unet.state_dict(),
+                        "opt": opt.state_dict(), "step": step, "text_dim": args.text_dim,
+                        "channels": (args.unet_ch0, args.unet_ch1)}, f"{args.work}/unet.pt")
+
+
+def train_classifier(args, gen):
+    clf = ShapeClassifier(len(shapes.SHAPES))
+    opt = torch.optim.AdamW(clf.parameters(), lr=2e-3)
+    for step in range(args.clf_steps):
+        x, s, _, _ = shapes.sample_batch(64, gen)
+        loss = F.cross_entropy(clf(x), s)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 200 == 0:
+            log(f"classifier step {step} loss {loss.item():.4f}")
+    clf.eval()
+    with torch.no_grad():
+        x, s, _, _ = shapes.sample_batch(2000, torch.Generator().manual_seed(12345))
+        acc = (clf(x).argmax(1) == s).float().mean().item()
+    log(f"shape classifier accuracy on fresh dataset images: {acc:.4f}")
+    torch.save({"classifier": clf.state_dict(), "accuracy": acc}, f"{args.work}/classifier.pt")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--work", default=os.path.join(HERE, ".work"))
+    p.add_argument("--stage", choices=["all", "vae", "latents", "unet", "classifier"], default="all")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--vae-steps", type=int, default=2500)
+    p.add_argument("--vae-batch", type=int, default=32)
+    p.add_argument("--latent-set", type=int, default=60000)
+    p.add_argument("--unet-steps", type=int, default=8000)
+    p.add_argument("--unet-batch", type=int, default=128)
+    p.add_argument("--unet-lr", type=float, default=1e-3)
+    p.add_argument("--unet-ch0", type=int, default=64)
+    p.add_argument("--unet-ch1", type=int, default=80)
+    p.add_argument("--text-dim", type=int, default=64)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--clf-steps", type=int, default=1500)
+    p.add_argument("--resume", action="store_true")
+    args = p.parse_args()
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.work, exist_ok=True)
+    order = ["vae", "latents", "classifier", "unet"]
+    stages = order if args.stage == "all" else [args.stage]
+    for stage in stages:
+        # seeds depend on the stage, not on how many stages this run does, so one stage can be rerun alone
+        i = order.index(stage)
+        torch.manual_seed(args.seed + i)
+        gen = torch.Generator().manual_seed(args.seed + 100 * (i + 1))
+        log(f"stage {stage}")
+        {"vae": train_vae, "latents": make_latent_set, "unet": train_unet, "classifier": train_classifier}[stage](args, gen)
+
+
+if __name__ == "__main__":
+    main()
