@@ -1,0 +1,140 @@
+import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
+import type { ModelManifest, ModelPart, ModelVariant } from "../manifest";
+import type { ExternalDataFile, ModelSession, Runtime } from "./runtime";
+import { createPromptTokenizer, type PromptTokenizer } from "./tokenizer";
+
+/** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
+export interface ModelSource {
+  read(path: string): Promise<Uint8Array>;
+}
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  variant: ModelVariant;
+  tokenizer: PromptTokenizer;
+  textEncoder: ModelSession;
+  unet: ModelSession;
+  vaeDecoder: ModelSession;
+  vaeEncoder?: ModelSession;
+  release(): Promise<void>;
+}
+
+export type LoadProgress = { file: string; index: number; count: number };
+
+/** Inputs each part must have; names are the public Stable Diffusion ONNX exports'. */
+const REQUIRED_INPUTS: Record<ModelPart, string[]> = {
+  text_encoder: ["input_ids"],
+  unet: ["sample", "timestep", "encoder_hidden_states"],
+  vae_decoder: ["latent_sample"],
+  vae_encoder: ["sample"],
+};
+
+const ONNX_FIRST_BYTE = 0x08; // protobuf field 1 (ir_version), varint: every ONNX file starts so
+
+export function pickVariant(manifest: ModelManifest, shaderF16: boolean, wanted?: string): ModelVariant {
+  if (wanted) {
+    const v = manifest.variants.find((x) => x.id === wanted);
+    if (!v) throw new ModelLoadError(`${manifest.name} has no variant "${wanted}".`);
+    if (v.requiresShaderF16 && !shaderF16) {
+      const alt = manifest.variants.find((x) => !x.requiresShaderF16);
+      throw new ShaderF16UnsupportedError(
+        `The ${v.label} variant of ${manifest.name} computes in half precision and needs a WebGPU adapter with ` +
+          `the 'shader-f16' feature, which this browser/GPU does not offer.` +
+          (alt ? ` Use the ${alt.label} variant instead.` : " Try another browser or GPU."),
+        { model: manifest.id, variant: v.id, ...(alt ? { alternative: alt.id } : {}) },
+      );
+    }
+    return v;
+  }
+  const usable = manifest.variants.filter((v) => shaderF16 || !v.requiresShaderF16);
+  if (usable.length === 0) {
+    throw new ShaderF16UnsupportedError(
+      `${manifest.name} only comes in half precision, which needs WebGPU with 'shader-f16'; this browser/GPU does not offer it.`,
+      { model: manifest.id },
+    );
+  }
+  return usable[0];
+}
+
+async function loadPart(
+  part: ModelPart,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+  source: ModelSource,
+  runtime: Runtime,
+): Promise<ModelSession> {
+  const file = variant.files[part];
+  if (!file) throw new ModelLoadError(`${manifest.name} has no ${part} file.`);
+  const bytes = await source.read(file.path);
+  if (bytes.length === 0 || bytes[0] !== ONNX_FIRST_BYTE) {
+    throw new ModelLoadError(`${file.path} of ${manifest.name} is not an ONNX model (was an HTML error page saved instead?).`, {
+      file: file.path,
+    });
+  }
+  const external: ExternalDataFile[] = [];
+  for (const ext of file.externalData ?? []) {
+    // ORT resolves external data by the file name recorded in the graph, relative to the model
+    external.push({ path: ext.path.split("/").pop() ?? ext.path, data: await source.read(ext.path) });
+  }
+  let session: ModelSession;
+  try {
+    session = await runtime.createSession(bytes, external);
+  } catch (err) {
+    throw new ModelLoadError(`ONNX Runtime could not load ${file.path} of ${manifest.name}: ${(err as Error).message}`, {
+      file: file.path,
+    });
+  }
+  const names = session.inputs.map((i) => i.name);
+  const missing = REQUIRED_INPUTS[part].filter((n) => !names.includes(n));
+  if (missing.length > 0) {
+    await session.release();
+    throw new ModelLoadError(
+      `The ${part} of ${manifest.name} lacks the input(s) ${missing.join(", ")} (it has ${names.join(", ")}); ` +
+        `it is not a Stable Diffusion ONNX export this app understands.`,
+      { file: file.path },
+    );
+  }
+  return session;
+}
+
+export async function loadModel(
+  manifest: ModelManifest,
+  variant: ModelVariant,
+  source: ModelSource,
+  runtime: Runtime,
+  onProgress?: (p: LoadProgress) => void,
+): Promise<LoadedModel> {
+  const decoder = new TextDecoder();
+  const readJson = async (path: string): Promise<object> => JSON.parse(decoder.decode(await source.read(path))) as object;
+  const parts = (["text_encoder", "unet", "vae_decoder", "vae_encoder"] as const).filter((p) => variant.files[p]);
+  const count = parts.length + 1;
+  onProgress?.({ file: manifest.tokenizer.path, index: 0, count });
+  const tokenizer = createPromptTokenizer(
+    await readJson(manifest.tokenizer.path),
+    manifest.tokenizer.configPath ? await readJson(manifest.tokenizer.configPath) : {},
+    manifest.tokenizer,
+  );
+  const sessions: Partial<Record<ModelPart, ModelSession>> = {};
+  try {
+    for (const [i, part] of parts.entries()) {
+      onProgress?.({ file: variant.files[part]?.path ?? part, index: i + 1, count });
+      sessions[part] = await loadPart(part, manifest, variant, source, runtime);
+    }
+  } catch (err) {
+    await Promise.all(Object.values(sessions).map((s) => s.release()));
+    throw err;
+  }
+  const all = Object.values(sessions);
+  return {
+    manifest,
+    variant,
+    tokenizer,
+    textEncoder: sessions.text_encoder!,
+    unet: sessions.unet!,
+    vaeDecoder: sessions.vae_decoder!,
+    vaeEncoder: sessions.vae_encoder,
+    release: async () => {
+      await Promise.all(all.map((s) => s.release()));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as ortNode from "onnxruntime-node";
+import type { ModelSource } from "./loadModel";
+import { Runtime } from "./runtime";
+
+/** onnxruntime-node on the CPU: what the engine's tests and benchmarks run on. */
+export function createNodeRuntime(threads = 1): Runtime {
+  return new Runtime(
+    { InferenceSession: ortNode.InferenceSession, Tensor: ortNode.Tensor },
+    { name: "cpu", reason: `onnxruntime-node, ${threads} thread(s)`, threads, shaderF16: false },
+    ["cpu"],
+    { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  );
+}
+
+/** A model folder on disk. */
+export function diskSource(folder: string): ModelSource {
+  return { read: async (path) => new Uint8Array(await readFile(join(folder, path))) };
+}

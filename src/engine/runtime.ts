@@ -1,0 +1,97 @@
+import type * as Ort from "onnxruntime-common";
+
+/** The part of onnxruntime's API the engine uses; onnxruntime-web and onnxruntime-node both provide it. */
+export type OrtModule = Pick<typeof Ort, "InferenceSession" | "Tensor">;
+export type OrtTensor = Ort.Tensor;
+
+export type BackendName = "webgpu" | "wasm" | "cpu";
+
+export interface BackendInfo {
+  name: BackendName;
+  /** Why this backend was chosen, shown to the user. */
+  reason: string;
+  /** WASM/CPU threads; 1 where the page is not cross-origin isolated. */
+  threads: number;
+  /** Whether the GPU adapter has `shader-f16` (WebGPU only). */
+  shaderF16: boolean;
+}
+
+export interface InputInfo {
+  name: string;
+  type: string;
+  shape: ReadonlyArray<number | string>;
+}
+
+export interface ModelSession {
+  readonly inputs: InputInfo[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, OrtTensor>): Promise<Record<string, OrtTensor>>;
+  release(): Promise<void>;
+}
+
+export interface ExternalDataFile {
+  path: string;
+  data: Uint8Array;
+}
+
+/** Time spent inside session.run, so benchmarks can tell engine overhead from model time. */
+export interface RunStats {
+  runs: number;
+  runMs: number;
+}
+
+/**
+ * Wraps one onnxruntime module and execution-provider choice. session.run calls are serialised:
+ * the WebGPU and WASM backends do not run two sessions at once safely.
+ */
+export class Runtime {
+  readonly stats: RunStats = { runs: 0, runMs: 0 };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly ort: OrtModule,
+    readonly backend: BackendInfo,
+    private readonly executionProviders: string[],
+    private readonly sessionOptions: Ort.InferenceSession.SessionOptions = {},
+  ) {}
+
+  tensor(type: "float32", data: Float32Array, dims: readonly number[]): OrtTensor;
+  tensor(type: "int32", data: Int32Array, dims: readonly number[]): OrtTensor;
+  tensor(type: "int64", data: BigInt64Array, dims: readonly number[]): OrtTensor;
+  tensor(type: "float16", data: Uint16Array, dims: readonly number[]): OrtTensor;
+  tensor(type: Ort.Tensor.Type, data: Ort.Tensor.DataType, dims: readonly number[]): OrtTensor {
+    return new this.ort.Tensor(type as "float32", data as Float32Array, dims);
+  }
+
+  async createSession(model: Uint8Array, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
+    const session = await this.ort.InferenceSession.create(model, {
+      ...this.sessionOptions,
+      executionProviders: this.executionProviders,
+      graphOptimizationLevel: "all",
+      ...(externalData.length > 0 ? { externalData } : {}),
+    });
+    const inputs: InputInfo[] = session.inputMetadata.map((m) =>
+      m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: "unknown", shape: [] },
+    );
+    return {
+      inputs,
+      outputNames: session.outputNames,
+      run: (feeds) => this.serialised(() => session.run(feeds)),
+      release: () => session.release(),
+    };
+  }
+
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      const t0 = performance.now();
+      try {
+        return await fn();
+      } finally {
+        this.stats.runs += 1;
+        this.stats.runMs += performance.now() - t0;
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,67 @@
+import * as ort from "onnxruntime-web";
+import { WebGPUUnavailableError } from "../errors";
+import type { BackendChoice } from "../protocol";
+import { Runtime, type BackendInfo } from "./runtime";
+
+/**
+ * Where the page serves ORT's loader and .wasm (the bundler decides the URLs). Giving the loader
+ * as its own file lets ORT start its thread workers from it rather than from our worker bundle.
+ */
+export interface WasmAssets {
+  mjs: string;
+  wasm: string;
+}
+
+/** Most WASM kernels stop scaling past 4 threads, and more would starve the UI's own thread. */
+const MAX_THREADS = 4;
+
+interface GpuProbe {
+  ok: boolean;
+  shaderF16: boolean;
+  reason: string;
+}
+
+async function probeWebGpu(): Promise<GpuProbe> {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (!gpu) return { ok: false, shaderF16: false, reason: "this browser has no WebGPU (navigator.gpu is missing)" };
+  let adapter: GPUAdapter | null = null;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (err) {
+    return { ok: false, shaderF16: false, reason: `requesting a WebGPU adapter failed (${(err as Error).message})` };
+  }
+  if (!adapter) return { ok: false, shaderF16: false, reason: "WebGPU is present but no GPU adapter is available" };
+  const shaderF16 = adapter.features.has("shader-f16");
+  const name = adapter.info?.description || adapter.info?.vendor || "GPU";
+  return { ok: true, shaderF16, reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})` };
+}
+
+/**
+ * The one place that picks an execution provider: WebGPU when an adapter exists (unless WASM
+ * was asked for), else WASM, multi-threaded when the page is cross-origin isolated.
+ */
+export async function createWebRuntime(choice: BackendChoice, assets: WasmAssets): Promise<Runtime> {
+  const isolated = globalThis.crossOriginIsolated === true;
+  const threads = isolated ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) : 1;
+  ort.env.wasm.wasmPaths = assets;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = "error";
+  const threadNote = isolated
+    ? `${threads} WASM threads`
+    : "1 WASM thread (the page is not cross-origin isolated, so multi-threading is off)";
+
+  if (choice !== "wasm") {
+    const probe = await probeWebGpu();
+    if (probe.ok) {
+      const backend: BackendInfo = { name: "webgpu", reason: probe.reason, threads, shaderF16: probe.shaderF16 };
+      return new Runtime(ort, backend, ["webgpu"]);
+    }
+    if (choice === "webgpu") {
+      throw new WebGPUUnavailableError(`WebGPU was requested but ${probe.reason}. Choose the WASM backend instead.`);
+    }
+    const backend: BackendInfo = { name: "wasm", reason: `WASM fallback: ${probe.reason}; ${threadNote}`, threads, shaderF16: false };
+    return new Runtime(ort, backend, ["wasm"]);
+  }
+  const backend: BackendInfo = { name: "wasm", reason: `WASM chosen in settings; ${threadNote}`, threads, shaderF16: false };
+  return new Runtime(ort, backend, ["wasm"]);
+}

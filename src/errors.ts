@@ -1,0 +1,65 @@
+/**
+ * Named errors with fix-it text. They cross the worker boundary as { name, message, data } and are
+ * rebuilt on the other side, so the UI can tell a bad prompt from a missing GPU feature.
+ */
+export interface SerializedError {
+  name: string;
+  message: string;
+  data?: Record<string, string | number | boolean>;
+}
+
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly data: Record<string, string | number | boolean> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** A generation setting is out of range; `data.field` names the form field. */
+export class InvalidParamsError extends AppError {
+  override name = "InvalidParamsError";
+}
+
+export class WebGPUUnavailableError extends AppError {
+  override name = "WebGPUUnavailableError";
+}
+
+export class ShaderF16UnsupportedError extends AppError {
+  override name = "ShaderF16UnsupportedError";
+}
+
+/** A model file is missing, not ONNX, or does not have the inputs the manifest promises. */
+export class ModelLoadError extends AppError {
+  override name = "ModelLoadError";
+}
+
+export class JobCancelledError extends AppError {
+  override name = "JobCancelledError";
+  constructor() {
+    super("Generation cancelled.");
+  }
+}
+
+const KNOWN: Record<string, new (message: string, data?: Record<string, string | number | boolean>) => AppError> = {
+  InvalidParamsError,
+  WebGPUUnavailableError,
+  ShaderF16UnsupportedError,
+  ModelLoadError,
+};
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof AppError) return { name: err.name, message: err.message, data: err.data };
+  if (err instanceof Error) return { name: err.name, message: err.message || err.name };
+  return { name: "Error", message: typeof err === "string" ? err : "Unknown error" };
+}
+
+export function deserializeError(e: SerializedError): Error {
+  if (e.name === "JobCancelledError") return new JobCancelledError();
+  const Known = KNOWN[e.name];
+  if (Known) return new Known(e.message, e.data);
+  const err = new Error(e.message);
+  err.name = e.name;
+  return err;
+}

@@ -1,0 +1,76 @@
+import type { SchedulerConfig } from "./engine/samplers/schedule";
+
+/** One ONNX file of a model, relative to the model's base; size and hash checked when known. */
+export interface ModelFile {
+  path: string;
+  bytes?: number;
+  sha256?: string;
+  /** Weights stored beside the graph (ORT `externalData`), for files over one ArrayBuffer's limit. */
+  externalData?: ModelFile[];
+}
+
+export type ModelPart = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
+
+export interface ModelVariant {
+  id: string;
+  label: string;
+  /** Storage precision of the weights, shown in the model picker. */
+  precision: "fp32" | "fp16" | "q4f16" | "int8";
+  /** Whether the variant computes in half precision and so needs WebGPU's `shader-f16`. */
+  requiresShaderF16: boolean;
+  files: Partial<Record<ModelPart, ModelFile>> & Record<"text_encoder" | "unet" | "vae_decoder", ModelFile>;
+}
+
+export interface LatentRgbProjection {
+  /** rgb[c] = bias[c] + Σ_k weights[c][k]·latent[k], in [0,1]; latents in the U-Net's space. */
+  weights: number[][];
+  bias: number[];
+}
+
+export interface ModelManifest {
+  schemaVersion: 1;
+  id: string;
+  name: string;
+  license: string;
+  description?: string;
+  tokenizer: { path: string; configPath?: string; maxLength: number; padId: number };
+  textEmbeddingDim: number;
+  latentChannels: number;
+  vaeScaleFactor: number;
+  scalingFactor: number;
+  sizes: { native: number; min: number; max: number; multiple: number };
+  scheduler: SchedulerConfig;
+  defaults: { sampler: string; steps: number; guidance: number; width: number; height: number };
+  variants: ModelVariant[];
+  latentRgb: LatentRgbProjection;
+}
+
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+function need(cond: unknown, what: string): asserts cond {
+  if (!cond) throw new ManifestError(`The model manifest is invalid: ${what}.`);
+}
+
+/** Checks the fields the engine relies on, so a bad manifest fails at load with a clear message. */
+export function parseManifest(json: unknown): ModelManifest {
+  need(typeof json === "object" && json !== null, "it is not a JSON object");
+  const m = json as Partial<ModelManifest>;
+  need(m.schemaVersion === 1, `unsupported schemaVersion ${String(m.schemaVersion)} (expected 1)`);
+  need(typeof m.id === "string" && m.id.length > 0, "missing id");
+  need(typeof m.name === "string", "missing name");
+  need(m.tokenizer && typeof m.tokenizer.path === "string", "missing tokenizer.path");
+  need(typeof m.textEmbeddingDim === "number", "missing textEmbeddingDim");
+  need(typeof m.latentChannels === "number", "missing latentChannels");
+  need(typeof m.vaeScaleFactor === "number" && typeof m.scalingFactor === "number", "missing VAE scale factors");
+  need(m.sizes && m.sizes.min > 0 && m.sizes.max >= m.sizes.min && m.sizes.multiple > 0, "bad sizes");
+  need(m.scheduler && typeof m.scheduler.num_train_timesteps === "number", "missing scheduler config");
+  need(m.defaults && typeof m.defaults.steps === "number", "missing defaults");
+  need(Array.isArray(m.variants) && m.variants.length > 0, "no variants");
+  for (const v of m.variants) {
+    need(v.files?.text_encoder && v.files.unet && v.files.vae_decoder, `variant ${v.id} lacks a text encoder, U-Net or VAE decoder`);
+  }
+  need(m.latentRgb && m.latentRgb.weights.length === 3 && m.latentRgb.bias.length === 3, "bad latentRgb projection");
+  return m as ModelManifest;
+}

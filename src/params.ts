@@ -1,0 +1,55 @@
+/** Samplers by their AUTOMATIC1111 names; the engine's registry implements each. */
+export const SAMPLER_NAMES = ["Euler", "Euler a", "DDIM", "DPM++ 2M", "DPM++ 2M Karras", "Euler Karras", "LCM", "UniPC"] as const;
+export type SamplerName = (typeof SAMPLER_NAMES)[number];
+
+/** What a user asks for; shared by the form, the worker protocol, the embed API and the engine. */
+export interface GenerateParams {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  guidance: number;
+  /** −1 draws a random seed, which is then reported with the result. */
+  seed: number;
+  width: number;
+  height: number;
+  sampler: string;
+}
+
+export interface ParamLimits {
+  sizes: { min: number; max: number; multiple: number };
+  samplers: readonly string[];
+  maxSteps: number;
+}
+
+export interface ParamProblem {
+  field: keyof GenerateParams;
+  message: string;
+}
+
+export const MAX_SEED = 2 ** 53 - 1;
+const MAX_PROMPT_CHARS = 10_000;
+
+/** Every problem with the settings, each naming its field and how to fix it; empty when all is well. */
+export function validateParams(p: GenerateParams, limits: ParamLimits): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  const { min, max, multiple } = limits.sizes;
+  if (typeof p.prompt !== "string") problems.push({ field: "prompt", message: "The prompt must be text." });
+  else if (p.prompt.length > MAX_PROMPT_CHARS)
+    problems.push({ field: "prompt", message: `The prompt is too long (at most ${MAX_PROMPT_CHARS} characters).` });
+  if (typeof p.negativePrompt !== "string" || p.negativePrompt.length > MAX_PROMPT_CHARS)
+    problems.push({ field: "negativePrompt", message: `The negative prompt must be text of at most ${MAX_PROMPT_CHARS} characters.` });
+  if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > limits.maxSteps)
+    problems.push({ field: "steps", message: `Steps must be a whole number from 1 to ${limits.maxSteps}.` });
+  if (typeof p.guidance !== "number" || !Number.isFinite(p.guidance) || p.guidance < 0 || p.guidance > 30)
+    problems.push({ field: "guidance", message: "Guidance (CFG scale) must be a number from 0 to 30." });
+  if (!Number.isInteger(p.seed) || p.seed < -1 || p.seed > MAX_SEED)
+    problems.push({ field: "seed", message: `The seed must be a whole number from 0 to ${MAX_SEED}, or −1 for a random one.` });
+  for (const field of ["width", "height"] as const) {
+    const v = p[field];
+    if (!Number.isInteger(v) || v < min || v > max || v % multiple !== 0)
+      problems.push({ field, message: `${field === "width" ? "Width" : "Height"} must be from ${min} to ${max} pixels in steps of ${multiple}.` });
+  }
+  if (!limits.samplers.includes(p.sampler))
+    problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler)}". Choose one of: ${limits.samplers.join(", ")}.` });
+  return problems;
+}

@@ -1,0 +1,60 @@
+/**
+ * The one message protocol between the UI (or the embed widget) and the engine worker.
+ * Requests carry an id; every event names the request it belongs to.
+ */
+import type { SerializedError } from "./errors";
+import type { GenerateParams } from "./params";
+
+export type BackendChoice = "auto" | "webgpu" | "wasm";
+
+export interface GenerateJob {
+  modelId: string;
+  /** URL of the folder holding the model's model.json and files. */
+  modelBase: string;
+  /** Variant id from the manifest; the engine picks the first usable one when absent. */
+  variant?: string;
+  backend: BackendChoice;
+  params: GenerateParams;
+  previews: boolean;
+}
+
+export type WorkerRequest = { kind: "generate"; id: string; job: GenerateJob } | { kind: "cancel"; id: string };
+
+export interface RgbaImageMessage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+export interface BackendMessage {
+  name: "webgpu" | "wasm" | "cpu";
+  reason: string;
+  threads: number;
+  shaderF16: boolean;
+}
+
+export type LoadStatus =
+  | { status: "initiate"; modelId: string }
+  | { status: "progress"; modelId: string; file: string; index: number; count: number }
+  | { status: "done"; modelId: string; variant: string; backend: BackendMessage };
+
+export interface ResultMessage {
+  png: Uint8Array;
+  width: number;
+  height: number;
+  /** The seed used: a random one when the request said −1. */
+  seed: number;
+  /** AUTOMATIC1111 `parameters` text written into the PNG. */
+  parameters: string;
+  params: GenerateParams;
+  modelId: string;
+  timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; loadMs: number };
+}
+
+export type WorkerEvent =
+  | { kind: "status"; id: string; status: LoadStatus }
+  | { kind: "progress"; id: string; step: number; steps: number; elapsedMs: number }
+  | { kind: "preview"; id: string; step: number; image: RgbaImageMessage }
+  | { kind: "result"; id: string; result: ResultMessage }
+  | { kind: "cancelled"; id: string }
+  | { kind: "error"; id: string; error: SerializedError };

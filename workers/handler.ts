@@ -1,0 +1,137 @@
+import { InvalidParamsError, JobCancelledError, serializeError } from "../src/errors";
+import { loadModel, pickVariant, type LoadedModel, type ModelSource } from "../src/engine/loadModel";
+import { parseManifest, type ModelManifest } from "../src/manifest";
+import { generate } from "../src/engine/pipeline";
+import { randomSeed } from "../src/engine/random";
+import type { Runtime } from "../src/engine/runtime";
+import { SAMPLER_NAMES, prepareSampling } from "../src/engine/samplers";
+import { validateParams } from "../src/params";
+import { encodePng } from "../src/png/encodePng";
+import { formatParameters } from "../src/png/parameters";
+import type { BackendChoice, GenerateJob, WorkerEvent, WorkerRequest } from "../src/protocol";
+
+export interface HandlerDeps {
+  createRuntime(choice: BackendChoice): Promise<Runtime>;
+  /** Files of the model whose folder is `base` (fetch in the browser, the disk in tests). */
+  openSource(base: string): ModelSource;
+}
+
+export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+const MAX_STEPS = 150;
+
+/**
+ * The worker's message handler: a thin switch over requests. Jobs run one at a time in arrival
+ * order; a cancel aborts the running job between steps or drops a queued one.
+ */
+export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
+  const controllers = new Map<string, AbortController>();
+  let queue: Promise<void> = Promise.resolve();
+  let loaded: { key: string; model: LoadedModel; runtime: Runtime } | undefined;
+  const runtimes = new Map<BackendChoice, Promise<Runtime>>();
+
+  const runtimeFor = (choice: BackendChoice): Promise<Runtime> => {
+    let r = runtimes.get(choice);
+    if (!r) {
+      r = deps.createRuntime(choice);
+      r.catch(() => runtimes.delete(choice));
+      runtimes.set(choice, r);
+    }
+    return r;
+  };
+
+  async function ensureModel(id: string, job: GenerateJob, manifest: ModelManifest, source: ModelSource) {
+    const runtime = await runtimeFor(job.backend);
+    const variant = pickVariant(manifest, runtime.backend.shaderF16 && runtime.backend.name === "webgpu", job.variant);
+    const key = `${job.modelBase}|${variant.id}|${runtime.backend.name}`;
+    if (loaded?.key !== key) {
+      await loaded?.model.release();
+      loaded = undefined;
+      post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
+      const model = await loadModel(manifest, variant, source, runtime, (p) =>
+        post({ kind: "status", id, status: { status: "progress", modelId: manifest.id, ...p } }),
+      );
+      loaded = { key, model, runtime };
+    }
+    post({ kind: "status", id, status: { status: "done", modelId: manifest.id, variant: variant.id, backend: runtime.backend } });
+    return loaded;
+  }
+
+  async function run(id: string, job: GenerateJob, signal: AbortSignal) {
+    const t0 = performance.now();
+    const source = deps.openSource(job.modelBase);
+    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
+    const problems = validateParams(job.params, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+    if (problems.length > 0) {
+      throw new InvalidParamsError(problems.map((p) => p.message).join(" "), { field: problems[0].field });
+    }
+    const { model, runtime } = await ensureModel(id, job, manifest, source);
+    signal.throwIfAborted();
+    const loadMs = performance.now() - t0;
+    const seed = job.params.seed === -1 ? randomSeed() : job.params.seed;
+    const params = { ...job.params, seed };
+    const result = await generate(model, runtime, params, {
+      signal,
+      onProgress: (p) => post({ kind: "progress", id, ...p }),
+      onPreview: job.previews
+        ? ({ step, image }) => post({ kind: "preview", id, step, image }, [image.data.buffer as ArrayBuffer])
+        : undefined,
+    });
+    const { a1111 } = prepareSampling(params.sampler, manifest.scheduler, params.steps);
+    const parameters = formatParameters({
+      prompt: params.prompt,
+      negativePrompt: params.negativePrompt,
+      steps: params.steps,
+      sampler: a1111.sampler,
+      scheduleType: a1111.scheduleType,
+      cfgScale: params.guidance,
+      seed,
+      width: result.image.width,
+      height: result.image.height,
+      model: manifest.id,
+      extra: {},
+    });
+    const png = encodePng(result.image.data, result.image.width, result.image.height, { parameters });
+    post(
+      {
+        kind: "result",
+        id,
+        result: {
+          png,
+          width: result.image.width,
+          height: result.image.height,
+          seed,
+          parameters,
+          params,
+          modelId: manifest.id,
+          timings: { ...result.timings, loadMs },
+        },
+      },
+      [png.buffer as ArrayBuffer],
+    );
+  }
+
+  return (req) => {
+    switch (req.kind) {
+      case "generate": {
+        const controller = new AbortController();
+        controllers.set(req.id, controller);
+        queue = queue.then(async () => {
+          try {
+            controller.signal.throwIfAborted();
+            await run(req.id, req.job, controller.signal);
+          } catch (err) {
+            if (controller.signal.aborted) post({ kind: "cancelled", id: req.id });
+            else post({ kind: "error", id: req.id, error: serializeError(err) });
+          } finally {
+            controllers.delete(req.id);
+          }
+        });
+        break;
+      }
+      case "cancel":
+        controllers.get(req.id)?.abort(new JobCancelledError());
+        break;
+    }
+  };
+}
