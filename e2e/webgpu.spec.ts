@@ -1,0 +1,12 @@
+import { expect, test } from "@playwright/test";
+
+// SwiftShader's WebGPU in headless Chromium is slow: a small image and few steps.
+test("generates on WebGPU when an adapter exists", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
+  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a blue circle on a yellow background");
+  await page.getByLabel("Steps").fill("2");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible({ timeout: 180_000 });
+  await expect(page.getByText(/Backend: WebGPU/)).toBeVisible();
+});

@@ -1,0 +1,154 @@
+import { useId, type FormEvent, type KeyboardEvent } from "react";
+import { SAMPLER_NAMES } from "../params";
+import type { BackendChoice } from "../protocol";
+import { useApp } from "./StoreContext";
+import { MAX_BATCH, type FormProblem } from "./store";
+
+function FieldError({ field }: { field: FormProblem["field"] }) {
+  const problem = useApp((s) => s.formProblems.find((p) => p.field === field));
+  return problem ? (
+    <p className="field-error" role="alert">
+      {problem.message}
+    </p>
+  ) : null;
+}
+
+function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" | "width" | "height"; label: string; step?: number }) {
+  const id = useId();
+  const value = useApp((s) => s.params[field]);
+  const setParam = useApp((s) => s.setParam);
+  const sizes = useApp((s) => s.manifest?.sizes);
+  const isSize = field === "width" || field === "height";
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        step={isSize ? sizes?.multiple ?? 8 : step}
+        min={isSize ? sizes?.min : field === "steps" ? 1 : 0}
+        max={isSize ? sizes?.max : undefined}
+        value={Number.isNaN(value) ? "" : value}
+        onChange={(e) => setParam(field, e.target.value === "" ? Number.NaN : Number(e.target.value))}
+      />
+      <FieldError field={field} />
+    </div>
+  );
+}
+
+export function PromptForm() {
+  const promptId = useId();
+  const negId = useId();
+  const seedId = useId();
+  const samplerId = useId();
+  const batchId = useId();
+  const backendId = useId();
+  const params = useApp((s) => s.params);
+  const randomSeed = useApp((s) => s.randomSeed);
+  const batchCount = useApp((s) => s.batchCount);
+  const backendChoice = useApp((s) => s.backendChoice);
+  const busy = useApp((s) => s.phase === "loading" || s.phase === "running");
+  const ready = useApp((s) => s.manifest !== undefined);
+  const setParam = useApp((s) => s.setParam);
+  const setRandomSeed = useApp((s) => s.setRandomSeed);
+  const setBatchCount = useApp((s) => s.setBatchCount);
+  const setBackendChoice = useApp((s) => s.setBackendChoice);
+  const generate = useApp((s) => s.generate);
+  const cancel = useApp((s) => s.cancel);
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    void generate();
+  };
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      void generate();
+    }
+  };
+
+  return (
+    <form className="prompt-form" onSubmit={submit} onKeyDown={onKeyDown} noValidate>
+      <div className="field">
+        <label htmlFor={promptId}>Prompt</label>
+        <textarea
+          id={promptId}
+          rows={3}
+          value={params.prompt}
+          placeholder="a red star on a blue background"
+          onChange={(e) => setParam("prompt", e.target.value)}
+        />
+        <FieldError field="prompt" />
+      </div>
+      <div className="field">
+        <label htmlFor={negId}>Negative prompt</label>
+        <textarea id={negId} rows={2} value={params.negativePrompt} onChange={(e) => setParam("negativePrompt", e.target.value)} />
+        <FieldError field="negativePrompt" />
+      </div>
+      <div className="row">
+        <NumberField field="steps" label="Steps" />
+        <NumberField field="guidance" label="Guidance (CFG)" step={0.5} />
+      </div>
+      <div className="row">
+        <NumberField field="width" label="Width" />
+        <NumberField field="height" label="Height" />
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={seedId}>Seed</label>
+          <input
+            id={seedId}
+            type="number"
+            value={randomSeed ? "" : Number.isNaN(params.seed) ? "" : params.seed}
+            disabled={randomSeed}
+            placeholder={randomSeed ? "random" : undefined}
+            onChange={(e) => setParam("seed", e.target.value === "" ? Number.NaN : Number(e.target.value))}
+          />
+          <label className="inline">
+            <input type="checkbox" checked={randomSeed} onChange={(e) => setRandomSeed(e.target.checked)} /> Random seed
+          </label>
+          <FieldError field="seed" />
+        </div>
+        <div className="field">
+          <label htmlFor={batchId}>Batch count</label>
+          <input
+            id={batchId}
+            type="number"
+            min={1}
+            max={MAX_BATCH}
+            value={Number.isNaN(batchCount) ? "" : batchCount}
+            onChange={(e) => setBatchCount(e.target.value === "" ? Number.NaN : Number(e.target.value))}
+          />
+          <FieldError field="batchCount" />
+        </div>
+      </div>
+      <div className="row">
+        <div className="field">
+          <label htmlFor={samplerId}>Sampler</label>
+          <select id={samplerId} value={params.sampler} onChange={(e) => setParam("sampler", e.target.value)}>
+            {SAMPLER_NAMES.map((n) => (
+              <option key={n}>{n}</option>
+            ))}
+          </select>
+          <FieldError field="sampler" />
+        </div>
+        <div className="field">
+          <label htmlFor={backendId}>Backend</label>
+          <select id={backendId} value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendChoice)}>
+            <option value="auto">Auto (WebGPU, else WASM)</option>
+            <option value="webgpu">WebGPU</option>
+            <option value="wasm">WASM</option>
+          </select>
+        </div>
+      </div>
+      <div className="actions">
+        <button type="submit" disabled={busy || !ready} title="Ctrl/Cmd+Enter">
+          Generate
+        </button>
+        <button type="button" onClick={cancel} disabled={!busy}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
