@@ -1,4 +1,4 @@
-/** Samplers by their AUTOMATIC1111 names; the engine's registry implements each. */
+/** Samplers by their AUTOMATIC1111 names ("Sampler" and "Schedule type" merged, as older versions listed them). */
 export const SAMPLER_NAMES = ["Euler", "Euler a", "DDIM", "DPM++ 2M", "DPM++ 2M Karras", "Euler Karras", "LCM", "UniPC"] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 

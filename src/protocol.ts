@@ -48,7 +48,8 @@ export interface ResultMessage {
   parameters: string;
   params: GenerateParams;
   modelId: string;
-  timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; loadMs: number };
+  /** Stage wall times; runMs is the part spent inside ONNX Runtime's session.run. */
+  timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number; loadMs: number };
 }
 
 export type WorkerEvent =

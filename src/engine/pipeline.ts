@@ -26,7 +26,8 @@ export interface GenerateResult {
   image: RgbaImage;
   /** The seed actually used (a random one when the request said −1). */
   seed: number;
-  timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number };
+  /** Wall times of the stages, and the part of the total spent inside session.run. */
+  timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number };
 }
 
 /** The engine's entry point: check inputs → encode prompt → prepare latents → denoise → decode. */
@@ -37,6 +38,7 @@ export async function generate(
   hooks: GenerateHooks = {},
 ): Promise<GenerateResult> {
   const t0 = performance.now();
+  const runMs0 = runtime.stats.runMs;
   const { manifest } = model;
   // 1. check inputs (the form checked them too; the embed API and tests come straight here)
   if (params.seed < 0) throw new InvalidParamsError("The engine needs a concrete seed (draw −1 before).", { field: "seed" });
@@ -95,7 +97,13 @@ export async function generate(
   return {
     image,
     seed: params.seed,
-    timings: { totalMs: tEnd - t0, textMs: tText - t0, denoiseMs: tDenoise - tText, decodeMs: tEnd - tDenoise },
+    timings: {
+      totalMs: tEnd - t0,
+      textMs: tText - t0,
+      denoiseMs: tDenoise - tText,
+      decodeMs: tEnd - tDenoise,
+      runMs: runtime.stats.runMs - runMs0,
+    },
   };
 }
 
@@ -129,8 +137,8 @@ async function encodeText(model: LoadedModel, runtime: Runtime, prompts: string[
 
 function timestepTensor(runtime: Runtime, type: string, timestep: number, count: number): OrtTensor {
   if (type === "float32") return runtime.tensor("float32", new Float32Array(count).fill(timestep), [count]);
-  // integer U-Nets take the nearest whole timestep (Karras schedules give fractional ones)
-  return runtime.tensor("int64", new BigInt64Array(count).fill(BigInt(Math.round(timestep))), [count]);
+  // Karras schedules give fractional timesteps; diffusers' ONNX pipeline casts them with numpy, which truncates
+  return runtime.tensor("int64", new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
 }
 
 /** Classifier-free guidance: ε = ε_uncond + g·(ε_cond − ε_uncond), batch laid out [uncond, cond]. */

@@ -1,0 +1,19 @@
+import { f32 } from "./numerics";
+import type { Sampler } from "./types";
+
+/** Euler method over σ (Karras et al. 2022, Algorithm 2 with no churn); diffusers' EulerDiscreteScheduler. */
+export const euler: Sampler = async (denoise, x, plan, { onStep, signal }) => {
+  let cur = x;
+  for (let i = 0; i < plan.timesteps.length; i++) {
+    signal?.throwIfAborted();
+    const sigma = plan.sigmas[i];
+    const denoised = await denoise(cur, { sigma, timestep: plan.timesteps[i] });
+    const dt = f32(plan.sigmas[i + 1] - sigma); // a float32 difference in diffusers
+    const next = cur.slice();
+    // d = (x − x0) / σ, then x ← x + d·dt
+    for (let j = 0; j < next.length; j++) next[j] = cur[j] + ((cur[j] - denoised[j]) / sigma) * dt;
+    cur = next;
+    await onStep?.({ i, sigma, denoised });
+  }
+  return cur;
+};

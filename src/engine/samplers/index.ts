@@ -1,0 +1,104 @@
+import { ddimSampler } from "./ddim";
+import { dpmpp2m } from "./dpmpp2m";
+import { euler } from "./euler";
+import { eulerAncestral } from "./eulerAncestral";
+import { lcm } from "./lcm";
+import {
+  ddimPlan,
+  eulerKarrasPlan,
+  eulerPlan,
+  img2imgPlan,
+  lcmPlan,
+  multistepPlan,
+  type SchedulerConfig,
+} from "./schedule";
+import { SAMPLER_NAMES, type SamplerName } from "../../params";
+import type { Sampler, SamplingPlan } from "./types";
+import { unipc } from "./unipc";
+
+export type { Denoiser, Latent, NoiseLevel, Sampler, SamplerOptions, SamplingPlan, StepInfo } from "./types";
+export type { SchedulerConfig } from "./schedule";
+export { denoisedFromModelOutput, modelInputScale, type PredictionType } from "./prediction";
+export {
+  alphasCumprod,
+  ddimPlan,
+  eulerKarrasPlan,
+  eulerPlan,
+  img2imgPlan,
+  lcmPlan,
+  multistepPlan,
+  trainingSigmas,
+} from "./schedule";
+export { ddim, ddimSampler } from "./ddim";
+export { dpmpp2m } from "./dpmpp2m";
+export { euler } from "./euler";
+export { eulerAncestral } from "./eulerAncestral";
+export { lcm } from "./lcm";
+export { unipc } from "./unipc";
+
+export { SAMPLER_NAMES, type SamplerName } from "../../params";
+
+export interface A1111Sampler {
+  sampler: string;
+  scheduleType?: "Karras";
+}
+
+export interface PrepareOptions {
+  /** img2img: how much of the schedule to run, 0–1 (diffusers' strength). */
+  strength?: number;
+  /** DDIM's η: 0 is deterministic, 1 is DDPM-like. */
+  eta?: number;
+}
+
+export interface PreparedSampling {
+  plan: SamplingPlan;
+  sampler: Sampler;
+  /** How AUTOMATIC1111 writes it in its parameters text: `Sampler: DPM++ 2M, Schedule type: Karras`. */
+  a1111: A1111Sampler;
+  /** img2img only: noise the encoded source latent to the first step, x = x0 + sourceNoiseSigma·noise. */
+  sourceNoiseSigma?: number;
+}
+
+interface Entry {
+  plan: (cfg: SchedulerConfig, steps: number) => SamplingPlan;
+  sampler: (options: PrepareOptions) => Sampler;
+  a1111: A1111Sampler;
+}
+
+const REGISTRY: Record<SamplerName, Entry> = {
+  Euler: { plan: eulerPlan, sampler: () => euler, a1111: { sampler: "Euler" } },
+  "Euler a": { plan: eulerPlan, sampler: () => eulerAncestral, a1111: { sampler: "Euler a" } },
+  DDIM: { plan: ddimPlan, sampler: (o) => ddimSampler(o.eta ?? 0), a1111: { sampler: "DDIM" } },
+  "DPM++ 2M": { plan: (c, n) => multistepPlan(c, n), sampler: () => dpmpp2m, a1111: { sampler: "DPM++ 2M" } },
+  "DPM++ 2M Karras": {
+    plan: (c, n) => multistepPlan(c, n, true),
+    sampler: () => dpmpp2m,
+    a1111: { sampler: "DPM++ 2M", scheduleType: "Karras" },
+  },
+  "Euler Karras": { plan: eulerKarrasPlan, sampler: () => euler, a1111: { sampler: "Euler", scheduleType: "Karras" } },
+  LCM: { plan: (c, n) => lcmPlan(c, n), sampler: () => lcm, a1111: { sampler: "LCM" } },
+  UniPC: { plan: (c, n) => multistepPlan(c, n), sampler: () => unipc, a1111: { sampler: "UniPC" } },
+};
+
+export function isSamplerName(name: string): name is SamplerName {
+  return (SAMPLER_NAMES as readonly string[]).includes(name);
+}
+
+/**
+ * The plan and sampler for a sampler name. txt2img starts from x = unitNoise·plan.initNoiseSigma; img2img
+ * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler returns the latent to decode.
+ */
+export function prepareSampling(name: string, cfg: SchedulerConfig, steps: number, options: PrepareOptions = {}): PreparedSampling {
+  if (!isSamplerName(name)) throw new RangeError(`Unknown sampler "${name}"; pick one of: ${SAMPLER_NAMES.join(", ")}.`);
+  const entry = REGISTRY[name];
+  const sampler = entry.sampler(options);
+  const a1111 = { ...entry.a1111 };
+  if (options.strength === undefined) return { plan: entry.plan(cfg, steps), sampler, a1111 };
+  if (name === "LCM") {
+    // LCM img2img shortens the distillation schedule itself instead of skipping steps
+    const plan = lcmPlan(cfg, steps, options.strength);
+    return { plan, sampler, a1111, sourceNoiseSigma: plan.sigmas[0] };
+  }
+  const { plan, noiseSigma } = img2imgPlan(entry.plan(cfg, steps), options.strength);
+  return { plan, sampler, a1111, sourceNoiseSigma: noiseSigma };
+}
