@@ -1,7 +1,6 @@
-import * as ort from "onnxruntime-web";
 import { WebGPUUnavailableError } from "../errors";
 import type { BackendChoice } from "../protocol";
-import { Runtime, type BackendInfo } from "./runtime";
+import { Runtime, type BackendInfo, type OrtModule } from "./runtime";
 
 /**
  * Where the page serves ORT's loader and .wasm (the bundler decides the URLs). Giving the loader
@@ -10,6 +9,12 @@ import { Runtime, type BackendInfo } from "./runtime";
 export interface WasmAssets {
   mjs: string;
   wasm: string;
+}
+
+/** The WebGPU build of ORT's wasm is twice the size of the plain one; only the one in use is fetched. */
+export interface OrtAssets {
+  webgpu: WasmAssets;
+  wasm: WasmAssets;
 }
 
 /** Most WASM kernels stop scaling past 4 threads, and more would starve the UI's own thread. */
@@ -36,32 +41,37 @@ async function probeWebGpu(): Promise<GpuProbe> {
   return { ok: true, shaderF16, reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})` };
 }
 
+async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: number): Promise<OrtModule> {
+  const ort = kind === "webgpu" ? await import("onnxruntime-web") : await import("onnxruntime-web/wasm");
+  ort.env.wasm.wasmPaths = assets;
+  ort.env.wasm.numThreads = threads;
+  ort.env.logLevel = "error";
+  return ort;
+}
+
 /**
  * The one place that picks an execution provider: WebGPU when an adapter exists (unless WASM
  * was asked for), else WASM, multi-threaded when the page is cross-origin isolated.
  */
-export async function createWebRuntime(choice: BackendChoice, assets: WasmAssets): Promise<Runtime> {
+export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets): Promise<Runtime> {
   const isolated = globalThis.crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) : 1;
-  ort.env.wasm.wasmPaths = assets;
-  ort.env.wasm.numThreads = threads;
-  ort.env.logLevel = "error";
   const threadNote = isolated
     ? `${threads} WASM threads`
     : "1 WASM thread (the page is not cross-origin isolated, so multi-threading is off)";
 
+  let reason = `WASM chosen in settings; ${threadNote}`;
   if (choice !== "wasm") {
     const probe = await probeWebGpu();
     if (probe.ok) {
       const backend: BackendInfo = { name: "webgpu", reason: probe.reason, threads, shaderF16: probe.shaderF16 };
-      return new Runtime(ort, backend, ["webgpu"]);
+      return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"]);
     }
     if (choice === "webgpu") {
       throw new WebGPUUnavailableError(`WebGPU was requested but ${probe.reason}. Choose the WASM backend instead.`);
     }
-    const backend: BackendInfo = { name: "wasm", reason: `WASM fallback: ${probe.reason}; ${threadNote}`, threads, shaderF16: false };
-    return new Runtime(ort, backend, ["wasm"]);
+    reason = `WASM fallback: ${probe.reason}; ${threadNote}`;
   }
-  const backend: BackendInfo = { name: "wasm", reason: `WASM chosen in settings; ${threadNote}`, threads, shaderF16: false };
-  return new Runtime(ort, backend, ["wasm"]);
+  const backend: BackendInfo = { name: "wasm", reason, threads, shaderF16: false };
+  return new Runtime(await loadOrt("wasm", assets.wasm, threads), backend, ["wasm"]);
 }
