@@ -38,6 +38,8 @@ export interface ModelManifest {
   latentChannels: number;
   vaeScaleFactor: number;
   scalingFactor: number;
+  /** Bytes of the VAE decoder's largest activation per output pixel, to decide when to tile (SD: 512). */
+  vaeDecoderBytesPerPixel?: number;
   sizes: { native: number; min: number; max: number; multiple: number };
   scheduler: SchedulerConfig;
   defaults: { sampler: string; steps: number; guidance: number; width: number; height: number };

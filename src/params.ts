@@ -13,6 +13,8 @@ export interface GenerateParams {
   width: number;
   height: number;
   sampler: string;
+  /** img2img / inpainting only: 0–1, how much of the schedule runs (A1111's "Denoising strength"). */
+  denoisingStrength?: number;
 }
 
 export interface ParamLimits {
@@ -49,6 +51,8 @@ export function validateParams(p: GenerateParams, limits: ParamLimits): ParamPro
     if (!Number.isInteger(v) || v < min || v > max || v % multiple !== 0)
       problems.push({ field, message: `${field === "width" ? "Width" : "Height"} must be from ${min} to ${max} pixels in steps of ${multiple}.` });
   }
+  if (p.denoisingStrength !== undefined && !(p.denoisingStrength >= 0 && p.denoisingStrength <= 1))
+    problems.push({ field: "denoisingStrength", message: "Denoising strength must be a number from 0 to 1." });
   if (!limits.samplers.includes(p.sampler))
     problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler)}". Choose one of: ${limits.samplers.join(", ")}.` });
   return problems;

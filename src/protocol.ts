@@ -7,6 +7,26 @@ import type { GenerateParams } from "./params";
 
 export type BackendChoice = "auto" | "webgpu" | "wasm";
 
+/** img2img / inpainting / outpainting source sent with a job. */
+export interface InitImageMessage {
+  image: RgbaImageMessage;
+  /** How a source of another size is brought to the generation size. */
+  fit: "crop" | "pad";
+  /** Inpainting: one byte per source pixel, 255 = regenerate. */
+  mask?: Uint8Array;
+  /** Feathering of the mask's edge in pixels (A1111's "Mask blur"). */
+  maskBlur?: number;
+  /** Outpainting: pixels to add on each side; the new area is filled and regenerated. */
+  outpaint?: { left: number; right: number; top: number; bottom: number };
+}
+
+/** VAE tiling: "auto" tiles only when the image would not fit the backend's buffers. Sizes in latent units. */
+export interface VaeTilingMessage {
+  mode: "auto" | "on" | "off";
+  tile: number;
+  overlap: number;
+}
+
 export interface GenerateJob {
   modelId: string;
   /** URL of the folder holding the model's model.json and files. */
@@ -16,6 +36,8 @@ export interface GenerateJob {
   backend: BackendChoice;
   params: GenerateParams;
   previews: boolean;
+  init?: InitImageMessage;
+  tiling?: VaeTilingMessage;
 }
 
 export type WorkerRequest = { kind: "generate"; id: string; job: GenerateJob } | { kind: "cancel"; id: string };

@@ -1,7 +1,8 @@
 import { InvalidParamsError, JobCancelledError, serializeError } from "../src/errors";
 import { loadModel, pickVariant, type LoadedModel, type ModelSource } from "../src/engine/loadModel";
 import { parseManifest, type ModelManifest } from "../src/manifest";
-import { generate } from "../src/engine/pipeline";
+import { DEFAULT_MASK_BLUR, generate } from "../src/engine/pipeline";
+import { prepareInitImage } from "../src/engine/initImage";
 import { randomSeed } from "../src/engine/random";
 import type { Runtime } from "../src/engine/runtime";
 import { prepareSampling } from "../src/engine/samplers";
@@ -61,22 +62,30 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const t0 = performance.now();
     const source = deps.openSource(job.modelBase);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
-    const problems = validateParams(job.params, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+    const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
+    const requested = prepared?.params ?? job.params;
+    const problems = validateParams(requested, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
     if (problems.length > 0) {
       throw new InvalidParamsError(problems.map((p) => p.message).join(" "), { field: problems[0].field });
     }
     const { model, runtime } = await ensureModel(id, job, manifest, source);
     signal.throwIfAborted();
     const loadMs = performance.now() - t0;
-    const seed = job.params.seed === -1 ? randomSeed() : job.params.seed;
-    const params = { ...job.params, seed };
-    const result = await generate(model, runtime, params, {
-      signal,
-      onProgress: (p) => post({ kind: "progress", id, ...p }),
-      onPreview: job.previews
-        ? ({ step, image }) => post({ kind: "preview", id, step, image }, [image.data.buffer as ArrayBuffer])
-        : undefined,
-    });
+    const seed = requested.seed === -1 ? randomSeed() : requested.seed;
+    const params = { ...requested, seed };
+    const result = await generate(
+      model,
+      runtime,
+      params,
+      {
+        signal,
+        onProgress: (p) => post({ kind: "progress", id, ...p }),
+        onPreview: job.previews
+          ? ({ step, image }) => post({ kind: "preview", id, step, image }, [image.data.buffer as ArrayBuffer])
+          : undefined,
+      },
+      { init: prepared?.init, tiling: job.tiling },
+    );
     const { a1111 } = prepareSampling(params.sampler, manifest.scheduler, params.steps);
     const parameters = formatParameters({
       prompt: params.prompt,
@@ -89,7 +98,8 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
       width: result.image.width,
       height: result.image.height,
       model: manifest.id,
-      extra: {},
+      denoisingStrength: prepared ? params.denoisingStrength : undefined,
+      extra: prepared?.init.mask ? { "Mask blur": String(prepared.init.maskBlur ?? DEFAULT_MASK_BLUR) } : {},
     });
     const png = encodePng(result.image.data, result.image.width, result.image.height, { parameters });
     post(

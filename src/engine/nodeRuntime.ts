@@ -8,7 +8,7 @@ import { Runtime } from "./runtime";
 export function createNodeRuntime(threads = 1): Runtime {
   return new Runtime(
     { InferenceSession: ortNode.InferenceSession, Tensor: ortNode.Tensor },
-    { name: "cpu", reason: `onnxruntime-node, ${threads} thread(s)`, threads, shaderF16: false },
+    { name: "cpu", reason: `onnxruntime-node, ${threads} thread(s)`, threads, shaderF16: false, maxBufferBytes: 2 ** 30 },
     ["cpu"],
     { intraOpNumThreads: threads, interOpNumThreads: 1 },
   );

@@ -1,25 +1,41 @@
 import { InvalidParamsError } from "../errors";
 import type { GenerateParams } from "../params";
-import { chwToRgba } from "./image";
 import type { LoadedModel } from "./loadModel";
+import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
 import { prepareSampling } from "./samplers";
 import { denoisedFromModelOutput } from "./samplers/prediction";
-import type { Denoiser, Latent } from "./samplers/types";
+import type { Denoiser } from "./samplers/types";
+import { DEFAULT_TILING, decodeLatents, encodeImage, type RgbaImage, type VaeTiling } from "./vae/vae";
 
-export interface RgbaImage {
-  width: number;
-  height: number;
-  data: Uint8Array;
+export type { RgbaImage } from "./vae/vae";
+
+/** img2img / inpainting source, already at the generation size. */
+export interface InitImage {
+  image: RgbaImage;
+  /** 0–1: how much of the schedule runs (diffusers' strength); 0 returns the source. */
+  strength: number;
+  /** Inpainting: one byte per pixel, 255 = regenerate, 0 = keep. */
+  mask?: Uint8Array;
+  /** Pixels the kept area's border is feathered over when pasting back (A1111's "Mask blur"). */
+  maskBlur?: number;
 }
+
+/** A1111's default "Mask blur". */
+export const DEFAULT_MASK_BLUR = 4;
 
 export interface GenerateHooks {
   signal?: AbortSignal;
   onProgress?: (p: { step: number; steps: number; elapsedMs: number }) => void;
   /** Called after each step with the predicted image, cheap to compute; omit to skip previews. */
   onPreview?: (p: { step: number; image: RgbaImage }) => void;
+}
+
+export interface GenerateOptions {
+  init?: InitImage;
+  tiling?: VaeTiling;
 }
 
 export interface GenerateResult {
@@ -34,31 +50,61 @@ export interface GenerateResult {
 export async function generate(
   model: LoadedModel,
   runtime: Runtime,
-  params: GenerateParams & { seed: number },
+  params: GenerateParams,
   hooks: GenerateHooks = {},
+  { init, tiling = DEFAULT_TILING }: GenerateOptions = {},
 ): Promise<GenerateResult> {
   const t0 = performance.now();
   const runMs0 = runtime.stats.runMs;
   const { manifest } = model;
+  const s = manifest.vaeScaleFactor;
+
   // 1. check inputs (the form checked them too; the embed API and tests come straight here)
   if (params.seed < 0) throw new InvalidParamsError("The engine needs a concrete seed (draw −1 before).", { field: "seed" });
-  const { plan, sampler } = prepareSampling(params.sampler, manifest.scheduler, params.steps);
+  if (init && (init.image.width !== params.width || init.image.height !== params.height)) {
+    throw new InvalidParamsError(`The source image is ${init.image.width}×${init.image.height}; fit it to ${params.width}×${params.height} first.`);
+  }
+  const strength = init?.strength;
+  const roundTrip = strength === 0;
+  if (strength !== undefined && !roundTrip && Math.floor(params.steps * strength) < 1) {
+    throw new InvalidParamsError(
+      `With ${params.steps} steps a denoising strength of ${strength} runs no step at all: steps × strength must be at least 1 ` +
+        `(use strength ≥ ${(1 / params.steps).toFixed(2)} or more steps).`,
+      { field: "denoisingStrength" },
+    );
+  }
+  const h = params.height / s;
+  const w = params.width / s;
+  const c = manifest.latentChannels;
+  const latentDims = [1, c, h, w] as const;
+  const generator = new TorchGenerator(params.seed);
+
+  // source latent first: diffusers' ONNX img2img encodes before drawing any noise
+  const source = init ? await encodeImage(model, runtime, init.image, tiling, hooks.signal) : undefined;
+  if (source && roundTrip) {
+    const tText = performance.now();
+    const image = await decodeLatents(model, runtime, source, latentDims, tiling, hooks.signal);
+    return finish(image, tText, tText);
+  }
+  const { plan, sampler, sourceNoiseSigma } = prepareSampling(
+    params.sampler,
+    manifest.scheduler,
+    params.steps,
+    strength === undefined ? {} : { strength },
+  );
   const useCfg = params.guidance > 1;
   const batch = useCfg ? 2 : 1;
-  const h = params.height / manifest.vaeScaleFactor;
-  const w = params.width / manifest.vaeScaleFactor;
-  const c = manifest.latentChannels;
-  const latentDims = [1, c, h, w];
 
   // 2. encode prompt: [uncond, cond] in one batch when guidance is on, as diffusers orders them
-  const prompts = useCfg ? [params.negativePrompt, params.prompt] : [params.prompt];
-  const context = await encodeText(model, runtime, prompts);
+  const context = await encodeText(model, runtime, useCfg ? [params.negativePrompt, params.prompt] : [params.prompt]);
   const tText = performance.now();
 
   // 3. prepare latents: the same noise torch.randn gives for this seed
-  const generator = new TorchGenerator(params.seed);
-  const noise = generator.randn(latentDims);
-  const x = noise.map((v) => v * plan.initNoiseSigma);
+  const noise = generator.randn([...latentDims]);
+  const x = source
+    ? source.map((v, i) => v + (sourceNoiseSigma ?? plan.sigmas[0]) * noise[i])
+    : noise.map((v) => v * plan.initNoiseSigma);
+  const keep = source && init?.mask ? latentMask(init.mask, params.width, params.height, s) : undefined;
 
   // 4. denoise
   const timestepInput = model.unet.inputs.find((i) => i.name === "timestep");
@@ -68,18 +114,22 @@ export async function generate(
     const sample = new Float32Array(xs.length * batch);
     for (let b = 0; b < batch; b++) for (let i = 0; i < xs.length; i++) sample[b * xs.length + i] = xs[i] * cIn;
     const out = await model.unet.run({
-      sample: runtime.tensor("float32", sample, [batch, c, h, w]),
+      sample: runtime.tensor("float32", sample, latentDims.with(0, batch)),
       timestep: timestepTensor(runtime, timestepInput?.type ?? "int64", timestep, timestepPerSample ? batch : 1),
       encoder_hidden_states: context,
     });
-    const eps = (out[model.unet.outputNames[0]].data as Float32Array);
+    const eps = out[model.unet.outputNames[0]].data as Float32Array;
     const guided = useCfg ? guide(eps, xs.length, params.guidance) : eps;
-    return denoisedFromModelOutput(xs, guided, sigma, manifest.scheduler.prediction_type);
+    const denoised = denoisedFromModelOutput(xs, guided, sigma, manifest.scheduler.prediction_type);
+    // inpainting: outside the mask the clean latent is the source's, which keeps every step on the
+    // source noised to the current level (latent blending) whatever the sampler
+    if (keep && source) for (let i = 0; i < denoised.length; i++) denoised[i] = blend(keep[i % (h * w)], denoised[i], source[i]);
+    return denoised;
   };
   const started = performance.now();
   const final = await sampler(denoise, x, plan, {
     signal: hooks.signal,
-    noise: () => generator.randn(latentDims),
+    noise: () => generator.randn([...latentDims]),
     onStep: async ({ i, denoised }) => {
       hooks.onProgress?.({ step: i + 1, steps: plan.timesteps.length, elapsedMs: performance.now() - started });
       if (hooks.onPreview) {
@@ -91,20 +141,32 @@ export async function generate(
   hooks.signal?.throwIfAborted();
   const tDenoise = performance.now();
 
-  // 5. decode
-  const image = await decodeLatent(model, runtime, final, latentDims);
-  const tEnd = performance.now();
-  return {
-    image,
-    seed: params.seed,
-    timings: {
-      totalMs: tEnd - t0,
-      textMs: tText - t0,
-      denoiseMs: tDenoise - tText,
-      decodeMs: tEnd - tDenoise,
-      runMs: runtime.stats.runMs - runMs0,
-    },
-  };
+  // 5. decode, and for inpainting paste the kept pixels back exactly
+  let image = await decodeLatents(model, runtime, final, latentDims, tiling, hooks.signal);
+  if (init?.mask) {
+    const alpha = pixelBlendMask(init.mask, params.width, params.height, 0, init.maskBlur ?? DEFAULT_MASK_BLUR);
+    image = { ...image, data: composite(image.data, init.image.data, alpha) };
+  }
+  return finish(image, tText, tDenoise);
+
+  function finish(img: RgbaImage, tText: number, tDenoise: number): GenerateResult {
+    const tEnd = performance.now();
+    return {
+      image: img,
+      seed: params.seed,
+      timings: {
+        totalMs: tEnd - t0,
+        textMs: tText - t0,
+        denoiseMs: tDenoise - tText,
+        decodeMs: tEnd - tDenoise,
+        runMs: runtime.stats.runMs - runMs0,
+      },
+    };
+  }
+}
+
+function blend(m: number, generated: number, kept: number): number {
+  return m * generated + (1 - m) * kept;
 }
 
 /**
@@ -131,8 +193,7 @@ async function encodeText(model: LoadedModel, runtime: Runtime, prompts: string[
   const input =
     type === "int64" ? runtime.tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), dims) : runtime.tensor("int32", ids, dims);
   const out = await model.textEncoder.run({ input_ids: input });
-  const hidden = out.last_hidden_state ?? out[model.textEncoder.outputNames[0]];
-  return hidden;
+  return out.last_hidden_state ?? out[model.textEncoder.outputNames[0]];
 }
 
 function timestepTensor(runtime: Runtime, type: string, timestep: number, count: number): OrtTensor {
@@ -148,10 +209,3 @@ function guide(eps: Float32Array, n: number, g: number): Float32Array {
   return out;
 }
 
-export async function decodeLatent(model: LoadedModel, runtime: Runtime, latent: Latent, dims: number[]): Promise<RgbaImage> {
-  const scaled = Float32Array.from(latent, (v) => v / model.manifest.scalingFactor);
-  const out = await model.vaeDecoder.run({ latent_sample: runtime.tensor("float32", scaled, dims) });
-  const sample = out[model.vaeDecoder.outputNames[0]];
-  const [, , height, width] = sample.dims;
-  return { width, height, data: chwToRgba(sample.data as Float32Array, width, height) };
-}

@@ -14,6 +14,8 @@ export interface BackendInfo {
   threads: number;
   /** Whether the GPU adapter has `shader-f16` (WebGPU only). */
   shaderF16: boolean;
+  /** Largest single buffer the backend should be asked for (WebGPU binding limits; WASM memory). */
+  maxBufferBytes: number;
 }
 
 export interface InputInfo {

@@ -24,21 +24,31 @@ interface GpuProbe {
   ok: boolean;
   shaderF16: boolean;
   reason: string;
+  maxBufferBytes: number;
 }
+
+/** wasm32 memory is 4 GB at most; a quarter of it for one activation leaves room for the weights. */
+const WASM_BUFFER_BUDGET = 2 ** 30;
 
 async function probeWebGpu(): Promise<GpuProbe> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
-  if (!gpu) return { ok: false, shaderF16: false, reason: "this browser has no WebGPU (navigator.gpu is missing)" };
+  const no = (reason: string): GpuProbe => ({ ok: false, shaderF16: false, reason, maxBufferBytes: 0 });
+  if (!gpu) return no("this browser has no WebGPU (navigator.gpu is missing)");
   let adapter: GPUAdapter | null = null;
   try {
     adapter = await gpu.requestAdapter();
   } catch (err) {
-    return { ok: false, shaderF16: false, reason: `requesting a WebGPU adapter failed (${(err as Error).message})` };
+    return no(`requesting a WebGPU adapter failed (${(err as Error).message})`);
   }
-  if (!adapter) return { ok: false, shaderF16: false, reason: "WebGPU is present but no GPU adapter is available" };
+  if (!adapter) return no("WebGPU is present but no GPU adapter is available");
   const shaderF16 = adapter.features.has("shader-f16");
   const name = adapter.info?.description || adapter.info?.vendor || "GPU";
-  return { ok: true, shaderF16, reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})` };
+  return {
+    ok: true,
+    shaderF16,
+    reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})`,
+    maxBufferBytes: Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize),
+  };
 }
 
 async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: number): Promise<OrtModule> {
@@ -64,7 +74,13 @@ export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets)
   if (choice !== "wasm") {
     const probe = await probeWebGpu();
     if (probe.ok) {
-      const backend: BackendInfo = { name: "webgpu", reason: probe.reason, threads, shaderF16: probe.shaderF16 };
+      const backend: BackendInfo = {
+        name: "webgpu",
+        reason: probe.reason,
+        threads,
+        shaderF16: probe.shaderF16,
+        maxBufferBytes: probe.maxBufferBytes,
+      };
       return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"]);
     }
     if (choice === "webgpu") {
@@ -72,6 +88,6 @@ export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets)
     }
     reason = `WASM fallback: ${probe.reason}; ${threadNote}`;
   }
-  const backend: BackendInfo = { name: "wasm", reason, threads, shaderF16: false };
+  const backend: BackendInfo = { name: "wasm", reason, threads, shaderF16: false, maxBufferBytes: WASM_BUFFER_BUDGET };
   return new Runtime(await loadOrt("wasm", assets.wasm, threads), backend, ["wasm"]);
 }
