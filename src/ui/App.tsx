@@ -1,4 +1,8 @@
+import { EmbedSnippet } from "./EmbedSnippet";
+import { GalleryPanel } from "./GalleryPanel";
+import { PngInfo } from "./PngInfo";
 import { PromptForm } from "./PromptForm";
+import { QueuePanel } from "./QueuePanel";
 import { ResultPanel } from "./ResultPanel";
 import { useApp } from "./StoreContext";
 
@@ -24,9 +28,15 @@ export function App() {
         <BackendBadge />
       </header>
       <main>
-        <PromptForm />
+        <div className="column">
+          <PromptForm />
+          <PngInfo />
+          <QueuePanel />
+        </div>
         <ResultPanel />
       </main>
+      <GalleryPanel />
+      <EmbedSnippet />
     </div>
   );
 }

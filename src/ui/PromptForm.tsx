@@ -47,7 +47,7 @@ export function PromptForm() {
   const randomSeed = useApp((s) => s.randomSeed);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
-  const busy = useApp((s) => s.phase === "loading" || s.phase === "running");
+  const working = useApp((s) => s.current !== undefined || s.queue.length > 0);
   const ready = useApp((s) => s.manifest !== undefined);
   const setParam = useApp((s) => s.setParam);
   const setRandomSeed = useApp((s) => s.setRandomSeed);
@@ -58,12 +58,12 @@ export function PromptForm() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    void generate();
+    generate();
   };
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
-      void generate();
+      generate();
     }
   };
 
@@ -142,10 +142,11 @@ export function PromptForm() {
         </div>
       </div>
       <div className="actions">
-        <button type="submit" disabled={busy || !ready} title="Ctrl/Cmd+Enter">
+        {/* Generate stays enabled while the engine works: each press queues another job. */}
+        <button type="submit" disabled={!ready} title="Ctrl/Cmd+Enter; queues behind running jobs">
           Generate
         </button>
-        <button type="button" onClick={cancel} disabled={!busy}>
+        <button type="button" onClick={cancel} disabled={!working} title="Stops the running job and empties the queue">
           Cancel
         </button>
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
+import { runProgress } from "./queue";
 import { useApp } from "./StoreContext";
 
 function PreviewCanvas({ image, step }: { image: RgbaImageMessage; step: number }) {
@@ -12,19 +13,19 @@ function PreviewCanvas({ image, step }: { image: RgbaImageMessage; step: number 
   return <canvas ref={ref} className="preview" data-step={step} width={image.width} height={image.height} aria-label={`Preview after step ${step}`} role="img" />;
 }
 
+/** One bar for the whole queue, in steps: a batch of four 20-step images is 80 steps long. */
 function Progress() {
+  const tally = useApp((s) => s.tally);
+  const current = useApp((s) => s.current);
   const step = useApp((s) => s.step);
-  const steps = useApp((s) => s.steps);
-  const phase = useApp((s) => s.phase);
+  const queue = useApp((s) => s.queue);
   const statusText = useApp((s) => s.statusText);
-  const batchIndex = useApp((s) => s.batchIndex);
-  const batchTotal = useApp((s) => s.batchTotal);
-  const active = phase === "loading" || phase === "running";
+  const run = runProgress(tally, current && { job: current, step }, queue);
   return (
     <div className="progress">
-      <progress aria-label="Generation progress" max={Math.max(steps, 1)} value={active || phase === "done" ? step : 0} />
+      <progress aria-label="Generation progress" max={Math.max(run.max, 1)} value={run.value} />
       <span aria-live="polite">
-        {batchTotal > 1 && active ? `Image ${batchIndex}/${batchTotal} — ` : ""}
+        {run.jobsTotal > 1 && current ? `Image ${run.jobIndex}/${run.jobsTotal} — ` : ""}
         {statusText}
       </span>
     </div>
@@ -56,8 +57,12 @@ export function ResultPanel() {
   const select = useApp((s) => s.select);
   const error = useApp((s) => s.error);
   const modelId = useApp((s) => s.model.id);
-  const image = images[selected];
-  const showPreview = (phase === "running" || phase === "loading" || phase === "cancelled") && preview && !image;
+  const working = useApp((s) => s.current !== undefined);
+  const pinned = useApp((s) => s.pinned);
+  // While a job runs (or right after it was cancelled) the frame follows its previews, unless the user
+  // picked a finished image to look at.
+  const live = !pinned && (working || phase === "cancelled");
+  const image = live ? undefined : images[selected];
 
   return (
     <section className="result" aria-label="Result">
@@ -71,10 +76,10 @@ export function ResultPanel() {
       <div className="canvas-frame">
         {image ? (
           <img src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
-        ) : showPreview ? (
+        ) : live && preview ? (
           <PreviewCanvas image={preview.image} step={preview.step} />
         ) : (
-          <p className="placeholder">Your image appears here.</p>
+          <p className="placeholder">{working ? "Working…" : "Your image appears here."}</p>
         )}
       </div>
       {image && (
@@ -89,11 +94,11 @@ export function ResultPanel() {
         </div>
       )}
       {images.length > 1 && (
-        <ul className="thumbs" aria-label="Batch">
+        <ul className="thumbs" aria-label="Images this visit">
           {images.map((img, i) => (
             <li key={img.url}>
               <button type="button" aria-pressed={i === selected} onClick={() => select(i)}>
-                <img src={img.url} alt={`Batch image ${i + 1}, seed ${img.seed}`} />
+                <img src={img.url} alt={`Recent image ${i + 1}, seed ${img.seed}`} />
               </button>
             </li>
           ))}

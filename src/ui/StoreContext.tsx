@@ -1,11 +1,11 @@
 import { createContext, useContext } from "react";
 import { useStore } from "zustand";
-import type { AppActions, AppState, AppStore } from "./store";
+import type { AppState, AppStore } from "./store";
 
 export const StoreContext = createContext<AppStore | null>(null);
 
 /** Select one field (or a derived value) from the app store. */
-export function useApp<T>(selector: (s: AppState & AppActions) => T): T {
+export function useApp<T>(selector: (s: AppState) => T): T {
   const store = useContext(StoreContext);
   if (!store) throw new Error("useApp must be used inside <StoreContext.Provider>");
   return useStore(store, selector);

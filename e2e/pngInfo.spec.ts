@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { expect, test, type Page } from "@playwright/test";
+import { encodePng } from "../src/png/encodePng";
+
+/** Drops a file on the page as a user dragging it from their desktop would. */
+async function dropFile(page: Page, name: string, bytes: Uint8Array, type = "image/png") {
+  const dataTransfer = await page.evaluateHandle(
+    ({ name, data, type }) => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([Uint8Array.from(data)], name, { type }));
+      return transfer;
+    },
+    { name, data: [...bytes], type },
+  );
+  await page.dispatchEvent("header", "dragenter", { dataTransfer });
+  await page.dispatchEvent("header", "dragover", { dataTransfer });
+  await page.dispatchEvent("header", "drop", { dataTransfer });
+}
+
+const pixels = new Uint8Array(64 * 64 * 4).fill(200);
+
+test.beforeEach(async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
+});
+
+test("dropping one of our PNGs fills the form with the settings it was made with", async ({ page }) => {
+  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a green triangle on a black background");
+  await page.getByRole("textbox", { name: "Negative prompt" }).fill("blurry");
+  await page.getByLabel("Steps").fill("3");
+  await page.getByLabel("Guidance (CFG)").fill("6.5");
+  await page.getByLabel("Seed", { exact: true }).fill("4242");
+  await page.getByLabel("Sampler").selectOption("DPM++ 2M Karras");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible();
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download PNG" }).click();
+  const png = new Uint8Array(readFileSync(await (await download).path()));
+
+  await page.reload();
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("42");
+  await dropFile(page, "mine.png", png);
+  await expect(page.getByRole("status").filter({ hasText: "Filled the form from “mine.png”." })).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "Prompt", exact: true })).toHaveValue("a green triangle on a black background");
+  await expect(page.getByRole("textbox", { name: "Negative prompt" })).toHaveValue("blurry");
+  await expect(page.getByLabel("Steps")).toHaveValue("3");
+  await expect(page.getByLabel("Guidance (CFG)")).toHaveValue("6.5");
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("4242");
+  await expect(page.getByLabel("Sampler")).toHaveValue("DPM++ 2M Karras");
+  await expect(page.getByLabel("Width")).toHaveValue("64");
+  await expect(page.getByLabel("Height")).toHaveValue("64");
+});
+
+test("a PNG made by AUTOMATIC1111 fills the form, and says what does not fit this model", async ({ page }) => {
+  const parameters = [
+    "a lighthouse at dusk, oil painting",
+    "Negative prompt: text, watermark",
+    "Steps: 30, Sampler: Euler, Schedule type: Karras, CFG scale: 7, Seed: 987654321, Size: 512x768, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.10.1",
+  ].join("\n");
+  await dropFile(page, "00012-987654321.png", encodePng(pixels, 64, 64, { parameters }));
+  await expect(page.getByRole("textbox", { name: "Prompt", exact: true })).toHaveValue("a lighthouse at dusk, oil painting");
+  await expect(page.getByRole("textbox", { name: "Negative prompt" })).toHaveValue("text, watermark");
+  await expect(page.getByLabel("Sampler")).toHaveValue("Euler Karras");
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("987654321");
+  await expect(page.getByLabel("Width")).toHaveValue("512");
+  // This model only goes up to 256 pixels: the form says so at once.
+  await expect(page.getByText(/Width must be from 64 to 256 pixels/)).toBeVisible();
+});
+
+test("broken or unsuitable files get a clear message and nothing breaks", async ({ page }) => {
+  const good = encodePng(pixels, 64, 64, { parameters: "a cat\nSteps: 4, Sampler: Euler, CFG scale: 4, Seed: 1, Size: 64x64" });
+  const alert = page.getByRole("region", { name: "Settings from a PNG" }).getByRole("alert");
+
+  await dropFile(page, "cut.png", good.subarray(0, good.length - 40));
+  await expect(alert).toHaveText(/^The PNG file is truncated/);
+
+  await page.getByLabel("Read settings from a PNG").setInputFiles({ name: "plain.png", mimeType: "image/png", buffer: Buffer.from(encodePng(pixels, 64, 64)) });
+  await expect(alert).toHaveText("This PNG has no generation parameters.");
+
+  await dropFile(page, "photo.jpg", Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70), "image/jpeg");
+  await expect(alert).toHaveText("This file is not a PNG image.");
+
+  // The form is untouched, and the app still works.
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("42");
+  await page.getByLabel("Steps").fill("2");
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible();
+});

@@ -1,0 +1,86 @@
+/**
+ * The embed widget's postMessage API: the one place its messages are defined. A host page sends requests
+ * to the widget's iframe; the widget answers each with events that carry the request's id.
+ *
+ * Every message, both ways, carries `protocol` and `v` so either side can tell these messages from any
+ * other postMessage traffic and refuse a version it does not speak. This file holds only types, two
+ * constants and one helper, so the client module that host pages import stays tiny.
+ */
+import type { GenerateParams } from "../params";
+
+export const EMBED_PROTOCOL = "browser-diffusion-embed";
+export const EMBED_VERSION = 1;
+
+interface Envelope {
+  protocol: typeof EMBED_PROTOCOL;
+  v: typeof EMBED_VERSION;
+}
+
+/**
+ * Settings for one image; any left out take the widget's defaults (its URL's, else the model's).
+ * A seed of −1, or none, draws a random one, reported with the result.
+ */
+export type EmbedParams = Partial<GenerateParams>;
+
+export type HostRequest =
+  /** Asks the widget to announce itself; it answers with `ready` once its model's description has loaded. */
+  | { type: "hello"; id: string }
+  | { type: "generate"; id: string; params: EmbedParams }
+  /** Stops the generate request with this id, running or queued. */
+  | { type: "cancel"; id: string };
+
+export type HostMessage = Envelope & HostRequest;
+
+export interface WidgetInfo {
+  version: typeof EMBED_VERSION;
+  model: { id: string; name: string };
+  /** What a generate request gets for each setting it leaves out (seed −1: random). */
+  defaults: GenerateParams;
+  limits: { minSize: number; maxSize: number; sizeMultiple: number; maxSteps: number; samplers: string[] };
+  /**
+   * Whether the widget runs cross-origin isolated, so WASM can use several threads. False means one
+   * thread: slower, but everything still works.
+   */
+  crossOriginIsolated: boolean;
+}
+
+export interface GeneratedImage {
+  /** The PNG, with AUTOMATIC1111-style `parameters` in a text chunk. */
+  png: Blob;
+  width: number;
+  height: number;
+  seed: number;
+  parameters: string;
+  params: GenerateParams;
+}
+
+/**
+ * Error names: MalformedMessageError, UnsupportedVersionError, InvalidParamsError (with `field`),
+ * NotReadyError, QueueFullError, UnknownRequestError, DuplicateRequestError, and the engine's own
+ * (ModelLoadError, WebGPUUnavailableError, …).
+ */
+export interface EmbedErrorInfo {
+  name: string;
+  message: string;
+  /** For InvalidParamsError: the setting at fault. */
+  field?: string;
+}
+
+export type WidgetEvent =
+  | { type: "ready"; id: string; info: WidgetInfo }
+  /** The request was accepted; `ahead` jobs will run before it. */
+  | { type: "queued"; id: string; ahead: number }
+  | { type: "started"; id: string }
+  | { type: "status"; id: string; text: string }
+  | { type: "progress"; id: string; step: number; steps: number }
+  | { type: "result"; id: string; image: GeneratedImage }
+  | { type: "cancelled"; id: string }
+  /** `id` is null when the message that caused it had no usable id. */
+  | { type: "error"; id: string | null; error: EmbedErrorInfo };
+
+export type WidgetMessage = Envelope & WidgetEvent;
+
+/** Wraps a request or an event in the envelope. */
+export function envelope<T extends HostRequest | WidgetEvent>(body: T): Envelope & T {
+  return { protocol: EMBED_PROTOCOL, v: EMBED_VERSION, ...body };
+}

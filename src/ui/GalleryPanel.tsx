@@ -1,0 +1,107 @@
+import { useState } from "react";
+import { imageFileName } from "../gallery/zip";
+import { formatBytes, saveBlob } from "./download";
+import { GALLERY_PAGE_SIZE, type GalleryItem } from "./gallerySlice";
+import { useApp } from "./StoreContext";
+
+function GalleryCard({ item }: { item: GalleryItem }) {
+  const applySettings = useApp((s) => s.applySettings);
+  const deleteFromGallery = useApp((s) => s.deleteFromGallery);
+  const galleryPng = useApp((s) => s.galleryPng);
+  const { prompt, seed, steps, sampler, guidance } = item.params;
+  const download = async () => {
+    const png = await galleryPng(item.id);
+    if (png) saveBlob(png, imageFileName(item.modelId, seed, prompt));
+  };
+  return (
+    <li className="gallery-card">
+      <img src={item.thumbUrl} alt={`Saved image, seed ${seed}`} width={item.width} height={item.height} loading="lazy" />
+      <p className="gallery-prompt" title={item.parameters}>
+        {prompt === "" ? "(empty prompt)" : prompt}
+      </p>
+      <p className="gallery-meta">
+        seed {seed} · {steps} steps · {sampler} · CFG {guidance} · {item.width}×{item.height}
+      </p>
+      <div className="gallery-actions">
+        <button type="button" onClick={() => applySettings(item.params)}>
+          Use these settings
+        </button>
+        <button type="button" onClick={() => void download()}>
+          Download image
+        </button>
+        <button type="button" className="danger" onClick={() => void deleteFromGallery(item)}>
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function Pager() {
+  const page = useApp((s) => s.galleryPage);
+  const count = useApp((s) => s.galleryCount);
+  const load = useApp((s) => s.loadGalleryPage);
+  const pages = Math.ceil(count / GALLERY_PAGE_SIZE);
+  if (pages <= 1) return null;
+  return (
+    <nav className="pager" aria-label="Gallery pages">
+      <button type="button" disabled={page === 0} onClick={() => void load(page - 1)}>
+        Newer
+      </button>
+      <span>
+        Page {page + 1} of {pages}
+      </span>
+      <button type="button" disabled={page >= pages - 1} onClick={() => void load(page + 1)}>
+        Older
+      </button>
+    </nav>
+  );
+}
+
+/** Every image made in this browser, newest first, kept across visits. */
+export function GalleryPanel() {
+  const status = useApp((s) => s.galleryStatus);
+  const items = useApp((s) => s.galleryItems);
+  const count = useApp((s) => s.galleryCount);
+  const bytes = useApp((s) => s.galleryBytes);
+  const message = useApp((s) => s.galleryMessage);
+  const galleryZip = useApp((s) => s.galleryZip);
+  const [zipping, setZipping] = useState(false);
+  if (status === "off") return null;
+
+  const downloadAll = async () => {
+    setZipping(true);
+    try {
+      const zip = await galleryZip();
+      if (zip) saveBlob(zip, "gallery.zip");
+    } finally {
+      setZipping(false);
+    }
+  };
+
+  return (
+    <section className="gallery" aria-labelledby="gallery-heading">
+      <div className="gallery-head">
+        <h2 id="gallery-heading">Gallery</h2>
+        <p className="gallery-usage">
+          {count} {count === 1 ? "image" : "images"} · Storage used: <strong>{formatBytes(bytes)}</strong>
+        </p>
+        <button type="button" disabled={count === 0 || zipping} onClick={() => void downloadAll()} title="All images as PNGs in one ZIP">
+          {zipping ? "Preparing…" : "Download all"}
+        </button>
+      </div>
+      {message && (
+        <p className="error" role="alert">
+          {message}
+        </p>
+      )}
+      {status === "ready" && count === 0 && <p className="placeholder">Images you make are kept here, in this browser.</p>}
+      <ul className="gallery-grid" aria-label="Saved images">
+        {items.map((item) => (
+          <GalleryCard key={item.id} item={item} />
+        ))}
+      </ul>
+      <Pager />
+    </section>
+  );
+}

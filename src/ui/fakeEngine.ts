@@ -1,0 +1,61 @@
+/** For tests: an engine client that runs nothing until the test says how each job ends, and the built-in model's manifest. */
+import { readFileSync } from "node:fs";
+import type { EngineClient, JobHandlers } from "../client/engineClient";
+import { JobCancelledError } from "../errors";
+import { parseManifest, type ModelManifest } from "../manifest";
+import type { GenerateJob, ResultMessage } from "../protocol";
+
+export const tinyManifest = (): ModelManifest =>
+  parseManifest(JSON.parse(readFileSync(new URL("../../public/models/tiny-shapes/model.json", import.meta.url), "utf8")));
+
+/** Lets promise callbacks (a job's end, the next job's start) run. */
+export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** Waits (up to a second) for a condition that asynchronous work will make true. */
+export async function until(ready: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ready(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!ready()) throw new Error("timed out waiting for a condition");
+}
+
+export interface FakeJob {
+  job: GenerateJob;
+  handlers: JobHandlers;
+  cancelled: boolean;
+  finish(): void;
+  fail(err: Error): void;
+}
+
+export function fakeEngine(): { engine: EngineClient; started: FakeJob[] } {
+  const started: FakeJob[] = [];
+  const engine: EngineClient = {
+    generate(job, handlers = {}) {
+      let resolve!: (r: ResultMessage) => void;
+      let reject!: (e: Error) => void;
+      const done = new Promise<ResultMessage>((res, rej) => ((resolve = res), (reject = rej)));
+      const entry = {
+        job,
+        handlers,
+        cancelled: false,
+        finish: () => resolve(result(job)),
+        fail: (err: Error) => reject(err),
+      };
+      started.push(entry);
+      return { id: `w${started.length}`, done, cancel: () => ((entry.cancelled = true), reject(new JobCancelledError())) };
+    },
+  };
+  return { engine, started };
+}
+
+function result(job: GenerateJob): ResultMessage {
+  const { params } = job;
+  return {
+    png: Uint8Array.of(137, 80, 78, 71),
+    width: params.width,
+    height: params.height,
+    seed: params.seed,
+    parameters: `${params.prompt}\nSteps: ${params.steps}, Seed: ${params.seed}`,
+    params,
+    modelId: job.modelId,
+    timings: { totalMs: 10, textMs: 1, denoiseMs: 8, decodeMs: 1, runMs: 10, loadMs: 0 },
+  };
+}

@@ -1,0 +1,114 @@
+import type { ModelManifest } from "../manifest";
+import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
+import type { BackendChoice } from "../protocol";
+import { batchJobs, drawSeed, QUEUE_LIMIT } from "./queue";
+import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
+
+/** A problem shown under a form field; batch count is a form setting, not a generation parameter. */
+export interface FormProblem {
+  field: ParamProblem["field"] | "batchCount";
+  message: string;
+}
+
+export interface FormSlice {
+  model: ModelEntry;
+  manifest?: ModelManifest;
+  params: GenerateParams;
+  randomSeed: boolean;
+  batchCount: number;
+  backendChoice: BackendChoice;
+  previews: boolean;
+  formProblems: FormProblem[];
+  setManifest(m: ModelManifest): void;
+  setParam<K extends keyof GenerateParams>(key: K, value: GenerateParams[K]): void;
+  /** Fills the form from saved settings (gallery, a dropped PNG, the embed URL); a given seed turns random off. */
+  applySettings(settings: Partial<GenerateParams>): void;
+  setRandomSeed(on: boolean): void;
+  setBatchCount(n: number): void;
+  setBackendChoice(b: BackendChoice): void;
+  setPreviews(on: boolean): void;
+  /** Queues the form's settings (a batch of `batchCount` seeds); returns the new jobs' ids, none when the form has problems. */
+  generate(): string[];
+}
+
+export const MAX_STEPS = 150;
+export const MAX_BATCH = 16;
+
+export const DEFAULT_PARAMS: GenerateParams = {
+  prompt: "",
+  negativePrompt: "",
+  steps: 20,
+  guidance: 4,
+  seed: 42,
+  width: 64,
+  height: 64,
+  sampler: "Euler",
+};
+
+export function problemsFor(state: Pick<FormSlice, "manifest" | "params" | "randomSeed" | "batchCount">): FormProblem[] {
+  if (!state.manifest) return [];
+  const params = state.randomSeed ? { ...state.params, seed: -1 } : state.params;
+  const problems: FormProblem[] = validateParams(params, { sizes: state.manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+  if (!Number.isInteger(state.batchCount) || state.batchCount < 1 || state.batchCount > MAX_BATCH) {
+    problems.push({ field: "batchCount", message: `Batch count must be a whole number from 1 to ${MAX_BATCH}.` });
+  } else if (!state.randomSeed && problems.length === 0 && params.seed > MAX_SEED - (state.batchCount - 1)) {
+    problems.push({ field: "seed", message: `A batch of ${state.batchCount} counts seeds up from this one; start at ${MAX_SEED - state.batchCount + 1} or lower.` });
+  }
+  return problems;
+}
+
+let jobCounter = 0;
+/** Job ids only need to be unique within this page. */
+export const newJobId = (): string => `q${Date.now().toString(36)}-${(jobCounter++).toString(36)}`;
+
+export const createFormSlice =
+  (deps: StoreDeps): SliceCreator<FormSlice> =>
+  (set, get) => ({
+    model: deps.model,
+    params: DEFAULT_PARAMS,
+    randomSeed: false,
+    batchCount: 1,
+    backendChoice: "auto",
+    previews: true,
+    formProblems: [],
+
+    setManifest: (m) =>
+      set((s) => ({
+        manifest: m,
+        params: {
+          ...s.params,
+          steps: m.defaults.steps,
+          guidance: m.defaults.guidance,
+          width: m.defaults.width,
+          height: m.defaults.height,
+          sampler: m.defaults.sampler,
+        },
+      })),
+    setParam: (key, value) => set((s) => ({ params: { ...s.params, [key]: value }, formProblems: [] })),
+    applySettings: (settings) =>
+      set((s) => {
+        const params = { ...s.params, ...settings };
+        const randomSeed = settings.seed === undefined ? s.randomSeed : false;
+        // Settings from elsewhere may not fit this model (a 1024×1024 A1111 image): say so at once.
+        return { params, randomSeed, formProblems: problemsFor({ ...s, params, randomSeed }) };
+      }),
+    setRandomSeed: (on) => set({ randomSeed: on, formProblems: [] }),
+    setBatchCount: (n) => set({ batchCount: n, formProblems: [] }),
+    setBackendChoice: (b) => set({ backendChoice: b }),
+    setPreviews: (on) => set({ previews: on }),
+
+    generate() {
+      const s = get();
+      const problems = problemsFor(s);
+      if (problems.length > 0 || !s.manifest) {
+        set({ formProblems: problems });
+        return [];
+      }
+      if (s.queue.length + s.batchCount > QUEUE_LIMIT) {
+        set({ formProblems: [{ field: "batchCount", message: `The queue holds at most ${QUEUE_LIMIT} jobs; wait for some to finish or remove some.` }] });
+        return [];
+      }
+      const params = { ...s.params, seed: s.randomSeed ? drawSeed() : s.params.seed };
+      return get().enqueue(batchJobs(params, s.batchCount, newJobId));
+    },
+  });

@@ -1,0 +1,143 @@
+import type { GalleryRecord } from "../gallery/galleryDb";
+import { makeThumbnail } from "../gallery/thumbnail";
+import { imageFileName, zipFiles, type NamedFile } from "../gallery/zip";
+import type { FinishedImage } from "./queueSlice";
+import type { SliceCreator, StoreDeps } from "./store";
+
+/** A gallery record as the grid shows it: the thumbnail as an object URL. */
+export interface GalleryItem extends Omit<GalleryRecord, "thumb"> {
+  thumbUrl: string;
+}
+
+export type GalleryStatus = "off" | "loading" | "ready" | "unavailable";
+
+export interface GallerySlice {
+  galleryStatus: GalleryStatus;
+  /** The page on show, newest first. */
+  galleryItems: GalleryItem[];
+  galleryPage: number;
+  galleryCount: number;
+  /** Bytes all gallery images take (PNGs and thumbnails). */
+  galleryBytes: number;
+  galleryMessage?: string;
+  loadGalleryPage(page: number): Promise<void>;
+  saveToGallery(image: FinishedImage): Promise<void>;
+  deleteFromGallery(item: GalleryItem): Promise<void>;
+  galleryPng(id: string): Promise<Blob | undefined>;
+  /** Every gallery image as PNG files in one ZIP; undefined when storage failed (the message says why). */
+  galleryZip(): Promise<Blob | undefined>;
+}
+
+export const GALLERY_PAGE_SIZE = 24;
+
+/** Words for a storage failure: a full disk needs the user's action, a blocked store (private mode) does not. */
+function storageMessage(err: unknown): string {
+  if (err instanceof DOMException && err.name === "QuotaExceededError") {
+    return "The gallery is full: delete some images to keep new ones.";
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  return `The gallery is not available in this browser window (${reason}). New images can still be downloaded.`;
+}
+
+export const createGallerySlice =
+  (deps: StoreDeps): SliceCreator<GallerySlice> =>
+  (set, get) => {
+    const gallery = deps.gallery;
+    // Only the newest page load may show its result; an older, slower one would show stale images.
+    let loadSeq = 0;
+
+    const fail = (err: unknown) => {
+      console.warn("Gallery storage failed; generation keeps working without it.", err);
+      set({ galleryStatus: "unavailable", galleryMessage: storageMessage(err) });
+    };
+
+    return {
+      galleryStatus: gallery ? "loading" : "off",
+      galleryItems: [],
+      galleryPage: 0,
+      galleryCount: 0,
+      galleryBytes: 0,
+
+      async loadGalleryPage(page) {
+        if (!gallery) return;
+        const seq = ++loadSeq;
+        try {
+          const stats = await gallery.stats();
+          const lastPage = Math.max(0, Math.ceil(stats.count / GALLERY_PAGE_SIZE) - 1);
+          const shown = Math.max(0, Math.min(page, lastPage));
+          const records = await gallery.page(shown * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+          const items = records.map(({ thumb, ...rest }) => ({ ...rest, thumbUrl: URL.createObjectURL(thumb) }));
+          if (seq !== loadSeq) {
+            for (const item of items) URL.revokeObjectURL(item.thumbUrl);
+            return;
+          }
+          const old = get().galleryItems;
+          set({
+            galleryItems: items,
+            galleryPage: shown,
+            galleryCount: stats.count,
+            galleryBytes: stats.bytes,
+            galleryStatus: "ready",
+            galleryMessage: undefined,
+          });
+          for (const item of old) URL.revokeObjectURL(item.thumbUrl);
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async saveToGallery(image) {
+        if (!gallery || get().galleryStatus === "unavailable") return;
+        try {
+          const thumb = await makeThumbnail(image.blob, image.width, image.height);
+          await gallery.add(
+            { params: image.params, parameters: image.parameters, modelId: image.modelId, width: image.width, height: image.height },
+            image.blob,
+            thumb,
+          );
+          await get().loadGalleryPage(get().galleryPage);
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async deleteFromGallery(item) {
+        if (!gallery) return;
+        try {
+          await gallery.remove(item);
+          await get().loadGalleryPage(get().galleryPage);
+        } catch (err) {
+          fail(err);
+        }
+      },
+
+      async galleryPng(id) {
+        try {
+          return await gallery?.png(id);
+        } catch (err) {
+          fail(err);
+          return undefined;
+        }
+      },
+
+      async galleryZip() {
+        if (!gallery) return undefined;
+        try {
+          const files: NamedFile[] = [];
+          const { count } = await gallery.stats();
+          for (let offset = 0; offset < count; offset += GALLERY_PAGE_SIZE) {
+            for (const record of await gallery.page(offset, GALLERY_PAGE_SIZE)) {
+              const png = await gallery.png(record.id);
+              if (!png) continue;
+              const name = imageFileName(record.modelId, record.params.seed, record.params.prompt);
+              files.push({ name, bytes: new Uint8Array(await png.arrayBuffer()) });
+            }
+          }
+          return new Blob([zipFiles(files) as Uint8Array<ArrayBuffer>], { type: "application/zip" });
+        } catch (err) {
+          fail(err);
+          return undefined;
+        }
+      },
+    };
+  };

@@ -1,0 +1,216 @@
+import type { RunningJob } from "../client/engineClient";
+import { AppError, JobCancelledError, serializeError, type SerializedError } from "../errors";
+import type { GenerateParams } from "../params";
+import type { BackendMessage, LoadStatus, ResultMessage, RgbaImageMessage } from "../protocol";
+import type { FormProblem } from "./formSlice";
+import { EMPTY_TALLY, moveJob, removeJob, type QueuedJob, type RunTally } from "./queue";
+import type { SliceCreator, StoreDeps } from "./store";
+
+export type Phase = "idle" | "loading" | "running" | "done" | "error" | "cancelled";
+
+export interface FinishedImage {
+  jobId: string;
+  url: string;
+  blob: Blob;
+  seed: number;
+  parameters: string;
+  width: number;
+  height: number;
+  params: GenerateParams;
+  modelId: string;
+  timings: ResultMessage["timings"];
+}
+
+/** What happens to one queued job, for whoever queued it (the embed API follows its own jobs this way). */
+export type JobEvent =
+  | { kind: "started" }
+  | { kind: "status"; text: string }
+  | { kind: "progress"; step: number; steps: number }
+  | { kind: "result"; image: FinishedImage }
+  | { kind: "cancelled" }
+  | { kind: "error"; error: SerializedError };
+export type JobListener = (event: JobEvent) => void;
+
+export interface QueueSlice {
+  /** Jobs waiting for the engine, in the order they will run. */
+  queue: QueuedJob[];
+  /** The job the engine is working on. */
+  current?: QueuedJob;
+  tally: RunTally;
+  phase: Phase;
+  statusText: string;
+  /** Steps the running job has finished. */
+  step: number;
+  preview?: { step: number; image: RgbaImageMessage };
+  /** This visit's finished images, oldest first; older ones drop off (they stay in the gallery). */
+  images: FinishedImage[];
+  selected: number;
+  /** The user picked a finished image to look at, so the result frame stops following the running job. */
+  pinned: boolean;
+  backend?: BackendMessage;
+  error?: { name: string; message: string };
+  /** Adds jobs at the end of the queue and starts the first if the engine is free; returns their ids. */
+  enqueue(jobs: readonly QueuedJob[], listener?: JobListener): string[];
+  moveJob(id: string, offset: number): void;
+  /** Stops the running job or drops a waiting one; false when no such job is left. */
+  cancelJob(id: string): boolean;
+  /** Stops the running job and empties the queue. */
+  cancel(): void;
+  select(i: number): void;
+  showError(err: unknown): void;
+}
+
+/** Object URLs of recent images are held in memory; beyond this many, the oldest are let go. */
+const MAX_RECENT = 24;
+
+function statusText(st: LoadStatus): string {
+  if (st.status === "initiate") return "Loading model…";
+  if (st.status === "progress") return `Loading ${st.file} (${st.index + 1}/${st.count})…`;
+  return "Generating…";
+}
+
+function toImage(job: QueuedJob, r: ResultMessage): FinishedImage {
+  const blob = new Blob([r.png as Uint8Array<ArrayBuffer>], { type: "image/png" });
+  return {
+    jobId: job.id,
+    url: URL.createObjectURL(blob),
+    blob,
+    seed: r.seed,
+    parameters: r.parameters,
+    width: r.width,
+    height: r.height,
+    params: r.params,
+    modelId: r.modelId,
+    timings: r.timings,
+  };
+}
+
+function problemsFromError(err: unknown): FormProblem[] {
+  return err instanceof AppError && typeof err.data.field === "string"
+    ? [{ field: err.data.field as FormProblem["field"], message: err.message }]
+    : [];
+}
+
+export const createQueueSlice =
+  (deps: StoreDeps): SliceCreator<QueueSlice> =>
+  (set, get) => {
+    let running: RunningJob | undefined;
+    const listeners = new Map<string, JobListener>();
+
+    const notify = (id: string, event: JobEvent) => {
+      try {
+        listeners.get(id)?.(event);
+      } catch (err) {
+        // A listener's bug (the embed's, a test's) must not stall the queue.
+        console.error("A job listener failed.", err);
+      }
+    };
+
+    function finish(job: QueuedJob, event: JobEvent, patch: Partial<QueueSlice> & { formProblems?: FormProblem[] }) {
+      notify(job.id, event);
+      listeners.delete(job.id);
+      running = undefined;
+      set({ current: undefined, ...patch });
+      startNext();
+    }
+
+    function startNext() {
+      const s = get();
+      if (s.current || s.queue.length === 0) return;
+      const [job, ...rest] = s.queue;
+      set({ current: job, queue: rest, phase: "loading", statusText: "Starting…", step: 0, preview: undefined, pinned: false });
+      notify(job.id, { kind: "started" });
+      const handle = deps.engine.generate(
+        { modelId: s.model.id, modelBase: s.model.base, backend: s.backendChoice, params: job.params, previews: s.previews },
+        {
+          onStatus: (st) => {
+            const text = statusText(st);
+            set(st.status === "done" ? { phase: "running", backend: st.backend, statusText: text } : { phase: "loading", statusText: text });
+            notify(job.id, { kind: "status", text });
+          },
+          onProgress: (p) => {
+            set({ phase: "running", step: p.step, statusText: `Step ${p.step}/${p.steps}` });
+            notify(job.id, { kind: "progress", step: p.step, steps: p.steps });
+          },
+          onPreview: (p) => set({ preview: p }),
+        },
+      );
+      running = handle;
+      handle.done.then(
+        (result) => {
+          const image = toImage(job, result);
+          const images = [...get().images, image];
+          for (const old of images.splice(0, Math.max(0, images.length - MAX_RECENT))) URL.revokeObjectURL(old.url);
+          const { jobsDone, stepsDone } = get().tally;
+          finish(job, { kind: "result", image }, {
+            images,
+            selected: images.length - 1,
+            tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + job.params.steps },
+            phase: "done",
+            statusText: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}`,
+          });
+          void get().saveToGallery(image);
+        },
+        (err: unknown) => {
+          if (err instanceof JobCancelledError) {
+            finish(job, { kind: "cancelled" }, { phase: "cancelled", statusText: "Cancelled." });
+            return;
+          }
+          const error = serializeError(err);
+          finish(job, { kind: "error", error }, {
+            phase: "error",
+            statusText: "",
+            error: { name: error.name, message: error.message },
+            formProblems: problemsFromError(err),
+          });
+        },
+      );
+    }
+
+    function dropWaiting(id: string) {
+      set((s) => ({ queue: removeJob(s.queue, id) }));
+      notify(id, { kind: "cancelled" });
+      listeners.delete(id);
+    }
+
+    return {
+      queue: [],
+      tally: EMPTY_TALLY,
+      phase: "idle",
+      statusText: "",
+      step: 0,
+      images: [],
+      selected: 0,
+      pinned: false,
+
+      enqueue(jobs, listener) {
+        const s = get();
+        const idle = !s.current && s.queue.length === 0;
+        if (listener) for (const job of jobs) listeners.set(job.id, listener);
+        // A new run starts from an idle engine: its progress and errors start afresh.
+        set({ queue: [...s.queue, ...jobs], ...(idle ? { tally: EMPTY_TALLY, error: undefined } : {}) });
+        startNext();
+        return jobs.map((j) => j.id);
+      },
+      moveJob: (id, offset) => set((s) => ({ queue: moveJob(s.queue, id, offset) })),
+      cancelJob(id) {
+        if (get().current?.id === id) {
+          running?.cancel();
+          return true;
+        }
+        if (!get().queue.some((j) => j.id === id)) return false;
+        dropWaiting(id);
+        return true;
+      },
+      cancel() {
+        for (const job of get().queue) dropWaiting(job.id);
+        running?.cancel();
+      },
+      select: (i) => set({ selected: i, pinned: true }),
+      showError: (err) =>
+        set({
+          phase: "error",
+          error: err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) },
+        }),
+    };
+  };

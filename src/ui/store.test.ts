@@ -1,0 +1,162 @@
+import "fake-indexeddb/auto";
+import { describe, expect, it } from "vitest";
+import { InvalidParamsError } from "../errors";
+import { openGallery } from "../gallery/galleryDb";
+import { fakeEngine, flush, tinyManifest, until } from "./fakeEngine";
+import { createAppStore, type JobEvent } from "./store";
+
+function setup() {
+  const { engine, started } = fakeEngine();
+  const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" } });
+  store.getState().setManifest(tinyManifest());
+  store.getState().setParam("steps", 4);
+  const queueOf = () => store.getState().queue.map((j) => j.params.prompt);
+  const add = (prompt: string) => {
+    store.getState().setParam("prompt", prompt);
+    return store.getState().generate()[0];
+  };
+  return { store, started, queueOf, add };
+}
+
+describe("the queue in the store", () => {
+  it("runs one job at a time, in order, and the next as soon as one ends", async () => {
+    const { store, started, queueOf, add } = setup();
+    for (const p of ["one", "two", "three"]) add(p);
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["one"]);
+    expect(queueOf()).toEqual(["two", "three"]);
+    started[0].finish();
+    await flush();
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["one", "two"]);
+    started[1].finish();
+    await flush();
+    started[2].finish();
+    await flush();
+    const s = store.getState();
+    expect(s.images.map((i) => i.params.prompt)).toEqual(["one", "two", "three"]);
+    expect(s.current).toBeUndefined();
+    expect(s.tally).toEqual({ jobsDone: 3, stepsDone: 12 });
+    expect(s.phase).toBe("done");
+  });
+
+  it("reorders and removes waiting jobs without touching the running one", async () => {
+    const { store, started, queueOf, add } = setup();
+    const ids = ["a", "b", "c", "d"].map(add);
+    store.getState().moveJob(ids[3], -1);
+    expect(queueOf()).toEqual(["b", "d", "c"]);
+    expect(store.getState().cancelJob(ids[3])).toBe(true);
+    expect(queueOf()).toEqual(["b", "c"]);
+    expect(store.getState().cancelJob(ids[3])).toBe(false);
+    expect(started).toHaveLength(1);
+    started[0].finish();
+    await flush();
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["a", "b"]);
+  });
+
+  it("skips the running job and goes on with the next", async () => {
+    const { store, started, add } = setup();
+    const [first] = [add("a"), add("b")];
+    store.getState().cancelJob(first);
+    await flush();
+    expect(started[0].cancelled).toBe(true);
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["a", "b"]);
+    expect(store.getState().current?.params.prompt).toBe("b");
+  });
+
+  it("cancel stops the running job and empties the queue", async () => {
+    const { store, started, add } = setup();
+    ["a", "b", "c"].forEach(add);
+    store.getState().cancel();
+    await flush();
+    expect(started).toHaveLength(1);
+    expect(store.getState().queue).toEqual([]);
+    expect(store.getState().phase).toBe("cancelled");
+    expect(store.getState().statusText).toBe("Cancelled.");
+  });
+
+  it("queues a batch of N seeds counting up from the form's seed", () => {
+    const { store } = setup();
+    store.getState().applySettings({ seed: 500 });
+    store.getState().setBatchCount(4);
+    store.getState().generate();
+    const s = store.getState();
+    expect([s.current, ...s.queue].map((j) => j?.params.seed)).toEqual([500, 501, 502, 503]);
+  });
+
+  it("draws one random start seed for a random batch", () => {
+    const { store } = setup();
+    store.getState().setRandomSeed(true);
+    store.getState().setBatchCount(3);
+    store.getState().generate();
+    const s = store.getState();
+    const seeds = [s.current, ...s.queue].map((j) => j?.params.seed ?? -1);
+    expect(seeds[0]).toBeGreaterThanOrEqual(0);
+    expect(seeds).toEqual([seeds[0], seeds[0] + 1, seeds[0] + 2]);
+  });
+
+  it("refuses bad settings in the form without queuing", () => {
+    const { store } = setup();
+    store.getState().setParam("steps", 0);
+    expect(store.getState().generate()).toEqual([]);
+    expect(store.getState().formProblems.map((p) => p.field)).toEqual(["steps"]);
+    expect(store.getState().current).toBeUndefined();
+  });
+
+  it("tells a job's listener what happens to it, and goes on after an error", async () => {
+    const { store, started } = setup();
+    const events: JobEvent["kind"][] = [];
+    const params = { ...store.getState().params, prompt: "x" };
+    store.getState().enqueue(
+      [
+        { id: "e1", params },
+        { id: "e2", params },
+        { id: "e3", params },
+      ],
+      (e) => events.push(e.kind),
+    );
+    started[0].handlers.onProgress?.({ step: 1, steps: 4, elapsedMs: 5 });
+    started[0].fail(new InvalidParamsError("Steps must be a whole number from 1 to 150.", { field: "steps" }));
+    await flush();
+    store.getState().cancelJob("e3");
+    started[1].finish();
+    await flush();
+    expect(events).toEqual(["started", "progress", "error", "started", "cancelled", "result"]);
+    expect(store.getState().error).toEqual({ name: "InvalidParamsError", message: "Steps must be a whole number from 1 to 150." });
+  });
+
+  it("pins a picked image until the next job starts", async () => {
+    const { store, started, add } = setup();
+    add("a");
+    started[0].finish();
+    await flush();
+    add("b");
+    store.getState().select(0);
+    expect(store.getState().pinned).toBe(true);
+    started[1].finish();
+    await flush();
+    add("c");
+    expect(store.getState().pinned).toBe(false);
+  });
+});
+
+describe("the gallery in the store", () => {
+  it("keeps every finished image, and frees its storage when it is deleted", async () => {
+    const { engine, started } = fakeEngine();
+    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery("store-test-gallery") });
+    store.getState().setManifest(tinyManifest());
+    store.getState().applySettings({ steps: 2, seed: 10, prompt: "kept" });
+    store.getState().setBatchCount(2);
+    store.getState().generate();
+    started[0].finish();
+    await flush();
+    started[1].finish();
+    await until(() => store.getState().galleryCount === 2);
+    const s = store.getState();
+    expect(s.galleryItems.map((i) => [i.params.prompt, i.params.seed])).toEqual([["kept", 11], ["kept", 10]]);
+    const bytes = s.galleryBytes;
+    expect(bytes).toBeGreaterThan(0);
+    await s.deleteFromGallery(s.galleryItems[0]);
+    expect(store.getState().galleryCount).toBe(1);
+    expect(store.getState().galleryBytes).toBeLessThan(bytes);
+    expect(store.getState().galleryStatus).toBe("ready");
+  });
+});
