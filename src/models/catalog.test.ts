@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../manifest";
+import {
+  CATALOG,
+  DEFAULT_HUB_BASE,
+  findEntry,
+  hubBaseFromLocation,
+  hubDownloads,
+  hubFileUrl,
+  variantFiles,
+  type HubCatalogEntry,
+} from "./catalog";
+
+const hubEntry = (id: string) => {
+  const entry = findEntry(CATALOG, id);
+  if (entry?.kind !== "hub") throw new Error(`${id} is not a hub entry`);
+  return entry as HubCatalogEntry;
+};
+
+describe("catalog", () => {
+  it("holds the built-in model and hub models whose manifests pass the engine's checks", () => {
+    expect(CATALOG.map((e) => (e.kind === "hub" ? e.manifest.id : e.id))).toEqual(["tiny-shapes", "sd-turbo", "lcm-dreamshaper-v7"]);
+    for (const entry of CATALOG) {
+      if (entry.kind !== "hub") continue;
+      expect(parseManifest(JSON.parse(JSON.stringify(entry.manifest)))).toEqual(entry.manifest);
+      for (const v of entry.manifest.variants) expect(entry.downloadBytes[v.id]).toBeGreaterThan(0);
+    }
+  });
+
+  it("describes SD-Turbo as the ORT WebGPU export needs it", () => {
+    const { manifest } = hubEntry("sd-turbo");
+    expect(manifest).toMatchObject({
+      textEmbeddingDim: 1024,
+      sizes: { native: 512 },
+      tokenizer: { padId: 0, maxLength: 77 },
+      scheduler: { timestep_spacing: "trailing", prediction_type: "epsilon" },
+      defaults: { sampler: "Euler", steps: 1, guidance: 0 },
+    });
+    expect(manifest.variants.every((v) => v.requiresShaderF16)).toBe(true);
+  });
+
+  it("lists every file of a variant once, tokenizer first, external data after its graph", () => {
+    expect(variantFiles(hubEntry("lcm-dreamshaper-v7").manifest, "fp16").map((f) => f.path)).toEqual([
+      "tokenizer/tokenizer.json",
+      "tokenizer/tokenizer_config.json",
+      "text_encoder/model.onnx",
+      "unet/model.onnx",
+      "unet/model.onnx_data",
+      "vae_decoder/model.onnx",
+      "vae_decoder/model.onnx_data",
+    ]);
+    expect(() => variantFiles(hubEntry("sd-turbo").manifest, "fp32")).toThrow(/no variant "fp32"/);
+  });
+
+  it("resolves download addresses with the hub's rule, taking overridden files from their own repo", () => {
+    const urls = hubDownloads(hubEntry("sd-turbo"), "fp16", "http://127.0.0.1:8090").map((d) => d.url);
+    const rev = "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1";
+    expect(urls).toEqual([
+      "http://127.0.0.1:8090/openai/clip-vit-large-patch14/resolve/main/tokenizer.json",
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/tokenizer/tokenizer_config.json`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/text_encoder/model.onnx`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/unet/model.onnx`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/vae_decoder/model.onnx`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/vae_encoder/model.onnx`,
+    ]);
+    expect(hubFileUrl("https://hf.example/mirror/", "a/b", "refs/pr/1", "dir/my file.onnx")).toBe(
+      "https://hf.example/mirror/a/b/resolve/refs%2Fpr%2F1/dir/my%20file.onnx",
+    );
+  });
+
+  it("picks the hub from ?hub=, then the saved setting, then huggingface.co, skipping invalid values", () => {
+    expect(hubBaseFromLocation("", null)).toBe(DEFAULT_HUB_BASE);
+    expect(hubBaseFromLocation("?seed=1", "https://mirror.example/hf/")).toBe("https://mirror.example/hf");
+    expect(hubBaseFromLocation("?hub=http%3A%2F%2F127.0.0.1%3A8090", "https://mirror.example")).toBe("http://127.0.0.1:8090");
+    expect(hubBaseFromLocation("?hub=javascript:alert(1)", "not a url")).toBe(DEFAULT_HUB_BASE);
+    expect(hubBaseFromLocation("?hub=https://h.example/x?y=1#z", undefined)).toBe("https://h.example/x");
+  });
+});

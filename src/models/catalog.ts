@@ -1,0 +1,277 @@
+/**
+ * The models the app offers: the built-in one served by the app itself, and real Stable Diffusion
+ * exports downloaded from a Hugging Face-style hub into the weight cache. Hub entries carry a full
+ * ModelManifest; sizes and hashes of their files are not known in advance, so the downloader records
+ * them on the first complete download and the cache checks them on every later read.
+ */
+import type { ModelFile, ModelManifest, ModelPart } from "../manifest";
+
+export const DEFAULT_HUB_BASE = "https://huggingface.co";
+
+/** A file taken from another repository than the model's own (e.g. a tokenizer.json the repo lacks). */
+export interface HubFileOverride {
+  repo: string;
+  revision: string;
+  path: string;
+}
+
+export interface HubSource {
+  hub: "hf";
+  repo: string;
+  /** A commit hash where known, so the recorded hashes stay valid; else a branch. */
+  revision: string;
+  /** By path in the manifest. */
+  files?: Record<string, HubFileOverride>;
+}
+
+export interface HubCatalogEntry {
+  kind: "hub";
+  manifest: ModelManifest;
+  source: HubSource;
+  /** Approximate size of a full download per variant id, for the picker before the real sizes are recorded. */
+  downloadBytes: Record<string, number>;
+  /** Ranges the model was distilled for; the UI should clamp or warn outside them. */
+  recommended?: { steps: { min: number; max: number }; guidance: { min: number; max: number } };
+}
+
+export interface BuiltinCatalogEntry {
+  kind: "builtin";
+  id: string;
+  name: string;
+  description: string;
+  license: string;
+  /** Folder of model.json and the files, relative to the app's base URL. */
+  base: string;
+  downloadBytes: number;
+}
+
+export type CatalogEntry = HubCatalogEntry | BuiltinCatalogEntry;
+
+/** One file to download: where it goes in the cache, where it comes from, what it must be. */
+export interface FileDownload {
+  modelId: string;
+  path: string;
+  url: string;
+  expected?: { bytes?: number; sha256?: string };
+}
+
+/**
+ * Approximates SD 1.x/2.x latents (in the U-Net's scaled space) as RGB in [0,1]: the widely used
+ * linear factors (ComfyUI's latent_formats.SD15 latent_rgb_factors), halved and shifted from [-1,1].
+ */
+const SD_LATENT_RGB = {
+  weights: [
+    [0.1756, 0.1625, -0.14145, -0.106],
+    [0.11485, 0.2487, 0.0881, -0.1308],
+    [0.16135, 0.1175, 0.13605, -0.35885],
+  ],
+  bias: [0.5, 0.5, 0.5],
+};
+
+/**
+ * Neither SD repo below ships tokenizer/tokenizer.json (their tokenizer/ folders hold vocab.json,
+ * merges.txt, special_tokens_map.json and tokenizer_config.json only — file lists on the hub's tree
+ * pages for schmuell/sd-turbo-ort-web@ace89b7 and aislamov/lcm-dreamshaper-v7-onnx@main). Every SD 1.x/2.x
+ * model uses the same CLIP BPE vocabulary, so the tokenizer.json comes from OpenAI's CLIP ViT-L/14 repo
+ * (SD 1.x's own text encoder); Microsoft's SD-Turbo WebGPU demo (onnxruntime-inference-examples
+ * js/sd-turbo) likewise takes its tokenizer from a CLIP repo. Padding follows each model's own config.
+ */
+const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
+
+/**
+ * SD-Turbo as exported for onnxruntime-web by ORT's WebGPU maintainer (fp16 weights, fp32 inputs and
+ * outputs). File list and sizes from the hub's tree pages at commit ace89b7 (text_encoder 681 MB,
+ * unet 1.73 GB, vae_decoder 99.1 MB, vae_encoder 68.4 MB); scheduler from stabilityai/sd-turbo's
+ * scheduler_config.json (EulerDiscrete, epsilon, trailing).
+ */
+const SD_TURBO: HubCatalogEntry = {
+  kind: "hub",
+  source: {
+    hub: "hf",
+    repo: "schmuell/sd-turbo-ort-web",
+    revision: "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1",
+    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
+  },
+  downloadBytes: { fp16: 2_583_000_000 },
+  recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
+  manifest: {
+    schemaVersion: 1,
+    id: "sd-turbo",
+    name: "SD-Turbo",
+    license: "Stability AI Non-Commercial Research Community License",
+    description:
+      "Stability AI's SD-Turbo, a distilled Stable Diffusion 2.1: 512×512 images in 1 to 4 steps without guidance. " +
+      "Half-precision weights; needs WebGPU with shader-f16. About 2.6 GB to download once.",
+    // SD 2.x pads with "!" (id 0), not with the end token as SD 1.x does
+    tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 0 },
+    textEmbeddingDim: 1024,
+    latentChannels: 4,
+    vaeScaleFactor: 8,
+    scalingFactor: 0.18215,
+    sizes: { native: 512, min: 512, max: 512, multiple: 64 },
+    scheduler: {
+      num_train_timesteps: 1000,
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: "scaled_linear",
+      timestep_spacing: "trailing",
+      steps_offset: 1,
+      prediction_type: "epsilon",
+    },
+    defaults: { sampler: "Euler", steps: 1, guidance: 0, width: 512, height: 512 },
+    variants: [
+      {
+        id: "fp16",
+        label: "fp16",
+        precision: "fp16",
+        requiresShaderF16: true,
+        files: {
+          text_encoder: { path: "text_encoder/model.onnx" },
+          unet: { path: "unet/model.onnx" },
+          vae_decoder: { path: "vae_decoder/model.onnx" },
+          vae_encoder: { path: "vae_encoder/model.onnx" },
+        },
+      },
+    ],
+    latentRgb: SD_LATENT_RGB,
+  },
+};
+
+/**
+ * LCM Dreamshaper v7 (SD 1.5 distilled into a latent consistency model), fp16 ONNX export whose U-Net and
+ * VAE decoder keep their weights beside the graph (model.onnx + model.onnx_data, 93.7 MB + 1.64 GB and
+ * 2.11 MB + 97.4 MB on the hub's tree pages; text_encoder 247 MB). Scheduler from the upstream
+ * SimianLuo/LCM_Dreamshaper_v7 LCMScheduler config. The repo's vae_encoder folder is left out: its files
+ * could not be confirmed, and text-to-image does not need it.
+ */
+const LCM_DREAMSHAPER: HubCatalogEntry = {
+  kind: "hub",
+  source: {
+    hub: "hf",
+    repo: "aislamov/lcm-dreamshaper-v7-onnx",
+    revision: "main",
+    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
+  },
+  downloadBytes: { fp16: 2_083_000_000 },
+  recommended: { steps: { min: 2, max: 8 }, guidance: { min: 1, max: 1 } },
+  manifest: {
+    schemaVersion: 1,
+    id: "lcm-dreamshaper-v7",
+    name: "LCM Dreamshaper v7",
+    license: "MIT",
+    description:
+      "Dreamshaper v7 (Stable Diffusion 1.5) distilled as a latent consistency model: 512×512 images in 2 to 8 steps. " +
+      "Half-precision weights; needs WebGPU with shader-f16. About 2.1 GB to download once.",
+    tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 49407 },
+    textEmbeddingDim: 768,
+    latentChannels: 4,
+    vaeScaleFactor: 8,
+    scalingFactor: 0.18215,
+    sizes: { native: 512, min: 256, max: 768, multiple: 64 },
+    scheduler: {
+      num_train_timesteps: 1000,
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: "scaled_linear",
+      timestep_spacing: "leading",
+      steps_offset: 1,
+      prediction_type: "epsilon",
+      set_alpha_to_one: true,
+    },
+    defaults: { sampler: "LCM", steps: 4, guidance: 1, width: 512, height: 512 },
+    variants: [
+      {
+        id: "fp16",
+        label: "fp16",
+        precision: "fp16",
+        requiresShaderF16: true,
+        files: {
+          text_encoder: { path: "text_encoder/model.onnx" },
+          unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
+          vae_decoder: { path: "vae_decoder/model.onnx", externalData: [{ path: "vae_decoder/model.onnx_data" }] },
+        },
+      },
+    ],
+    latentRgb: SD_LATENT_RGB,
+  },
+};
+
+const TINY_SHAPES: BuiltinCatalogEntry = {
+  kind: "builtin",
+  id: "tiny-shapes",
+  name: "Tiny Shapes (built-in)",
+  description: "A tiny model trained by this project: one coloured shape on a plain background. Works offline at once.",
+  license: "MIT",
+  base: "models/tiny-shapes",
+  downloadBytes: 13_000_000,
+};
+
+export const CATALOG: readonly CatalogEntry[] = [TINY_SHAPES, SD_TURBO, LCM_DREAMSHAPER];
+
+export function entryId(entry: CatalogEntry): string {
+  return entry.kind === "hub" ? entry.manifest.id : entry.id;
+}
+
+export function findEntry(catalog: readonly CatalogEntry[], id: string): CatalogEntry | undefined {
+  return catalog.find((e) => entryId(e) === id);
+}
+
+/** A hub address from user input: absolute http(s), without a trailing slash, query or fragment. */
+export function normalizeHubBase(value: string | null | undefined): string | undefined {
+  if (!value) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+}
+
+/**
+ * The hub to download from: `?hub=<url>` in the page's query wins (for mirrors and tests), then the
+ * saved setting, then huggingface.co. Invalid values are skipped. Pure, so the UI and tests share it.
+ */
+export function hubBaseFromLocation(search: string, saved?: string | null): string {
+  const fromQuery = new URLSearchParams(search).get("hub");
+  return normalizeHubBase(fromQuery) ?? normalizeHubBase(saved) ?? DEFAULT_HUB_BASE;
+}
+
+/** `{hubBase}/{repo}/resolve/{revision}/{path}`, the Hugging Face download address of a file. */
+export function hubFileUrl(hubBase: string, repo: string, revision: string, path: string): string {
+  const encoded = path.split("/").map(encodeURIComponent).join("/");
+  return `${hubBase.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
+}
+
+const PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
+
+/** Every file a variant needs, tokenizer first, each once, with whatever size and hash the manifest gives. */
+export function variantFiles(manifest: ModelManifest, variantId: string): ModelFile[] {
+  const variant = manifest.variants.find((v) => v.id === variantId);
+  if (!variant) throw new RangeError(`${manifest.name} has no variant "${variantId}".`);
+  const files: ModelFile[] = [{ path: manifest.tokenizer.path }];
+  if (manifest.tokenizer.configPath) files.push({ path: manifest.tokenizer.configPath });
+  for (const part of PARTS) {
+    const file = variant.files[part];
+    if (!file) continue;
+    const { externalData, ...graph } = file;
+    files.push(graph, ...(externalData ?? []));
+  }
+  return files.filter((f, i) => files.findIndex((g) => g.path === f.path) === i);
+}
+
+/** The downloads of one variant of a hub model, addresses resolved against `hubBase`. */
+export function hubDownloads(entry: HubCatalogEntry, variantId: string, hubBase: string): FileDownload[] {
+  const { source, manifest } = entry;
+  return variantFiles(manifest, variantId).map((file) => {
+    const from = source.files?.[file.path] ?? { repo: source.repo, revision: source.revision, path: file.path };
+    const expected = file.bytes !== undefined || file.sha256 !== undefined ? { bytes: file.bytes, sha256: file.sha256 } : undefined;
+    return {
+      modelId: manifest.id,
+      path: file.path,
+      url: hubFileUrl(hubBase, from.repo, from.revision, from.path),
+      ...(expected ? { expected } : {}),
+    };
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * Model sources for hub models: from the weight cache (the normal case, and the only one offline), or
+ * straight from the hub when the browser gives us no storage.
+ */
+import type { ModelSource } from "../engine/loadModel";
+import { hubDownloads, variantFiles, type HubCatalogEntry } from "../models/catalog";
+import { DownloadFailedError, HubAccessDeniedError, HubFileNotFoundError, ModelNotDownloadedError } from "./errors";
+import type { WeightCache } from "./weightCache";
+
+export interface ModelDownloadState {
+  /** Files complete and verified. */
+  done: number;
+  total: number;
+  /** Bytes stored for this variant, partial files included. */
+  bytesStored: number;
+  /** Paths still to download (or to finish). */
+  missing: string[];
+}
+
+/** How far one variant of a hub model is downloaded, from the cache's index alone (no data read). */
+export async function downloadState(cache: WeightCache, entry: HubCatalogEntry, variantId: string): Promise<ModelDownloadState> {
+  const records = new Map((await cache.files(entry.manifest.id)).map((r) => [r.path, r]));
+  const state: ModelDownloadState = { done: 0, total: 0, bytesStored: 0, missing: [] };
+  for (const { path } of variantFiles(entry.manifest, variantId)) {
+    const rec = records.get(path);
+    state.total += 1;
+    state.bytesStored += rec?.bytes ?? 0;
+    if (rec?.complete && rec.verified) state.done += 1;
+    else state.missing.push(path);
+  }
+  return state;
+}
+
+/** The first variant that lists the path (the tokenizer's files are in all of them). */
+function variantOf(entry: HubCatalogEntry, path: string): string {
+  const { manifest } = entry;
+  return (manifest.variants.find((v) => variantFiles(manifest, v.id).some((f) => f.path === path)) ?? manifest.variants[0]).id;
+}
+
+const manifestBytes = (entry: HubCatalogEntry) => new TextEncoder().encode(JSON.stringify(entry.manifest));
+
+/**
+ * A ModelSource over the weight cache. `model.json` is the catalog's manifest; every other file must be
+ * complete and verified, else ModelNotDownloadedError says how many of the variant's files are there.
+ * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError).
+ */
+export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): ModelSource {
+  const modelId = entry.manifest.id;
+  return {
+    async read(path) {
+      if (path === "model.json") return manifestBytes(entry);
+      const bytes = await cache.readFile(modelId, path);
+      if (bytes) return bytes;
+      const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
+      throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
+    },
+  };
+}
+
+/**
+ * A ModelSource that reads straight from the hub, for browsers that give us no storage (the cache
+ * opened as null): nothing is kept, so every visit downloads again.
+ */
+export function hubSource(entry: HubCatalogEntry, variantId: string, hubBase: string, fetchFn: typeof fetch = fetch): ModelSource {
+  const urls = new Map(hubDownloads(entry, variantId, hubBase).map((d) => [d.path, d.url]));
+  return {
+    async read(path) {
+      if (path === "model.json") return manifestBytes(entry);
+      const url = urls.get(path);
+      if (!url) throw new RangeError(`${path} is not a file of ${entry.manifest.name} (${variantId}).`);
+      let res: Response;
+      try {
+        res = await fetchFn(url, { cache: "no-store" });
+      } catch (err) {
+        throw DownloadFailedError.of(url, (err as Error).message, 0);
+      }
+      if (res.status === 404) throw HubFileNotFoundError.of(url);
+      if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(url, res.status);
+      if (!res.ok) throw DownloadFailedError.of(url, `HTTP ${res.status}`, 0);
+      return new Uint8Array(await res.arrayBuffer());
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * Named errors of the weight cache and the downloader, with fix-it text. They extend AppError and keep
+ * its (message, data) constructor, so they cross the worker boundary as { name, message, data } and can
+ * be rebuilt by name on the other side; the static `of` builds each message from the facts.
+ */
+import { AppError } from "../errors";
+
+/** "1.73 GB", "681 MB": decimal units, as the hub lists file sizes, so the numbers can be compared. */
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
+  return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
+}
+
+/** The browser refused to store more; the partial file of this model is kept so the download can resume. */
+export class QuotaExceededError extends AppError {
+  override name = "QuotaExceededError";
+  static of(info: { model: string; modelBytes?: number; available?: number; stored: number }): QuotaExceededError {
+    const need = info.modelBytes !== undefined ? `${info.model} needs about ${formatBytes(info.modelBytes)}` : `${info.model} does not fit`;
+    const left = info.available !== undefined ? ` and only ${formatBytes(info.available)} of browser storage is left` : "";
+    return new QuotaExceededError(
+      `${need}${left}. ${formatBytes(info.stored)} already downloaded are kept: free space (delete another ` +
+        `model, or allow this site more storage) and start the download again to resume.`,
+      {
+        model: info.model,
+        stored: info.stored,
+        ...(info.modelBytes !== undefined ? { modelBytes: info.modelBytes } : {}),
+        ...(info.available !== undefined ? { available: info.available } : {}),
+      },
+    );
+  }
+}
+
+/** The hub answered 404: wrong repo, revision or path. */
+export class HubFileNotFoundError extends AppError {
+  override name = "HubFileNotFoundError";
+  static of(url: string): HubFileNotFoundError {
+    return new HubFileNotFoundError(
+      `${url} does not exist on the model hub (HTTP 404). Check the hub address and the model's repository name.`,
+      { url, status: 404 },
+    );
+  }
+}
+
+/** The hub answered 401/403: a gated or private repository, or a hub that blocks this site. */
+export class HubAccessDeniedError extends AppError {
+  override name = "HubAccessDeniedError";
+  static of(url: string, status: number): HubAccessDeniedError {
+    return new HubAccessDeniedError(
+      `The model hub refused ${url} (HTTP ${status}): the repository may be gated or private. ` +
+        `Pick another model or another hub address.`,
+      { url, status },
+    );
+  }
+}
+
+/** The body is not what the path promises, typically an HTML error or login page served with 200. */
+export class NotOnnxError extends AppError {
+  override name = "NotOnnxError";
+  static of(url: string, what: string): NotOnnxError {
+    return new NotOnnxError(`${url} is not an ONNX model (${what}); a proxy or captive portal may have answered instead of the hub.`, {
+      url,
+    });
+  }
+}
+
+/** The hub could not be reached or kept failing; what was stored so far is kept for the next try. */
+export class DownloadFailedError extends AppError {
+  override name = "DownloadFailedError";
+  static of(url: string, cause: string, stored: number): DownloadFailedError {
+    return new DownloadFailedError(
+      `Downloading ${url} failed (${cause}). ` +
+        (stored > 0 ? `${formatBytes(stored)} already downloaded are kept; ` : "") +
+        `check the connection and start the download again${stored > 0 ? " to resume" : ""}.`,
+      { url, stored },
+    );
+  }
+}
+
+/** Size or SHA-256 of a download differs from what was expected; the file was deleted. */
+export class IntegrityError extends AppError {
+  override name = "IntegrityError";
+  static of(file: string, detail: string): IntegrityError {
+    return new IntegrityError(
+      `${file} failed its integrity check (${detail}); the downloaded copy was deleted. Download again; ` +
+        `if it fails again, the file on the hub differs from the one the catalog expects.`,
+      { file },
+    );
+  }
+}
+
+/** A stored file no longer matches its recorded size or hash; it was deleted so it is never handed on. */
+export class CacheCorruptError extends AppError {
+  override name = "CacheCorruptError";
+  static of(file: string, detail: string): CacheCorruptError {
+    return new CacheCorruptError(`The stored copy of ${file} is damaged (${detail}); it was removed. Download the model again.`, { file });
+  }
+}
+
+/** A model is used (e.g. offline) before all its files are complete and verified in the cache. */
+export class ModelNotDownloadedError extends AppError {
+  override name = "ModelNotDownloadedError";
+  static of(model: string, done: number, total: number): ModelNotDownloadedError {
+    return new ModelNotDownloadedError(
+      `${model} is not fully downloaded (${done} of ${total} files); connect to the internet to finish the download.`,
+      { model, done, total },
+    );
+  }
+}
+
+/** For src/errors.ts's KNOWN table, so these are rebuilt with their class and data after crossing the worker boundary. */
+export const STORAGE_ERRORS = {
+  QuotaExceededError,
+  HubFileNotFoundError,
+  HubAccessDeniedError,
+  NotOnnxError,
+  DownloadFailedError,
+  IntegrityError,
+  CacheCorruptError,
+  ModelNotDownloadedError,
+};
