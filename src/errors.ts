@@ -59,7 +59,8 @@ export function deserializeError(e: SerializedError): Error {
   if (e.name === "JobCancelledError") return new JobCancelledError();
   const Known = KNOWN[e.name];
   if (Known) return new Known(e.message, e.data);
-  const err = new Error(e.message);
+  // other named errors (storage, downloads) keep their name and data, so the UI can still tell them apart
+  const err = new AppError(e.message, e.data);
   err.name = e.name;
   return err;
 }

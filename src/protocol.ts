@@ -29,6 +29,8 @@ export interface VaeTilingMessage {
 
 export interface GenerateJob {
   modelId: string;
+  /** Where hub models come from (Hugging Face, a mirror, or a local server). */
+  hubBase?: string;
   /** URL of the folder holding the model's model.json and files. */
   modelBase: string;
   /** Variant id from the manifest; the engine picks the first usable one when absent. */
@@ -40,7 +42,44 @@ export interface GenerateJob {
   tiling?: VaeTilingMessage;
 }
 
-export type WorkerRequest = { kind: "generate"; id: string; job: GenerateJob } | { kind: "cancel"; id: string };
+export type WorkerRequest =
+  | { kind: "generate"; id: string; job: GenerateJob }
+  /** Stops a generation (running or queued) or pauses a download; what a download stored is kept. */
+  | { kind: "cancel"; id: string }
+  | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string }
+  | { kind: "deleteModel"; id: string; modelId: string }
+  | { kind: "storage"; id: string };
+
+export type DownloadStatus =
+  | { status: "initiate"; modelId: string }
+  | {
+      status: "progress";
+      modelId: string;
+      file: string;
+      index?: number;
+      count?: number;
+      loaded: number;
+      total?: number;
+      bytesPerSecond: number;
+      etaSeconds?: number;
+    }
+  | { status: "done"; modelId: string };
+
+export interface ModelStorage {
+  modelId: string;
+  /** Bytes stored, partial files included. */
+  bytes: number;
+  /** Files complete and verified, out of the variant's total. */
+  done: number;
+  total: number;
+}
+
+export interface StorageReport {
+  /** False where the browser gives no storage (private window, sandboxed iframe): models are not kept. */
+  cache: boolean;
+  models: ModelStorage[];
+  estimate?: { usage: number; quota: number };
+}
 
 export interface RgbaImageMessage {
   width: number;
@@ -80,4 +119,7 @@ export type WorkerEvent =
   | { kind: "preview"; id: string; step: number; image: RgbaImageMessage }
   | { kind: "result"; id: string; result: ResultMessage }
   | { kind: "cancelled"; id: string }
+  | { kind: "download"; id: string; status: DownloadStatus }
+  | { kind: "storage"; id: string; report: StorageReport }
+  | { kind: "deleted"; id: string; modelId: string }
   | { kind: "error"; id: string; error: SerializedError };

@@ -10,11 +10,15 @@ import { SAMPLER_NAMES, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
 import type { BackendChoice, GenerateJob, WorkerEvent, WorkerRequest } from "../src/protocol";
+import type { WeightCache } from "../src/storage/weightCache";
+import { createModels } from "./models";
 
 export interface HandlerDeps {
   createRuntime(choice: BackendChoice): Promise<Runtime>;
   /** Files of the model whose folder is `base` (fetch in the browser, the disk in tests). */
   openSource(base: string): ModelSource;
+  /** The weight cache for downloaded models; null where the browser gives no storage. */
+  cache: Promise<WeightCache | null>;
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -30,6 +34,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   let queue: Promise<void> = Promise.resolve();
   let loaded: { key: string; model: LoadedModel; runtime: Runtime } | undefined;
   const runtimes = new Map<BackendChoice, Promise<Runtime>>();
+  const models = createModels(deps.cache, deps.openSource, post);
 
   const runtimeFor = (choice: BackendChoice): Promise<Runtime> => {
     let r = runtimes.get(choice);
@@ -44,7 +49,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   async function ensureModel(id: string, job: GenerateJob, manifest: ModelManifest, source: ModelSource) {
     const runtime = await runtimeFor(job.backend);
     const variant = pickVariant(manifest, runtime.backend.shaderF16 && runtime.backend.name === "webgpu", job.variant);
-    const key = `${job.modelBase}|${variant.id}|${runtime.backend.name}`;
+    const key = `${job.modelId}|${job.modelBase}|${variant.id}|${runtime.backend.name}`;
     if (loaded?.key !== key) {
       await loaded?.model.release();
       loaded = undefined;
@@ -60,7 +65,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
 
   async function run(id: string, job: GenerateJob, signal: AbortSignal) {
     const t0 = performance.now();
-    const source = deps.openSource(job.modelBase);
+    const source = await models.sourceFor(job);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
     const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
     const requested = prepared?.params ?? job.params;
@@ -141,6 +146,30 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
       }
       case "cancel":
         controllers.get(req.id)?.abort(new JobCancelledError());
+        break;
+      case "download": {
+        // downloads run beside generations, so the built-in model stays usable meanwhile
+        const controller = new AbortController();
+        controllers.set(req.id, controller);
+        models
+          .download(req.id, req.modelId, req.variant, req.hubBase, controller.signal)
+          .catch((err: unknown) => {
+            if (controller.signal.aborted) post({ kind: "cancelled", id: req.id });
+            else post({ kind: "error", id: req.id, error: serializeError(err) });
+          })
+          .finally(() => controllers.delete(req.id));
+        break;
+      }
+      case "deleteModel":
+        if (loaded?.key.startsWith(`${req.modelId}|`)) {
+          const old = loaded;
+          loaded = undefined;
+          void old.model.release();
+        }
+        models.deleteModel(req.id, req.modelId).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
+        break;
+      case "storage":
+        models.storage(req.id).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
         break;
     }
   };

@@ -1,5 +1,14 @@
 import { deserializeError, JobCancelledError } from "../errors";
-import type { GenerateJob, LoadStatus, ResultMessage, RgbaImageMessage, WorkerEvent, WorkerRequest } from "../protocol";
+import type {
+  DownloadStatus,
+  GenerateJob,
+  LoadStatus,
+  ResultMessage,
+  RgbaImageMessage,
+  StorageReport,
+  WorkerEvent,
+  WorkerRequest,
+} from "../protocol";
 
 /** What the UI (and the embed widget) needs from anything that posts and receives protocol messages. */
 export interface MessagePort {
@@ -13,58 +22,97 @@ export interface JobHandlers {
   onPreview?: (p: { step: number; image: RgbaImageMessage }) => void;
 }
 
-export interface RunningJob {
+export interface Running<T> {
   id: string;
   /** Resolves with the result; rejects with a rebuilt named error, or JobCancelledError. */
-  done: Promise<ResultMessage>;
+  done: Promise<T>;
+  /** Cancels a generation; pauses a download (what it stored is kept for resuming). */
   cancel(): void;
 }
 
+export type RunningJob = Running<ResultMessage>;
+
 export interface EngineClient {
   generate(job: GenerateJob, handlers?: JobHandlers): RunningJob;
+  download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string): Running<void>;
+  deleteModel(modelId: string): Promise<void>;
+  storage(): Promise<StorageReport>;
 }
 
-/** Correlates worker events with the job that asked for them, by id. */
+interface Pending {
+  onEvent: (ev: WorkerEvent) => void;
+  resolve: (value: unknown) => void;
+  reject: (e: Error) => void;
+}
+
+/** Correlates worker events with the request that asked for them, by id. */
 export function createEngineClient(port: MessagePort): EngineClient {
-  const pending = new Map<
-    string,
-    { handlers: JobHandlers; resolve: (r: ResultMessage) => void; reject: (e: Error) => void }
-  >();
+  const pending = new Map<string, Pending>();
   let counter = 0;
   port.addEventListener("message", (e) => {
     const ev = e.data;
-    const job = pending.get(ev.id);
-    if (!job) return;
+    const p = pending.get(ev.id);
+    if (!p) return;
     switch (ev.kind) {
-      case "status":
-        job.handlers.onStatus?.(ev.status);
-        break;
-      case "progress":
-        job.handlers.onProgress?.(ev);
-        break;
-      case "preview":
-        job.handlers.onPreview?.(ev);
-        break;
       case "result":
         pending.delete(ev.id);
-        job.resolve(ev.result);
+        p.resolve(ev.result);
+        break;
+      case "storage":
+        pending.delete(ev.id);
+        p.resolve(ev.report);
+        break;
+      case "deleted":
+        pending.delete(ev.id);
+        p.resolve(undefined);
+        break;
+      case "download":
+        p.onEvent(ev);
+        if (ev.status.status === "done") {
+          pending.delete(ev.id);
+          p.resolve(undefined);
+        }
         break;
       case "cancelled":
         pending.delete(ev.id);
-        job.reject(new JobCancelledError());
+        p.reject(new JobCancelledError());
         break;
       case "error":
         pending.delete(ev.id);
-        job.reject(deserializeError(ev.error));
+        p.reject(deserializeError(ev.error));
         break;
+      default:
+        p.onEvent(ev);
     }
   });
+
+  function request<T>(make: (id: string) => WorkerRequest, onEvent: (ev: WorkerEvent) => void = () => undefined): Running<T> {
+    const id = `req-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+    const done = new Promise<T>((resolve, reject) =>
+      pending.set(id, { onEvent, resolve: resolve as (v: unknown) => void, reject }),
+    );
+    port.postMessage(make(id));
+    return { id, done, cancel: () => port.postMessage({ kind: "cancel", id }) };
+  }
+
   return {
-    generate(job, handlers = {}) {
-      const id = `job-${Date.now().toString(36)}-${(counter++).toString(36)}`;
-      const done = new Promise<ResultMessage>((resolve, reject) => pending.set(id, { handlers, resolve, reject }));
-      port.postMessage({ kind: "generate", id, job });
-      return { id, done, cancel: () => port.postMessage({ kind: "cancel", id }) };
-    },
+    generate: (job, handlers = {}) =>
+      request<ResultMessage>(
+        (id) => ({ kind: "generate", id, job }),
+        (ev) => {
+          if (ev.kind === "status") handlers.onStatus?.(ev.status);
+          else if (ev.kind === "progress") handlers.onProgress?.(ev);
+          else if (ev.kind === "preview") handlers.onPreview?.(ev);
+        },
+      ),
+    download: (modelId, hubBase, onStatus, variant) =>
+      request<void>(
+        (id) => ({ kind: "download", id, modelId, hubBase, variant }),
+        (ev) => {
+          if (ev.kind === "download") onStatus?.(ev.status);
+        },
+      ),
+    deleteModel: (modelId) => request<void>((id) => ({ kind: "deleteModel", id, modelId })).done,
+    storage: () => request<StorageReport>((id) => ({ kind: "storage", id })).done,
   };
 }

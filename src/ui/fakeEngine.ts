@@ -42,6 +42,9 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[] } {
       started.push(entry);
       return { id: `w${started.length}`, done, cancel: () => ((entry.cancelled = true), reject(new JobCancelledError())) };
     },
+    download: () => ({ id: "d", done: Promise.resolve(), cancel: () => undefined }),
+    deleteModel: () => Promise.resolve(),
+    storage: () => Promise.resolve({ cache: true, models: [] }),
   };
   return { engine, started };
 }

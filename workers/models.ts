@@ -1,0 +1,68 @@
+import type { ModelSource } from "../src/engine/loadModel";
+import { CATALOG, DEFAULT_HUB_BASE, findEntry, type HubCatalogEntry } from "../src/models/catalog";
+import type { GenerateJob, StorageReport } from "../src/protocol";
+import { cachedSource, downloadState, hubSource } from "../src/storage/cachedSource";
+import { downloadModel } from "../src/storage/downloader";
+import { ModelNotDownloadedError } from "../src/storage/errors";
+import { storageEstimate, type WeightCache } from "../src/storage/weightCache";
+import type { Post } from "./handler";
+
+/**
+ * The worker's side of the model catalog: where a job's files come from (the app's own folder for
+ * the built-in model, the weight cache for hub models), downloads into the cache, storage figures.
+ */
+export function createModels(cache: Promise<WeightCache | null>, openSource: (base: string) => ModelSource, post: Post) {
+  const hubEntry = (modelId: string): HubCatalogEntry | undefined => {
+    const entry = findEntry(CATALOG, modelId);
+    return entry?.kind === "hub" ? entry : undefined;
+  };
+
+  return {
+    async sourceFor(job: GenerateJob): Promise<ModelSource> {
+      const entry = hubEntry(job.modelId);
+      if (!entry) return openSource(job.modelBase);
+      const c = await cache;
+      const variant = job.variant ?? entry.manifest.variants[0].id;
+      return c ? cachedSource(c, entry, variant) : hubSource(entry, variant, job.hubBase ?? DEFAULT_HUB_BASE);
+    },
+
+    async download(id: string, modelId: string, variant: string | undefined, hubBase: string, signal: AbortSignal) {
+      const entry = hubEntry(modelId);
+      if (!entry) throw new ModelNotDownloadedError(`"${modelId}" is not a model that can be downloaded.`, { model: modelId });
+      const c = await cache;
+      if (!c) {
+        throw new ModelNotDownloadedError(
+          "This browser gives the page no storage (private window or sandboxed frame), so models cannot be kept; " +
+            "they will be fetched each time instead.",
+          { model: modelId },
+        );
+      }
+      post({ kind: "download", id, status: { status: "initiate", modelId } });
+      await downloadModel(c, entry, variant ?? entry.manifest.variants[0].id, hubBase, {
+        signal,
+        onProgress: (p) => post({ kind: "download", id, status: { status: "progress", ...p } }),
+      });
+      post({ kind: "download", id, status: { status: "done", modelId } });
+    },
+
+    async deleteModel(id: string, modelId: string) {
+      const c = await cache;
+      await c?.deleteModel(modelId);
+      post({ kind: "deleted", id, modelId });
+    },
+
+    async storage(id: string) {
+      const c = await cache;
+      const report: StorageReport = { cache: c !== null, models: [], estimate: await storageEstimate() };
+      if (c) {
+        const usage = new Map((await c.usage()).map((u) => [u.modelId, u.bytes]));
+        for (const entry of CATALOG) {
+          if (entry.kind !== "hub") continue;
+          const state = await downloadState(c, entry, entry.manifest.variants[0].id);
+          report.models.push({ modelId: entry.manifest.id, bytes: usage.get(entry.manifest.id) ?? 0, done: state.done, total: state.total });
+        }
+      }
+      post({ kind: "storage", id, report });
+    },
+  };
+}
