@@ -1,9 +1,11 @@
 import { EmbedSnippet } from "./EmbedSnippet";
 import { GalleryPanel } from "./GalleryPanel";
+import { ModeTabs } from "./ModeTabs";
 import { PngInfo } from "./PngInfo";
 import { PromptForm } from "./PromptForm";
 import { QueuePanel } from "./QueuePanel";
 import { ResultPanel } from "./ResultPanel";
+import { SourcePanel } from "./SourcePanel";
 import { useApp } from "./StoreContext";
 
 function BackendBadge() {
@@ -29,6 +31,8 @@ export function App() {
       </header>
       <main>
         <div className="column">
+          <ModeTabs />
+          <SourcePanel />
           <PromptForm />
           <PngInfo />
           <QueuePanel />

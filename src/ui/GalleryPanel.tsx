@@ -2,6 +2,7 @@ import { useState } from "react";
 import { imageFileName } from "../gallery/zip";
 import { formatBytes, saveBlob } from "./download";
 import { GALLERY_PAGE_SIZE, type GalleryItem } from "./gallerySlice";
+import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
 
 function GalleryCard({ item }: { item: GalleryItem }) {
@@ -29,6 +30,7 @@ function GalleryCard({ item }: { item: GalleryItem }) {
         <button type="button" onClick={() => void download()}>
           Download image
         </button>
+        <SendToImg2img png={() => galleryPng(item.id)} name={imageFileName(item.modelId, seed, prompt)} params={item.params} />
         <button type="button" className="danger" onClick={() => void deleteFromGallery(item)}>
           Delete
         </button>

@@ -1,10 +1,12 @@
 import { useCallback, useEffect, useId, useState } from "react";
 import { readSettingsFile } from "./pngInfo";
+import { SOURCE_DROP_SELECTOR } from "./SourcePanel";
 import { useApp } from "./StoreContext";
 
 type Message = { kind: "ok" | "error"; text: string };
 
 const hasFiles = (e: DragEvent) => e.dataTransfer?.types.includes("Files") === true;
+const overSource = (e: DragEvent) => e.target instanceof Element && e.target.closest(SOURCE_DROP_SELECTOR) !== null;
 
 /**
  * Drop a PNG anywhere on the page (or pick one) to fill the form with the settings it was made with.
@@ -16,6 +18,7 @@ export function PngInfo() {
   const applySettings = useApp((s) => s.applySettings);
   const [message, setMessage] = useState<Message>();
   const [dragging, setDragging] = useState(false);
+  const [onSource, setOnSource] = useState(false);
 
   const read = useCallback(
     async (file: File) => {
@@ -33,7 +36,9 @@ export function PngInfo() {
   useEffect(() => {
     let depth = 0;
     const over = (e: DragEvent) => {
-      if (hasFiles(e)) e.preventDefault();
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      setOnSource(overSource(e));
     };
     const enter = (e: DragEvent) => {
       if (!hasFiles(e)) return;
@@ -48,7 +53,8 @@ export function PngInfo() {
       depth = 0;
       setDragging(false);
       const file = e.dataTransfer?.files[0];
-      if (!file) return;
+      // the source image panel took this file
+      if (!file || e.defaultPrevented) return;
       e.preventDefault();
       void read(file);
     };
@@ -83,7 +89,7 @@ export function PngInfo() {
           {message.text}
         </p>
       )}
-      {dragging && (
+      {dragging && !onSource && (
         <div className="drop-overlay" aria-hidden="true">
           Drop a PNG to read its settings
         </div>

@@ -1,17 +1,10 @@
 import { useId, type FormEvent, type KeyboardEvent } from "react";
 import { SAMPLER_NAMES } from "../params";
 import type { BackendChoice } from "../protocol";
+import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
-import { MAX_BATCH, type FormProblem } from "./store";
-
-function FieldError({ field }: { field: FormProblem["field"] }) {
-  const problem = useApp((s) => s.formProblems.find((p) => p.field === field));
-  return problem ? (
-    <p className="field-error" role="alert">
-      {problem.message}
-    </p>
-  ) : null;
-}
+import { MAX_BATCH } from "./store";
+import { TilingSettings } from "./TilingSettings";
 
 function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" | "width" | "height"; label: string; step?: number }) {
   const id = useId();
@@ -54,6 +47,7 @@ export function PromptForm() {
   const setBatchCount = useApp((s) => s.setBatchCount);
   const setBackendChoice = useApp((s) => s.setBackendChoice);
   const generate = useApp((s) => s.generate);
+  const outpainting = useApp((s) => s.mode === "outpaint");
   const cancel = useApp((s) => s.cancel);
 
   const submit = (e: FormEvent) => {
@@ -89,10 +83,14 @@ export function PromptForm() {
         <NumberField field="steps" label="Steps" />
         <NumberField field="guidance" label="Guidance (CFG)" step={0.5} />
       </div>
-      <div className="row">
-        <NumberField field="width" label="Width" />
-        <NumberField field="height" label="Height" />
-      </div>
+      {outpainting ? (
+        <p className="hint">Outpainting: the size is the source&rsquo;s plus how far it is extended.</p>
+      ) : (
+        <div className="row">
+          <NumberField field="width" label="Width" />
+          <NumberField field="height" label="Height" />
+        </div>
+      )}
       <div className="row">
         <div className="field">
           <label htmlFor={seedId}>Seed</label>
@@ -141,6 +139,7 @@ export function PromptForm() {
           </select>
         </div>
       </div>
+      <TilingSettings />
       <div className="actions">
         {/* Generate stays enabled while the engine works: each press queues another job. */}
         <button type="submit" disabled={!ready} title="Ctrl/Cmd+Enter; queues behind running jobs">

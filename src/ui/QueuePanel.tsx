@@ -1,14 +1,16 @@
+import { MODE_LABELS } from "./editing";
 import type { QueuedJob } from "./queue";
 import { useApp } from "./StoreContext";
 
 function JobSummary({ job }: { job: QueuedJob }) {
-  const { prompt, seed, steps, width, height } = job.params;
+  const { prompt, seed, steps, width, height, denoisingStrength } = job.params;
   return (
     <span className="job-summary">
       <span className="job-prompt">{prompt === "" ? "(empty prompt)" : prompt}</span>
       <span className="job-meta">
         seed {seed} · {steps} steps · {width}×{height}
         {job.batch ? ` · batch ${job.batch.index} of ${job.batch.size}` : ""}
+        {job.edit ? ` · ${MODE_LABELS[job.edit.mode]} of “${job.edit.sourceName}”, strength ${denoisingStrength}` : ""}
       </span>
     </span>
   );

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
 import { runProgress } from "./queue";
+import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
 
 function PreviewCanvas({ image, step }: { image: RgbaImageMessage; step: number }) {
@@ -18,9 +19,10 @@ function Progress() {
   const tally = useApp((s) => s.tally);
   const current = useApp((s) => s.current);
   const step = useApp((s) => s.step);
+  const steps = useApp((s) => s.jobSteps);
   const queue = useApp((s) => s.queue);
   const statusText = useApp((s) => s.statusText);
-  const run = runProgress(tally, current && { job: current, step }, queue);
+  const run = runProgress(tally, current && { job: current, step, steps }, queue);
   return (
     <div className="progress">
       <progress aria-label="Generation progress" max={Math.max(run.max, 1)} value={run.value} />
@@ -91,6 +93,7 @@ export function ResultPanel() {
             Download PNG
           </a>
           <CopyParameters text={image.parameters} />
+          <SendToImg2img png={() => Promise.resolve(image.blob)} name={`${modelId}-${image.seed}.png`} params={image.params} />
         </div>
       )}
       {images.length > 1 && (

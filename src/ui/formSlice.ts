@@ -1,12 +1,13 @@
 import type { ModelManifest } from "../manifest";
 import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
 import type { BackendChoice } from "../protocol";
+import { editedJob, tilingProblem, type EditProblem } from "./editing";
 import { batchJobs, drawSeed, QUEUE_LIMIT } from "./queue";
 import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
 
-/** A problem shown under a form field; batch count is a form setting, not a generation parameter. */
+/** A problem shown under a form field; batch count and the editing controls are form settings, not generation parameters. */
 export interface FormProblem {
-  field: ParamProblem["field"] | "batchCount";
+  field: ParamProblem["field"] | "batchCount" | EditProblem["field"];
   message: string;
 }
 
@@ -99,8 +100,17 @@ export const createFormSlice =
 
     generate() {
       const s = get();
-      const problems = problemsFor(s);
-      if (problems.length > 0 || !s.manifest) {
+      if (!s.manifest) return [];
+      const edited = editedJob(s, s.params, s.manifest.sizes);
+      const tiling = tilingProblem(s.tiling);
+      // an outpainted size is derived from the margins, whose own message says what to change
+      const derivedSize = s.mode === "outpaint" && edited.problems.some((p) => p.field === "outpaint");
+      const problems = [
+        ...problemsFor({ ...s, params: edited.params }).filter((p) => !(derivedSize && (p.field === "width" || p.field === "height"))),
+        ...edited.problems,
+        ...(tiling ? [{ field: "tiling" as const, message: tiling }] : []),
+      ];
+      if (problems.length > 0) {
         set({ formProblems: problems });
         return [];
       }
@@ -108,7 +118,9 @@ export const createFormSlice =
         set({ formProblems: [{ field: "batchCount", message: `The queue holds at most ${QUEUE_LIMIT} jobs; wait for some to finish or remove some.` }] });
         return [];
       }
-      const params = { ...s.params, seed: s.randomSeed ? drawSeed() : s.params.seed };
-      return get().enqueue(batchJobs(params, s.batchCount, newJobId));
+      const params = { ...edited.params, seed: s.randomSeed ? drawSeed() : s.params.seed };
+      const edit = s.mode !== "txt2img" && edited.init && s.source ? { mode: s.mode, sourceName: s.source.name, init: edited.init } : undefined;
+      const jobs = batchJobs(params, s.batchCount, newJobId).map((job) => ({ ...job, edit, tiling: s.tiling }));
+      return get().enqueue(jobs);
     },
   });

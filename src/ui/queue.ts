@@ -4,6 +4,15 @@
  * and removing waiting jobs never needs the worker.
  */
 import { MAX_SEED, type GenerateParams } from "../params";
+import type { InitImageMessage, VaeTilingMessage } from "../protocol";
+import { stepsToRun, type ImageMode } from "./editing";
+
+/** An img2img, inpainting or outpainting job's source, kept with the job so later form changes do not touch it. */
+export interface JobEdit {
+  mode: ImageMode;
+  sourceName: string;
+  init: InitImageMessage;
+}
 
 /** One image waiting for, or getting, its turn on the engine. Its seed is always concrete, never −1. */
 export interface QueuedJob {
@@ -11,6 +20,14 @@ export interface QueuedJob {
   params: GenerateParams;
   /** Which image of a batch this is (1-based), so the queue can say "2 of 4". */
   batch?: { index: number; size: number };
+  edit?: JobEdit;
+  tiling?: VaeTilingMessage;
+}
+
+/** Steps a job is expected to run; the engine reports the exact count once the job runs. */
+export function plannedSteps(job: QueuedJob): number {
+  const { steps, denoisingStrength, sampler } = job.params;
+  return job.edit && denoisingStrength !== undefined ? stepsToRun(steps, denoisingStrength, sampler) : steps;
 }
 
 /** What the current run (from the queue leaving idle until it drains) has finished so far. */
@@ -63,14 +80,17 @@ export interface RunProgress {
   jobsTotal: number;
 }
 
-/** Progress of the whole queue in steps, so one bar covers a batch of long and short jobs alike. */
+/**
+ * Progress of the whole queue in steps, so one bar covers a batch of long and short jobs alike; `steps` is
+ * the running job's count as the engine reported it.
+ */
 export function runProgress(
   tally: RunTally,
-  current: { job: QueuedJob; step: number } | undefined,
+  current: { job: QueuedJob; step: number; steps?: number } | undefined,
   queue: readonly QueuedJob[],
 ): RunProgress {
-  const waitingSteps = queue.reduce((sum, j) => sum + j.params.steps, 0);
-  const currentSteps = current?.job.params.steps ?? 0;
+  const waitingSteps = queue.reduce((sum, j) => sum + plannedSteps(j), 0);
+  const currentSteps = current ? (current.steps ?? plannedSteps(current.job)) : 0;
   return {
     value: tally.stepsDone + (current ? Math.min(current.step, currentSteps) : 0),
     max: tally.stepsDone + currentSteps + waitingSteps,

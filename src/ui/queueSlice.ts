@@ -3,7 +3,7 @@ import { AppError, JobCancelledError, serializeError, type SerializedError } fro
 import type { GenerateParams } from "../params";
 import type { BackendMessage, LoadStatus, ResultMessage, RgbaImageMessage } from "../protocol";
 import type { FormProblem } from "./formSlice";
-import { EMPTY_TALLY, moveJob, removeJob, type QueuedJob, type RunTally } from "./queue";
+import { EMPTY_TALLY, moveJob, plannedSteps, removeJob, type QueuedJob, type RunTally } from "./queue";
 import type { SliceCreator, StoreDeps } from "./store";
 
 export type Phase = "idle" | "loading" | "running" | "done" | "error" | "cancelled";
@@ -41,6 +41,8 @@ export interface QueueSlice {
   statusText: string;
   /** Steps the running job has finished. */
   step: number;
+  /** Steps the running job takes: planned until the engine reports them (img2img runs only part of the schedule). */
+  jobSteps: number;
   preview?: { step: number; image: RgbaImageMessage };
   /** This visit's finished images, oldest first; older ones drop off (they stay in the gallery). */
   images: FinishedImage[];
@@ -118,10 +120,18 @@ export const createQueueSlice =
       const s = get();
       if (s.current || s.queue.length === 0) return;
       const [job, ...rest] = s.queue;
-      set({ current: job, queue: rest, phase: "loading", statusText: "Starting…", step: 0, preview: undefined, pinned: false });
+      set({ current: job, queue: rest, phase: "loading", statusText: "Starting…", step: 0, jobSteps: plannedSteps(job), preview: undefined, pinned: false });
       notify(job.id, { kind: "started" });
       const handle = deps.engine.generate(
-        { modelId: s.model.id, modelBase: s.model.base, backend: s.backendChoice, params: job.params, previews: s.previews },
+        {
+          modelId: s.model.id,
+          modelBase: s.model.base,
+          backend: s.backendChoice,
+          params: job.params,
+          previews: s.previews,
+          init: job.edit?.init,
+          tiling: job.tiling,
+        },
         {
           onStatus: (st) => {
             const text = statusText(st);
@@ -129,7 +139,7 @@ export const createQueueSlice =
             notify(job.id, { kind: "status", text });
           },
           onProgress: (p) => {
-            set({ phase: "running", step: p.step, statusText: `Step ${p.step}/${p.steps}` });
+            set({ phase: "running", step: p.step, jobSteps: p.steps, statusText: `Step ${p.step}/${p.steps}` });
             notify(job.id, { kind: "progress", step: p.step, steps: p.steps });
           },
           onPreview: (p) => set({ preview: p }),
@@ -145,7 +155,7 @@ export const createQueueSlice =
           finish(job, { kind: "result", image }, {
             images,
             selected: images.length - 1,
-            tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + job.params.steps },
+            tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + get().jobSteps },
             phase: "done",
             statusText: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}`,
           });
@@ -179,6 +189,7 @@ export const createQueueSlice =
       phase: "idle",
       statusText: "",
       step: 0,
+      jobSteps: 0,
       images: [],
       selected: 0,
       pinned: false,

@@ -1,10 +1,12 @@
 /**
- * One zustand store for the app, built from typed slices: the form, the job queue and the gallery.
+ * One zustand store for the app, built from typed slices: the form, the editing source, the job queue and the gallery.
  * Actions are plain functions on the store, so the embed widget and tests can call them without React.
  */
 import { createStore, type StateCreator } from "zustand/vanilla";
 import type { EngineClient } from "../client/engineClient";
 import type { Gallery } from "../gallery/galleryDb";
+import type { RgbaImageMessage } from "../protocol";
+import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
@@ -24,15 +26,18 @@ export interface StoreDeps {
   model: ModelEntry;
   /** Where finished images are kept; absent in the embed widget, whose images belong to the host page. */
   gallery?: Gallery;
+  /** Turns a user's image file into pixels; the browser's decoder unless a test brings its own. */
+  decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
 }
 
-export type AppState = FormSlice & QueueSlice & GallerySlice;
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore(deps: StoreDeps) {
   return createStore<AppState>()((...a) => ({
     ...createFormSlice(deps)(...a),
+    ...createEditSlice(deps)(...a),
     ...createQueueSlice(deps)(...a),
     ...createGallerySlice(deps)(...a),
   }));

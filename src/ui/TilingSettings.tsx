@@ -1,0 +1,60 @@
+import { useId } from "react";
+import type { VaeTilingMessage } from "../protocol";
+import { FieldError } from "./FieldError";
+import { useApp } from "./StoreContext";
+
+const MODES: { value: VaeTilingMessage["mode"]; label: string }[] = [
+  { value: "auto", label: "Auto (when needed)" },
+  { value: "on", label: "Always" },
+  { value: "off", label: "Off" },
+];
+
+function TileNumber({ field, label }: { field: "tile" | "overlap"; label: string }) {
+  const id = useId();
+  const value = useApp((s) => s.tiling[field]);
+  const off = useApp((s) => s.tiling.mode === "off");
+  const setTiling = useApp((s) => s.setTiling);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        min={field === "tile" ? 8 : 0}
+        step={8}
+        disabled={off}
+        value={Number.isNaN(value) ? "" : value}
+        onChange={(e) => setTiling({ [field]: e.target.value === "" ? Number.NaN : Number(e.target.value) })}
+      />
+    </div>
+  );
+}
+
+/** Large images: the VAE can decode (and encode) in overlapping tiles so it fits the GPU's buffers. */
+export function TilingSettings() {
+  const id = useId();
+  const mode = useApp((s) => s.tiling.mode);
+  const scale = useApp((s) => s.manifest?.vaeScaleFactor ?? 8);
+  const setTiling = useApp((s) => s.setTiling);
+  return (
+    <details className="advanced">
+      <summary>Large images</summary>
+      <div className="field">
+        <label htmlFor={id}>VAE tiling</label>
+        <select id={id} value={mode} onChange={(e) => setTiling({ mode: MODES.find((m) => m.value === e.target.value)?.value ?? "auto" })}>
+          {MODES.map((m) => (
+            <option key={m.value} value={m.value}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="row">
+        <TileNumber field="tile" label="Tile size (latent px)" />
+        <TileNumber field="overlap" label="Tile overlap (latent px)" />
+      </div>
+      <p className="hint">One latent pixel is {scale} image pixels. Tiles blend over their overlap, so seams do not show.</p>
+      <FieldError field="tiling" />
+    </details>
+  );
+}
