@@ -1,5 +1,6 @@
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
+import { VitePWA } from "vite-plugin-pwa";
 
 /**
  * Cross-origin isolation turns on SharedArrayBuffer, which multi-threaded WASM needs. CORP cross-origin
@@ -12,8 +13,38 @@ const isolation = {
   "Cross-Origin-Resource-Policy": "cross-origin",
 };
 
+/**
+ * Installable and offline: the service worker precaches the app shell, ORT's wasm and the built-in
+ * model. Downloaded models never go here: they live in the weight cache (IndexedDB).
+ */
+const pwa = VitePWA({
+  registerType: "autoUpdate",
+  injectRegister: "script-defer",
+  manifest: {
+    name: "Diffusion in your browser",
+    short_name: "Diffusion",
+    description: "Generate images from text with diffusion models on your own GPU, offline after the first visit.",
+    theme_color: "#3b5bdb",
+    background_color: "#f4f5f7",
+    display: "standalone",
+    start_url: ".",
+    icons: [
+      { src: "icons/icon-192.png", sizes: "192x192", type: "image/png" },
+      { src: "icons/icon-512.png", sizes: "512x512", type: "image/png" },
+      { src: "icons/maskable-512.png", sizes: "512x512", type: "image/png", purpose: "maskable" },
+    ],
+  },
+  workbox: {
+    globPatterns: ["**/*.{html,js,mjs,css,wasm,png,json,onnx}"],
+    // ORT's wasm (14–28 MB) and the built-in model's U-Net are larger than Workbox's 2 MB default
+    maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+    navigateFallback: "index.html",
+    navigateFallbackDenylist: [/embed\.html/],
+  },
+});
+
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), pwa],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: "es" },
