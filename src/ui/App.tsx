@@ -1,5 +1,6 @@
 import { EmbedSnippet } from "./EmbedSnippet";
 import { GalleryPanel } from "./GalleryPanel";
+import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
 import { PngInfo } from "./PngInfo";
 import { PromptForm } from "./PromptForm";
@@ -28,6 +29,7 @@ export function App() {
           Model: <strong>{modelName}</strong>
         </p>
         <BackendBadge />
+        <ModelPicker />
       </header>
       <main>
         <div className="column">

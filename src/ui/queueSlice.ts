@@ -126,6 +126,7 @@ export const createQueueSlice =
         {
           modelId: s.model.id,
           modelBase: s.model.base,
+          hubBase: s.hubBase,
           backend: s.backendChoice,
           params: job.params,
           previews: s.previews,

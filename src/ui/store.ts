@@ -1,5 +1,6 @@
 /**
- * One zustand store for the app, built from typed slices: the form, the editing source, the job queue and the gallery.
+ * One zustand store for the app, built from typed slices: the form, the editing source, the job queue, the gallery
+ * and the model picker.
  * Actions are plain functions on the store, so the embed widget and tests can call them without React.
  */
 import { createStore, type StateCreator } from "zustand/vanilla";
@@ -9,6 +10,7 @@ import type { RgbaImageMessage } from "../protocol";
 import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
+import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
 
 export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
@@ -30,7 +32,7 @@ export interface StoreDeps {
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
 }
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice;
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -40,5 +42,6 @@ export function createAppStore(deps: StoreDeps) {
     ...createEditSlice(deps)(...a),
     ...createQueueSlice(deps)(...a),
     ...createGallerySlice(deps)(...a),
+    ...createModelsSlice(deps)(...a),
   }));
 }

@@ -1,0 +1,136 @@
+import { useEffect, useId, useState } from "react";
+import { CATALOG, entryId, type CatalogEntry } from "../models/catalog";
+import { useApp } from "./StoreContext";
+
+function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.round(n / 1e3)} kB`;
+}
+
+function describe(entry: CatalogEntry): string {
+  if (entry.kind === "builtin") return `Built-in · ${formatBytes(entry.downloadBytes)} · no download`;
+  const v = entry.manifest.variants[0];
+  const size = entry.downloadBytes[v.id];
+  return `${v.precision}${size ? ` · ${formatBytes(size)} download` : ""}${v.requiresShaderF16 ? " · needs WebGPU with shader-f16" : ""}`;
+}
+
+function DownloadStatusLine({ id }: { id: string }) {
+  const download = useApp((s) => s.downloads[id]);
+  const stored = useApp((s) => s.storage?.models.find((m) => m.modelId === id));
+  if (download?.state === "downloading") {
+    const p = download.progress;
+    if (!p) return <span>Starting download…</span>;
+    const pct = p.total ? Math.floor((p.loaded / p.total) * 100) : undefined;
+    return (
+      <span>
+        <progress aria-label={`Download of ${id}`} max={p.total ?? 1} value={p.total ? p.loaded : undefined} /> File {(p.index ?? 0) + 1}/
+        {p.count ?? 1}: {formatBytes(p.loaded)}
+        {p.total ? ` / ${formatBytes(p.total)} (${pct} %)` : ""} · {formatBytes(p.bytesPerSecond)}/s
+        {p.etaSeconds !== undefined ? ` · ${Math.ceil(p.etaSeconds)} s left` : ""}
+      </span>
+    );
+  }
+  if (download?.state === "failed") return <span className="field-error">{download.message}</span>;
+  if (stored && stored.done === stored.total) return <span>Downloaded · {formatBytes(stored.bytes)} stored</span>;
+  if (download?.state === "paused" || (stored && stored.bytes > 0)) {
+    return <span>Paused · {stored ? `${formatBytes(stored.bytes)} stored, ${stored.done}/${stored.total} files` : "partly downloaded"}</span>;
+  }
+  return null;
+}
+
+function ModelRow({ entry }: { entry: CatalogEntry }) {
+  const id = entryId(entry);
+  const selected = useApp((s) => s.model.id === id);
+  const download = useApp((s) => s.downloads[id]);
+  const stored = useApp((s) => s.storage?.models.find((m) => m.modelId === id));
+  const selectModel = useApp((s) => s.selectModel);
+  const downloadModel = useApp((s) => s.downloadModel);
+  const pauseDownload = useApp((s) => s.pauseDownload);
+  const deleteModel = useApp((s) => s.deleteModel);
+  const name = entry.kind === "hub" ? entry.manifest.name : entry.name;
+  const complete = entry.kind === "builtin" || (stored !== undefined && stored.done === stored.total);
+  const downloading = download?.state === "downloading";
+  return (
+    <li className={selected ? "model selected" : "model"}>
+      <div>
+        <strong>{name}</strong> <small>{describe(entry)}</small>
+      </div>
+      <DownloadStatusLine id={id} />
+      <div className="model-actions">
+        <button type="button" aria-pressed={selected} onClick={() => void selectModel(id)} disabled={selected}>
+          {selected ? "In use" : `Use ${name}`}
+        </button>
+        {entry.kind === "hub" && !complete && !downloading && (
+          <button type="button" onClick={() => downloadModel(id)}>
+            {stored && stored.bytes > 0 ? `Resume download of ${name}` : `Download ${name}`}
+          </button>
+        )}
+        {downloading && (
+          <button type="button" onClick={() => pauseDownload(id)}>
+            Pause download of {name}
+          </button>
+        )}
+        {entry.kind === "hub" && stored && stored.bytes > 0 && !downloading && (
+          <button type="button" className="danger" onClick={() => void deleteModel(id)}>
+            Delete {name}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function HubSetting() {
+  const inputId = useId();
+  const hubBase = useApp((s) => s.hubBase);
+  const setHubBase = useApp((s) => s.setHubBase);
+  const [draft, setDraft] = useState(hubBase);
+  const [invalid, setInvalid] = useState(false);
+  return (
+    <form
+      className="hub-setting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setInvalid(!setHubBase(draft));
+      }}
+    >
+      <label htmlFor={inputId}>Model hub</label>
+      <input id={inputId} value={draft} onChange={(e) => setDraft(e.target.value)} />
+      <button type="submit">Save hub</button>
+      {invalid && <p className="field-error">Enter an http(s) address, e.g. https://huggingface.co.</p>}
+    </form>
+  );
+}
+
+/** Which model generates, and the downloaded ones: size, progress, pause/resume, delete, quota. */
+export function ModelPicker() {
+  const storage = useApp((s) => s.storage);
+  const error = useApp((s) => s.modelsError);
+  const refreshStorage = useApp((s) => s.refreshStorage);
+  useEffect(() => {
+    void refreshStorage();
+  }, [refreshStorage]);
+  return (
+    <details className="panel model-picker">
+      <summary>Models</summary>
+      <ul>
+        {CATALOG.map((entry) => (
+          <ModelRow key={entryId(entry)} entry={entry} />
+        ))}
+      </ul>
+      {storage?.estimate && (
+        <p>
+          Storage: {formatBytes(storage.estimate.usage)} used of {formatBytes(storage.estimate.quota)} available to this site.
+        </p>
+      )}
+      {storage && !storage.cache && <p className="field-error">This browser gives the page no storage: downloaded models cannot be kept.</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <HubSetting />
+    </details>
+  );
+}
