@@ -17,7 +17,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import shapes
 import vocab
-from models import TextEncoder, UNet
+from models import ShapeClassifier, TextEncoder, UNet
 from train import load_vae
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -215,6 +215,13 @@ def main():
     os.makedirs(os.path.dirname(ref_path), exist_ok=True)
     with open(ref_path, "w") as f:
         json.dump(reference, f)
+    # the shape classifier, so the engine's own evaluation (evaluate.ts) can score images in Node
+    clf = ShapeClassifier(len(shapes.SHAPES))
+    clf.load_state_dict(torch.load(f"{args.work}/classifier.pt")["classifier"])
+    export(clf.eval(), (torch.zeros(1, 3, 64, 64),), os.path.join(HERE, "classifier.onnx"), ["image"], ["logits"],
+           {"image": {0: "batch"}, "logits": {0: "batch"}})
+    with open(os.path.join(HERE, "palette.json"), "w") as f:
+        json.dump({"shapes": shapes.SHAPES, "colours": shapes.COLOURS}, f, indent=1)
     total = sum(v["bytes"] for fs in files.values() for v in fs.values())
     print(f"wrote {out}: {total / 1e6:.2f} MB of ONNX files")
 
