@@ -1,12 +1,7 @@
 import { useEffect, useId, useState } from "react";
 import { CATALOG, entryId, type CatalogEntry } from "../models/catalog";
+import { formatBytes } from "../storage/errors";
 import { useApp } from "./StoreContext";
-
-function formatBytes(n: number): string {
-  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${Math.round(n / 1e3)} kB`;
-}
 
 function describe(entry: CatalogEntry): string {
   if (entry.kind === "builtin") return `Built-in · ${formatBytes(entry.downloadBytes)} · no download`;
