@@ -9,13 +9,35 @@ export interface ModelFile {
   externalData?: ModelFile[];
 }
 
-export type ModelPart = "text_encoder" | "unet" | "vae_decoder" | "vae_encoder";
+export type ModelPart = "text_encoder" | "text_encoder_2" | "unet" | "vae_decoder" | "vae_encoder";
+export type TextEncoderPart = "text_encoder" | "text_encoder_2";
+
+export interface TokenizerSpec {
+  path: string;
+  configPath?: string;
+  maxLength: number;
+  padId: number;
+}
+
+/** One text encoder and which of its outputs condition the U-Net. */
+export interface TextEncoderSpec {
+  part: TextEncoderPart;
+  /** Defaults to the manifest's tokenizer. */
+  tokenizer?: TokenizerSpec;
+  /** Per-token states the U-Net attends to; several encoders' are concatenated (SDXL: 768 + 1280 wide). */
+  hiddenStates: string;
+  /** Pooled prompt embedding, fed to the U-Net as `text_embeds` (SDXL's second encoder). */
+  pooled?: string;
+}
 
 export interface ModelVariant {
   id: string;
   label: string;
-  /** Storage precision of the weights, shown in the model picker. */
-  precision: "fp32" | "fp16" | "q4f16" | "int8";
+  /**
+   * Storage precision of the weights, shown in the model picker. "q4": 4-bit MatMul weights (ORT's
+   * MatMulNBits), activations in fp32; "q4f16": the same weights with fp16 activations.
+   */
+  precision: "fp32" | "fp16" | "q4" | "q4f16" | "int8";
   /** Whether the variant computes in half precision and so needs WebGPU's `shader-f16`. */
   requiresShaderF16: boolean;
   files: Partial<Record<ModelPart, ModelFile>> & Record<"text_encoder" | "unet" | "vae_decoder", ModelFile>;
@@ -33,8 +55,18 @@ export interface ModelManifest {
   name: string;
   license: string;
   description?: string;
-  tokenizer: { path: string; configPath?: string; maxLength: number; padId: number };
+  tokenizer: TokenizerSpec;
+  /** Width of the U-Net's encoder_hidden_states (all encoders' states side by side). */
   textEmbeddingDim: number;
+  /** Default: one encoder, `text_encoder`, whose `last_hidden_state` the U-Net attends to (SD 1.x/2.x). */
+  textEncoders?: TextEncoderSpec[];
+  /**
+   * diffusers' `addition_embed_type`: "text_time" is SDXL's micro-conditioning, where the U-Net also takes
+   * the pooled prompt (`text_embeds`) and `time_ids` = original size, crop top-left, target size.
+   */
+  additionEmbedType?: "text_time";
+  /** diffusers' `force_zeros_for_empty_prompt` (SDXL): an empty negative prompt is all zeros, not the encoded "". */
+  forceZerosForEmptyPrompt?: boolean;
   latentChannels: number;
   vaeScaleFactor: number;
   scalingFactor: number;
@@ -72,6 +104,14 @@ export function parseManifest(json: unknown): ModelManifest {
   need(Array.isArray(m.variants) && m.variants.length > 0, "no variants");
   for (const v of m.variants) {
     need(v.files?.text_encoder && v.files.unet && v.files.vae_decoder, `variant ${v.id} lacks a text encoder, U-Net or VAE decoder`);
+    for (const e of m.textEncoders ?? []) need(v.files[e.part], `variant ${v.id} lacks the ${e.part} its textEncoders name`);
+  }
+  if (m.textEncoders) {
+    need(m.textEncoders.length > 0 && m.textEncoders.every((e) => typeof e.hiddenStates === "string"), "textEncoders need hiddenStates outputs");
+  }
+  if (m.additionEmbedType !== undefined) {
+    need(m.additionEmbedType === "text_time", `unsupported additionEmbedType "${String(m.additionEmbedType)}"`);
+    need(m.textEncoders?.some((e) => e.pooled), "additionEmbedType text_time needs a text encoder with a pooled output");
   }
   need(m.latentRgb && m.latentRgb.weights.length === 3 && m.latentRgb.bias.length === 3, "bad latentRgb projection");
   return m as ModelManifest;

@@ -1,5 +1,6 @@
 import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
-import type { ModelManifest, ModelPart, ModelVariant } from "../manifest";
+import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
+import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import type { ExternalDataFile, ModelSession, Runtime } from "./runtime";
 import { createPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
@@ -11,8 +12,8 @@ export interface ModelSource {
 export interface LoadedModel {
   manifest: ModelManifest;
   variant: ModelVariant;
-  tokenizer: PromptTokenizer;
-  textEncoder: ModelSession;
+  /** In the order their hidden states are concatenated. */
+  textEncoders: LoadedTextEncoder[];
   unet: ModelSession;
   vaeDecoder: ModelSession;
   vaeEncoder?: ModelSession;
@@ -22,12 +23,24 @@ export interface LoadedModel {
 export type LoadProgress = { file: string; index: number; count: number };
 
 /** Inputs each part must have; names are the public Stable Diffusion ONNX exports'. */
-const REQUIRED_INPUTS: Record<ModelPart, string[]> = {
-  text_encoder: ["input_ids"],
-  unet: ["sample", "timestep", "encoder_hidden_states"],
-  vae_decoder: ["latent_sample"],
-  vae_encoder: ["sample"],
-};
+function requiredInputs(part: ModelPart, manifest: ModelManifest): string[] {
+  switch (part) {
+    case "text_encoder":
+    case "text_encoder_2":
+      return ["input_ids"];
+    case "unet":
+      return [
+        "sample",
+        "timestep",
+        "encoder_hidden_states",
+        ...(manifest.additionEmbedType === "text_time" ? ["text_embeds", "time_ids"] : []),
+      ];
+    case "vae_decoder":
+      return ["latent_sample"];
+    case "vae_encoder":
+      return ["sample"];
+  }
+}
 
 const ONNX_FIRST_BYTE = 0x08; // protobuf field 1 (ir_version), varint: every ONNX file starts so
 
@@ -85,7 +98,7 @@ async function loadPart(
     });
   }
   const names = session.inputs.map((i) => i.name);
-  const missing = REQUIRED_INPUTS[part].filter((n) => !names.includes(n));
+  const missing = requiredInputs(part, manifest).filter((n) => !names.includes(n));
   if (missing.length > 0) {
     await session.release();
     throw new ModelLoadError(
@@ -106,14 +119,22 @@ export async function loadModel(
 ): Promise<LoadedModel> {
   const decoder = new TextDecoder();
   const readJson = async (path: string): Promise<object> => JSON.parse(decoder.decode(await source.read(path))) as object;
-  const parts = (["text_encoder", "unet", "vae_decoder", "vae_encoder"] as const).filter((p) => variant.files[p]);
+  const specs = textEncoderSpecs(manifest);
+  const parts = (["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"] as const).filter((p) => variant.files[p]);
   const count = parts.length + 1;
   onProgress?.({ file: manifest.tokenizer.path, index: 0, count });
-  const tokenizer = createPromptTokenizer(
-    await readJson(manifest.tokenizer.path),
-    manifest.tokenizer.configPath ? await readJson(manifest.tokenizer.configPath) : {},
-    manifest.tokenizer,
-  );
+  const tokenizers = new Map<string, PromptTokenizer>();
+  const tokenizerFor = async (spec: TokenizerSpec) => {
+    const key = `${spec.path} ${spec.configPath ?? ""} ${spec.maxLength} ${spec.padId}`;
+    let tokenizer = tokenizers.get(key);
+    if (!tokenizer) {
+      tokenizer = createPromptTokenizer(await readJson(spec.path), spec.configPath ? await readJson(spec.configPath) : {}, spec);
+      tokenizers.set(key, tokenizer);
+    }
+    return tokenizer;
+  };
+  const encoderTokenizers: PromptTokenizer[] = [];
+  for (const spec of specs) encoderTokenizers.push(await tokenizerFor(spec.tokenizer ?? manifest.tokenizer));
   const sessions: Partial<Record<ModelPart, ModelSession>> = {};
   try {
     for (const [i, part] of parts.entries()) {
@@ -128,8 +149,11 @@ export async function loadModel(
   return {
     manifest,
     variant,
-    tokenizer,
-    textEncoder: sessions.text_encoder!,
+    textEncoders: specs.map((spec, i) => {
+      const session = sessions[spec.part];
+      if (!session) throw new ModelLoadError(`${manifest.name} has no ${spec.part} file.`);
+      return { spec, tokenizer: encoderTokenizers[i], maxLength: (spec.tokenizer ?? manifest.tokenizer).maxLength, session };
+    }),
     unet: sessions.unet!,
     vaeDecoder: sessions.vae_decoder!,
     vaeEncoder: sessions.vae_encoder,

@@ -1,5 +1,6 @@
 import { InvalidParamsError } from "../errors";
 import type { GenerateParams } from "../params";
+import { encodePrompts } from "./conditioning";
 import type { LoadedModel } from "./loadModel";
 import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
@@ -96,7 +97,9 @@ export async function generate(
   const batch = useCfg ? 2 : 1;
 
   // 2. encode prompt: [uncond, cond] in one batch when guidance is on, as diffusers orders them
-  const context = await encodeText(model, runtime, useCfg ? [params.negativePrompt, params.prompt] : [params.prompt]);
+  const prompts = useCfg ? [params.negativePrompt, params.prompt] : [params.prompt];
+  const zeroed = prompts.map((p, b) => useCfg && b === 0 && p.trim() === "" && manifest.forceZerosForEmptyPrompt === true);
+  const conditioning = await encodePrompts(manifest, model.textEncoders, runtime, prompts, params, zeroed);
   const tText = performance.now();
 
   // 3. prepare latents: the same noise torch.randn gives for this seed
@@ -116,7 +119,7 @@ export async function generate(
     const out = await model.unet.run({
       sample: runtime.tensor("float32", sample, latentDims.with(0, batch)),
       timestep: timestepTensor(runtime, timestepInput?.type ?? "int64", timestep, timestepPerSample ? batch : 1),
-      encoder_hidden_states: context,
+      ...conditioning,
     });
     const eps = out[model.unet.outputNames[0]].data as Float32Array;
     const guided = useCfg ? guide(eps, xs.length, params.guidance) : eps;
@@ -191,20 +194,8 @@ function yieldToEventLoop(): Promise<void> {
   });
 }
 
-async function encodeText(model: LoadedModel, runtime: Runtime, prompts: string[]): Promise<OrtTensor> {
-  const { maxLength } = model.manifest.tokenizer;
-  const ids = new Int32Array(prompts.length * maxLength);
-  prompts.forEach((p, b) => ids.set(model.tokenizer.encode(p), b * maxLength));
-  const type = model.textEncoder.inputs.find((i) => i.name === "input_ids")?.type;
-  const dims = [prompts.length, maxLength];
-  const input =
-    type === "int64" ? runtime.tensor("int64", BigInt64Array.from(ids, (v) => BigInt(v)), dims) : runtime.tensor("int32", ids, dims);
-  const out = await model.textEncoder.run({ input_ids: input });
-  return out.last_hidden_state ?? out[model.textEncoder.outputNames[0]];
-}
-
 function timestepTensor(runtime: Runtime, type: string, timestep: number, count: number): OrtTensor {
-  if (type === "float32") return runtime.tensor("float32", new Float32Array(count).fill(timestep), [count]);
+  if (type === "float32" || type === "float16") return runtime.tensor("float32", new Float32Array(count).fill(timestep), [count]);
   // Karras schedules give fractional timesteps; diffusers' ONNX pipeline casts them with numpy, which truncates
   return runtime.tensor("int64", new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
 }

@@ -1,4 +1,5 @@
 import type * as Ort from "onnxruntime-common";
+import { fromHalfArray, toHalfArray } from "./float16";
 
 /** The part of onnxruntime's API the engine uses; onnxruntime-web and onnxruntime-node both provide it. */
 export type OrtModule = Pick<typeof Ort, "InferenceSession" | "Tensor">;
@@ -67,9 +68,9 @@ export class Runtime {
 
   async createSession(model: Uint8Array, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
     const session = await this.ort.InferenceSession.create(model, {
+      graphOptimizationLevel: "all",
       ...this.sessionOptions,
       executionProviders: this.executionProviders,
-      graphOptimizationLevel: "all",
       ...(externalData.length > 0 ? { externalData } : {}),
     });
     const inputs: InputInfo[] = session.inputMetadata.map((m) =>
@@ -78,7 +79,10 @@ export class Runtime {
     return {
       inputs,
       outputNames: session.outputNames,
-      run: (feeds) => this.serialised(() => session.run(feeds)),
+      run: async (feeds) => {
+        const cast = castFeeds(this.ort, inputs, feeds);
+        return floatOutputs(this.ort, await this.serialised(() => session.run(cast)));
+      },
       release: () => session.release(),
     };
   }
@@ -96,4 +100,39 @@ export class Runtime {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The engine computes in float32 and int32; a model's boundary may be float16 (q4f16 exports) or
+ * int64 (some text encoders). Feeds are cast to what the session declares, so one code path serves both.
+ */
+function castFeeds(ort: OrtModule, inputs: InputInfo[], feeds: Record<string, OrtTensor>): Record<string, OrtTensor> {
+  const out: Record<string, OrtTensor> = {};
+  for (const [name, tensor] of Object.entries(feeds)) {
+    const want = inputs.find((i) => i.name === name)?.type;
+    if (want === "float16" && tensor.type === "float32") {
+      out[name] = new ort.Tensor("float16", toHalfArray(tensor.data as Float32Array), tensor.dims);
+    } else if (want === "int64" && tensor.type === "int32") {
+      out[name] = new ort.Tensor("int64", BigInt64Array.from(tensor.data as Int32Array, (v) => BigInt(v)), tensor.dims);
+    } else if (want === "int32" && tensor.type === "int64") {
+      out[name] = new ort.Tensor("int32", Int32Array.from(tensor.data as BigInt64Array, (v) => Number(v)), tensor.dims);
+    } else {
+      out[name] = tensor;
+    }
+  }
+  return out;
+}
+
+function floatOutputs(ort: OrtModule, outputs: Record<string, OrtTensor>): Record<string, OrtTensor> {
+  const out: Record<string, OrtTensor> = {};
+  for (const [name, tensor] of Object.entries(outputs)) {
+    if (tensor.type !== "float16") {
+      out[name] = tensor;
+      continue;
+    }
+    // onnxruntime gives half bits as Uint16Array, or a Float16Array where the platform has one
+    const data = tensor.data instanceof Uint16Array ? fromHalfArray(tensor.data) : Float32Array.from(tensor.data as ArrayLike<number>);
+    out[name] = new ort.Tensor("float32", data, tensor.dims);
+  }
+  return out;
 }

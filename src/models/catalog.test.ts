@@ -19,7 +19,12 @@ const hubEntry = (id: string) => {
 
 describe("catalog", () => {
   it("holds the built-in model and hub models whose manifests pass the engine's checks", () => {
-    expect(CATALOG.map((e) => (e.kind === "hub" ? e.manifest.id : e.id))).toEqual(["tiny-shapes", "sd-turbo", "lcm-dreamshaper-v7"]);
+    expect(CATALOG.map((e) => (e.kind === "hub" ? e.manifest.id : e.id))).toEqual([
+      "tiny-shapes",
+      "sd-turbo",
+      "sdxl-turbo",
+      "lcm-dreamshaper-v7",
+    ]);
     for (const entry of CATALOG) {
       if (entry.kind !== "hub") continue;
       expect(parseManifest(JSON.parse(JSON.stringify(entry.manifest)))).toEqual(entry.manifest);
@@ -37,6 +42,21 @@ describe("catalog", () => {
       defaults: { sampler: "Euler", steps: 1, guidance: 0 },
     });
     expect(manifest.variants.every((v) => v.requiresShaderF16)).toBe(true);
+  });
+
+  it("describes SDXL-Turbo as the 4-bit WebNN export needs it", () => {
+    const { manifest } = hubEntry("sdxl-turbo");
+    expect(manifest).toMatchObject({
+      textEmbeddingDim: 2048,
+      additionEmbedType: "text_time",
+      scalingFactor: 0.13025,
+      defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
+    });
+    expect(manifest.textEncoders?.map((e) => [e.part, e.hiddenStates, e.pooled, (e.tokenizer ?? manifest.tokenizer).padId])).toEqual([
+      ["text_encoder", "hidden_states.11", undefined, 49407],
+      ["text_encoder_2", "hidden_states.31", "text_embeds", 0],
+    ]);
+    expect(manifest.variants.map((v) => [v.precision, v.requiresShaderF16])).toEqual([["q4f16", true]]);
   });
 
   it("lists every file of a variant once, tokenizer first, external data after its graph", () => {

@@ -4,7 +4,7 @@
  * ModelManifest; sizes and hashes of their files are not known in advance, so the downloader records
  * them on the first complete download and the cache checks them on every later read.
  */
-import type { ModelFile, ModelManifest, ModelPart } from "../manifest";
+import type { ModelFile, ModelManifest, ModelPart, ModelVariant } from "../manifest";
 
 export const DEFAULT_HUB_BASE = "https://huggingface.co";
 
@@ -22,6 +22,8 @@ export interface HubSource {
   revision: string;
   /** By path in the manifest. */
   files?: Record<string, HubFileOverride>;
+  /** The hub this model was found on (custom models added by URL or while `?hub=` was set); else the hub setting. */
+  base?: string;
 }
 
 export interface HubCatalogEntry {
@@ -43,6 +45,8 @@ export interface BuiltinCatalogEntry {
   /** Folder of model.json and the files, relative to the app's base URL. */
   base: string;
   downloadBytes: number;
+  /** The variants its model.json lists, for the picker (which has not fetched model.json yet); else downloadBytes is shown. */
+  variants?: { precision: ModelVariant["precision"]; bytes: number; requiresShaderF16: boolean }[];
 }
 
 export type CatalogEntry = HubCatalogEntry | BuiltinCatalogEntry;
@@ -59,7 +63,7 @@ export interface FileDownload {
  * Approximates SD 1.x/2.x latents (in the U-Net's scaled space) as RGB in [0,1]: the widely used
  * linear factors (ComfyUI's latent_formats.SD15 latent_rgb_factors), halved and shifted from [-1,1].
  */
-const SD_LATENT_RGB = {
+export const SD_LATENT_RGB = {
   weights: [
     [0.1756, 0.1625, -0.14145, -0.106],
     [0.11485, 0.2487, 0.0881, -0.1308],
@@ -196,6 +200,88 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
   },
 };
 
+/** ComfyUI's SDXL latent_rgb_factors and bias (latent_formats.SDXL), halved and shifted from [-1,1] to [0,1]. */
+const SDXL_LATENT_RGB = {
+  weights: [
+    [0.18255, -0.12665, 0.0538, -0.15825],
+    [0.2116, -0.0021, 0.05555, -0.1246],
+    [0.21705, 0.0534, -0.0181, -0.1094],
+  ],
+  bias: [0.5542, 0.49125, 0.49945],
+};
+
+/**
+ * SDXL-Turbo with 4-bit weights (MatMulNBits) and float16 inputs/outputs, exported by the WebNN team. File
+ * names, sizes and I/O from their SDXL-Turbo demo (webnn-developer-preview, demos/sdxl-turbo): text_encoder
+ * (118 MB, int32 ids → hidden_states.11 [B,77,768]), text_encoder_2 (461 MB, int64 ids → hidden_states.31
+ * [B,77,1280] + text_embeds [B,1280]), unet (1.83 GB: sample, timestep, encoder_hidden_states [B,77,2048],
+ * text_embeds, time_ids [B,6]), vae_decoder (93 MB). Scheduler from stabilityai/sdxl-turbo
+ * (EulerAncestralDiscrete, trailing); SDXL's VAE scaling factor is 0.13025. Both tokenizers use CLIP's BPE
+ * vocabulary: the first pads with the end token like CLIP ViT-L, the second (OpenCLIP bigG's) with id 0.
+ */
+const SDXL_TURBO: HubCatalogEntry = {
+  kind: "hub",
+  source: {
+    hub: "hf",
+    repo: "webnn/sdxl-turbo",
+    revision: "main",
+    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
+  },
+  downloadBytes: { q4f16: 2_502_000_000 },
+  recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
+  manifest: {
+    schemaVersion: 1,
+    id: "sdxl-turbo",
+    name: "SDXL-Turbo (4-bit)",
+    license: "Stability AI Non-Commercial Research Community License",
+    description:
+      "Stability AI's SDXL-Turbo, a distilled SDXL: 512×512 images in 1 to 4 steps without guidance. 4-bit weights " +
+      "with half-precision activations; needs WebGPU with shader-f16. About 2.5 GB to download once.",
+    tokenizer: { path: "tokenizer/tokenizer.json", maxLength: 77, padId: 49407 },
+    textEmbeddingDim: 2048,
+    textEncoders: [
+      { part: "text_encoder", hiddenStates: "hidden_states.11" },
+      {
+        part: "text_encoder_2",
+        tokenizer: { path: "tokenizer/tokenizer.json", maxLength: 77, padId: 0 },
+        hiddenStates: "hidden_states.31",
+        pooled: "text_embeds",
+      },
+    ],
+    additionEmbedType: "text_time",
+    forceZerosForEmptyPrompt: true,
+    latentChannels: 4,
+    vaeScaleFactor: 8,
+    scalingFactor: 0.13025,
+    sizes: { native: 512, min: 512, max: 512, multiple: 64 },
+    scheduler: {
+      num_train_timesteps: 1000,
+      beta_start: 0.00085,
+      beta_end: 0.012,
+      beta_schedule: "scaled_linear",
+      timestep_spacing: "trailing",
+      steps_offset: 1,
+      prediction_type: "epsilon",
+    },
+    defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
+    variants: [
+      {
+        id: "q4f16",
+        label: "q4f16",
+        precision: "q4f16",
+        requiresShaderF16: true,
+        files: {
+          text_encoder: { path: "text_encoder_model_q4f16.onnx" },
+          text_encoder_2: { path: "text_encoder_2_model_q4f16.onnx" },
+          unet: { path: "unet_model_q4f16.onnx" },
+          vae_decoder: { path: "vae_decoder_model_q4f16.onnx" },
+        },
+      },
+    ],
+    latentRgb: SDXL_LATENT_RGB,
+  },
+};
+
 const TINY_SHAPES: BuiltinCatalogEntry = {
   kind: "builtin",
   id: "tiny-shapes",
@@ -204,9 +290,14 @@ const TINY_SHAPES: BuiltinCatalogEntry = {
   license: "MIT",
   base: "models/tiny-shapes",
   downloadBytes: 13_000_000,
+  // sizes of the files each variant of public/models/tiny-shapes/model.json lists
+  variants: [
+    { precision: "fp32", bytes: 7_340_000, requiresShaderF16: false },
+    { precision: "fp16", bytes: 3_770_000, requiresShaderF16: true },
+  ],
 };
 
-export const CATALOG: readonly CatalogEntry[] = [TINY_SHAPES, SD_TURBO, LCM_DREAMSHAPER];
+export const CATALOG: readonly CatalogEntry[] = [TINY_SHAPES, SD_TURBO, SDXL_TURBO, LCM_DREAMSHAPER];
 
 export function entryId(entry: CatalogEntry): string {
   return entry.kind === "hub" ? entry.manifest.id : entry.id;
@@ -244,14 +335,18 @@ export function hubFileUrl(hubBase: string, repo: string, revision: string, path
   return `${hubBase.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
 }
 
-const PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder", "vae_encoder"];
+const PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"];
 
 /** Every file a variant needs, tokenizer first, each once, with whatever size and hash the manifest gives. */
 export function variantFiles(manifest: ModelManifest, variantId: string): ModelFile[] {
   const variant = manifest.variants.find((v) => v.id === variantId);
   if (!variant) throw new RangeError(`${manifest.name} has no variant "${variantId}".`);
-  const files: ModelFile[] = [{ path: manifest.tokenizer.path }];
-  if (manifest.tokenizer.configPath) files.push({ path: manifest.tokenizer.configPath });
+  const files: ModelFile[] = [];
+  for (const t of [manifest.tokenizer, ...(manifest.textEncoders ?? []).map((e) => e.tokenizer)]) {
+    if (!t) continue;
+    files.push({ path: t.path });
+    if (t.configPath) files.push({ path: t.configPath });
+  }
   for (const part of PARTS) {
     const file = variant.files[part];
     if (!file) continue;
@@ -270,7 +365,7 @@ export function hubDownloads(entry: HubCatalogEntry, variantId: string, hubBase:
     return {
       modelId: manifest.id,
       path: file.path,
-      url: hubFileUrl(hubBase, from.repo, from.revision, from.path),
+      url: hubFileUrl(source.base ?? hubBase, from.repo, from.revision, from.path),
       ...(expected ? { expected } : {}),
     };
   });

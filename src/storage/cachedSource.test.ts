@@ -102,7 +102,7 @@ describe("cached model source", () => {
     await downloadModel(cache, entry, "fp32", hub.url);
     const model = await loadModel(manifest, variant, cachedSource(cache, entry, "fp32"), createNodeRuntime());
     try {
-      expect(model.tokenizer.encode("a red star")).toHaveLength(77);
+      expect(model.textEncoders[0].tokenizer.encode("a red star")).toHaveLength(77);
       expect(model.unet.inputs.map((i) => i.name)).toContain("encoder_hidden_states");
     } finally {
       await model.release();

@@ -2,6 +2,7 @@
  * The evaluation of evaluate.py, run through the app's own engine (any sampler, onnxruntime-node):
  *
  *   npx tsx tools/tiny-model/evaluate.ts [--sampler Euler|all] [--steps 20] [--guidance 4] [--n 64]
+ *                                        [--model tiny-shapes|tiny-shapes-xl] [--variant fp32|q4|…]
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import { parseManifest } from "../../src/manifest";
 import { SAMPLER_NAMES } from "../../src/params";
 import { COLOUR_NAMES, SHAPES, judgeColours, toChw } from "./judge";
 
-export const MODEL_FOLDER = join(import.meta.dirname, "../../public/models/tiny-shapes");
+export const MODELS_FOLDER = join(import.meta.dirname, "../../public/models");
 
 export interface Accuracy {
   background: number;
@@ -34,9 +35,12 @@ function prng(seed: number): () => number {
   };
 }
 
-export async function loadTinyModel(runtime: Runtime): Promise<LoadedModel> {
-  const manifest = parseManifest(JSON.parse(readFileSync(join(MODEL_FOLDER, "model.json"), "utf8")));
-  return loadModel(manifest, manifest.variants[0], diskSource(MODEL_FOLDER), runtime);
+export async function loadTinyModel(runtime: Runtime, id = "tiny-shapes", variantId?: string): Promise<LoadedModel> {
+  const folder = join(MODELS_FOLDER, id);
+  const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+  const variant = variantId === undefined ? manifest.variants[0] : manifest.variants.find((v) => v.id === variantId);
+  if (!variant) throw new Error(`${id} has no variant ${variantId}`);
+  return loadModel(manifest, variant, diskSource(folder), runtime);
 }
 
 export async function evaluate(
@@ -84,15 +88,17 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
       guidance: { type: "string", default: "4" },
       n: { type: "string", default: "64" },
       threads: { type: "string", default: "2" },
+      model: { type: "string", default: "tiny-shapes" },
+      variant: { type: "string" },
     },
   });
   const runtime = createNodeRuntime(Number(values.threads));
-  const model = await loadTinyModel(runtime);
+  const model = await loadTinyModel(runtime, values.model, values.variant);
   const samplers = values.sampler === "all" ? [...SAMPLER_NAMES] : [values.sampler];
   for (const sampler of samplers) {
     const acc = await evaluate(model, runtime, { sampler, steps: Number(values.steps), guidance: Number(values.guidance), n: Number(values.n) });
     const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-    console.log(`${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`);
+    console.log(`${model.manifest.id} ${model.variant.id} ${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`);
   }
   await model.release();
 }
