@@ -182,16 +182,25 @@ const YIELD_INTERVAL_MS = 10;
 /**
  * Lets queued messages (a cancel) run between steps: a WASM session.run resolves without ever
  * returning to the event loop, so awaiting it alone would starve the worker's message handler.
+ * Node has setImmediate; a worker posts to itself through one shared channel (a new channel per
+ * yield costs more, and a long-lived port would keep a Node process alive).
  */
 function yieldToEventLoop(): Promise<void> {
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
+    waiting.push(resolve);
+    yieldChannel ??= createYieldChannel();
+    yieldChannel.port2.postMessage(null);
   });
+}
+
+const waiting: (() => void)[] = [];
+let yieldChannel: MessageChannel | undefined;
+
+function createYieldChannel(): MessageChannel {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => waiting.shift()?.();
+  return channel;
 }
 
 function timestepTensor(runtime: Runtime, type: string, timestep: number, count: number): OrtTensor {

@@ -1,3 +1,4 @@
+import type * as Ort from "onnxruntime-common";
 import { WebGPUUnavailableError } from "../errors";
 import type { BackendChoice } from "../protocol";
 import { Runtime, type BackendInfo, type OrtModule } from "./runtime";
@@ -51,6 +52,14 @@ async function probeWebGpu(): Promise<GpuProbe> {
   };
 }
 
+/** Knobs for benchmarks; the app takes the defaults. */
+export interface WebRuntimeOptions {
+  /** At most this many WASM threads, to compare with onnxruntime-node at the same count. */
+  maxThreads?: number;
+  /** Merged over the session options below (e.g. to compare settings in bench/browser.ts). */
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
+}
+
 async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: number): Promise<OrtModule> {
   const ort = kind === "webgpu" ? await import("onnxruntime-web") : await import("onnxruntime-web/wasm");
   ort.env.wasm.wasmPaths = assets;
@@ -63,9 +72,13 @@ async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: num
  * The one place that picks an execution provider: WebGPU when an adapter exists (unless WASM
  * was asked for), else WASM, multi-threaded when the page is cross-origin isolated.
  */
-export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets): Promise<Runtime> {
+export async function createWebRuntime(
+  choice: BackendChoice,
+  assets: OrtAssets,
+  { maxThreads = MAX_THREADS, sessionOptions = {} }: WebRuntimeOptions = {},
+): Promise<Runtime> {
   const isolated = globalThis.crossOriginIsolated === true;
-  const threads = isolated ? Math.max(1, Math.min(MAX_THREADS, navigator.hardwareConcurrency || 1)) : 1;
+  const threads = isolated ? Math.max(1, Math.min(maxThreads, navigator.hardwareConcurrency || 1)) : 1;
   const threadNote = isolated
     ? `${threads} WASM threads`
     : "1 WASM thread (the page is not cross-origin isolated, so multi-threading is off)";
@@ -81,7 +94,7 @@ export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets)
         shaderF16: probe.shaderF16,
         maxBufferBytes: probe.maxBufferBytes,
       };
-      return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"]);
+      return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"], sessionOptions);
     }
     if (choice === "webgpu") {
       throw new WebGPUUnavailableError(`WebGPU was requested but ${probe.reason}. Choose the WASM backend instead.`);
@@ -89,5 +102,5 @@ export async function createWebRuntime(choice: BackendChoice, assets: OrtAssets)
     reason = `WASM fallback: ${probe.reason}; ${threadNote}`;
   }
   const backend: BackendInfo = { name: "wasm", reason, threads, shaderF16: false, maxBufferBytes: WASM_BUFFER_BUDGET };
-  return new Runtime(await loadOrt("wasm", assets.wasm, threads), backend, ["wasm"]);
+  return new Runtime(await loadOrt("wasm", assets.wasm, threads), backend, ["wasm"], sessionOptions);
 }

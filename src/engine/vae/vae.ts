@@ -45,7 +45,10 @@ export function planTiling(
   return { tiled: true, tile, overlap: Math.min(tiling.overlap, tile - 1) };
 }
 
-/** U-Net-space latent [1,C,h,w] → RGBA image, dividing by scaling_factor as SD does. */
+/**
+ * U-Net-space latent [1,C,h,w] → RGBA image, dividing by scaling_factor as SD does. Tiled, each
+ * finished pixel goes straight into the RGBA image: no whole-image float buffer is held.
+ */
 export async function decodeLatents(
   model: LoadedModel,
   runtime: Runtime,
@@ -63,10 +66,11 @@ export async function decodeLatents(
   const s = model.manifest.vaeScaleFactor;
   const width = dims[3] * s;
   const height = dims[2] * s;
-  const chw = plan.tiled
-    ? (await runTiled(scaled, dims, plan.tile, plan.overlap, s, 3, decode, signal)).data
-    : await decode(scaled, [...dims]);
-  return { width, height, data: chwToRgba(chw, width, height) };
+  if (!plan.tiled) return { width, height, data: chwToRgba(await decode(scaled, [...dims]), width, height) };
+  const data = new Uint8Array(width * height * 4);
+  const put = (y: number, x: number, values: Float32Array, n: number) => data.set(chwToRgba(values, n, 1), (y * width + x) * 4);
+  await runTiled(scaled, dims, plan.tile, plan.overlap, s, 3, decode, put, signal);
+  return { width, height, data };
 }
 
 /** RGBA image (size a multiple of the VAE factor) → U-Net-space latent: the encoder's mean × scaling_factor. */
@@ -89,8 +93,16 @@ export async function encodeImage(
   };
   const dims: [number, number, number, number] = [1, 3, image.height, image.width];
   const plan = planTiling(model, runtime, image.height / s, image.width / s, tiling);
-  const latent = plan.tiled
-    ? (await runTiled(chw, dims, plan.tile * s, plan.overlap * s, 1 / s, model.manifest.latentChannels, encode, signal)).data
-    : await encode(chw, dims);
-  return latent.map((v) => v * model.manifest.scalingFactor);
+  const { scalingFactor, latentChannels } = model.manifest;
+  if (!plan.tiled) return (await encode(chw, dims)).map((v) => v * scalingFactor);
+  const h = image.height / s;
+  const w = image.width / s;
+  const latent = new Float32Array(latentChannels * h * w);
+  const put = (y: number, x: number, values: Float32Array, n: number) => {
+    for (let c = 0; c < latentChannels; c++) {
+      for (let i = 0; i < n; i++) latent[(c * h + y) * w + x + i] = values[c * n + i] * scalingFactor;
+    }
+  };
+  await runTiled(chw, dims, plan.tile * s, plan.overlap * s, 1 / s, latentChannels, encode, put, signal);
+  return latent;
 }

@@ -1,0 +1,51 @@
+/**
+ * Browser side of bench/browser.ts: the engine as the app's worker runs it (same runtime, same ORT
+ * files, previews and progress posted to the page with the same transfers), measured as in Node.
+ */
+import plainMjs from "onnxruntime-web/ort-wasm-simd-threaded.mjs?url";
+import plainWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
+import jsepMjs from "onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url";
+import jsepWasm from "onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url";
+import type * as Ort from "onnxruntime-common";
+import { fetchSource } from "../src/engine/fetchSource";
+import { loadModel, pickVariant } from "../src/engine/loadModel";
+import { createWebRuntime } from "../src/engine/webRuntime";
+import { parseManifest } from "../src/manifest";
+import type { BackendChoice } from "../src/protocol";
+import { measureEngine, type EngineBenchOptions } from "./engineMeasure";
+
+export interface BrowserBenchRequest {
+  modelBase: string;
+  backend: BackendChoice;
+  threads: number;
+  options: EngineBenchOptions;
+  sessionOptions: Ort.InferenceSession.SessionOptions;
+}
+
+const assets = { webgpu: { mjs: jsepMjs, wasm: jsepWasm }, wasm: { mjs: plainMjs, wasm: plainWasm } };
+
+self.onmessage = async (e: MessageEvent<BrowserBenchRequest>) => {
+  const { modelBase, backend, threads, options, sessionOptions } = e.data;
+  try {
+    const t0 = performance.now();
+    const runtime = await createWebRuntime(backend, assets, { maxThreads: threads, sessionOptions });
+    const source = fetchSource(modelBase);
+    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
+    const model = await loadModel(manifest, pickVariant(manifest, false), source, runtime);
+    const loadMs = performance.now() - t0;
+    const result = await measureEngine(
+      model,
+      runtime,
+      options,
+      ({ step, image }) => self.postMessage({ kind: "preview", step, image }, { transfer: [image.data.buffer as ArrayBuffer] }),
+      (p) => self.postMessage({ kind: "progress", ...p }),
+    );
+    await model.release();
+    self.postMessage({
+      kind: "result",
+      result: { backend: runtime.backend.name, reason: runtime.backend.reason, threads: runtime.backend.threads, loadMs: +loadMs.toFixed(0), ...result },
+    });
+  } catch (err) {
+    self.postMessage({ kind: "error", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  }
+};

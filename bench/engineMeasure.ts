@@ -1,0 +1,127 @@
+/**
+ * The measurement behind bench/engine.ts (Node) and bench/engineBench.worker.ts (browser), shared so
+ * both sides time exactly the same thing: warm generations, wall time against time inside session.run,
+ * split by model part.
+ */
+import type { LoadedModel } from "../src/engine/loadModel";
+import { generate, type GenerateHooks } from "../src/engine/pipeline";
+import type { ModelSession, Runtime } from "../src/engine/runtime";
+import type { GenerateParams } from "../src/params";
+
+export interface EngineBenchOptions {
+  steps: number;
+  runs: number;
+  /**
+   * Generations keep running untimed for at least this long first. Chromium starts WASM on its
+   * baseline compiler (Liftoff) and swaps in optimised code for hot functions in the background,
+   * which takes seconds on a busy machine; timing before that measures the compiler, not the engine.
+   */
+  warmupMs: number;
+  size: number;
+  guidance: number;
+  sampler: string;
+}
+
+export interface PartTiming {
+  /** session.run calls per generation (all text encoders count as one part). */
+  calls: number;
+  /** Mean time of one call, ms. */
+  meanMs: number;
+}
+
+export interface EngineMeasurement extends EngineBenchOptions {
+  /** Wall time of the first (cold) generation, which the means leave out: ORT plans its buffers there. */
+  firstTotalMs: number;
+  warmupGenerations: number;
+  meanTotalMs: number;
+  meanRunMs: number;
+  /** Wall time ÷ time inside session.run: 1 means the engine costs nothing besides the model. */
+  overheadRatio: number;
+  perStepOverheadMs: number;
+  stagesMs: { text: number; denoise: number; decode: number };
+  parts: Record<"textEncoder" | "unet" | "vaeDecoder", PartTiming>;
+}
+
+type Part = keyof EngineMeasurement["parts"];
+
+function timed(session: ModelSession, acc: { calls: number; ms: number }): ModelSession {
+  return {
+    inputs: session.inputs,
+    outputNames: session.outputNames,
+    release: () => session.release(),
+    run: async (feeds) => {
+      const t0 = performance.now();
+      try {
+        return await session.run(feeds);
+      } finally {
+        acc.calls += 1;
+        acc.ms += performance.now() - t0;
+      }
+    },
+  };
+}
+
+const round = (v: number, digits = 2) => +v.toFixed(digits);
+
+/** Runs one cold generation, untimed ones for `warmupMs`, then `runs` timed ones, with previews on. */
+export async function measureEngine(
+  model: LoadedModel,
+  runtime: Runtime,
+  opts: EngineBenchOptions,
+  onPreview: NonNullable<GenerateHooks["onPreview"]>,
+  onProgress?: GenerateHooks["onProgress"],
+): Promise<EngineMeasurement> {
+  const acc: Record<Part, { calls: number; ms: number }> = {
+    textEncoder: { calls: 0, ms: 0 },
+    unet: { calls: 0, ms: 0 },
+    vaeDecoder: { calls: 0, ms: 0 },
+  };
+  const probed: LoadedModel = {
+    ...model,
+    textEncoders: model.textEncoders.map((e) => ({ ...e, session: timed(e.session, acc.textEncoder) })),
+    unet: timed(model.unet, acc.unet),
+    vaeDecoder: timed(model.vaeDecoder, acc.vaeDecoder),
+  };
+  const params = (seed: number): GenerateParams => ({
+    prompt: "a red star on a blue background",
+    negativePrompt: "",
+    steps: opts.steps,
+    guidance: opts.guidance,
+    seed,
+    width: opts.size,
+    height: opts.size,
+    sampler: opts.sampler,
+  });
+  const first = await generate(probed, runtime, params(1), { onPreview, onProgress });
+  const warmupEnd = performance.now() + opts.warmupMs;
+  let warmupGenerations = 0;
+  while (performance.now() < warmupEnd) {
+    await generate(probed, runtime, params(1), { onPreview, onProgress });
+    warmupGenerations += 1;
+  }
+  for (const a of Object.values(acc)) Object.assign(a, { calls: 0, ms: 0 });
+  let total = 0;
+  let run = 0;
+  const stages = { text: 0, denoise: 0, decode: 0 };
+  for (let i = 0; i < opts.runs; i++) {
+    const { timings } = await generate(probed, runtime, params(i + 2), { onPreview, onProgress });
+    total += timings.totalMs;
+    run += timings.runMs;
+    stages.text += timings.textMs;
+    stages.denoise += timings.denoiseMs;
+    stages.decode += timings.decodeMs;
+  }
+  const n = opts.runs;
+  const part = (p: Part): PartTiming => ({ calls: acc[p].calls / n, meanMs: round(acc[p].ms / Math.max(1, acc[p].calls), 3) });
+  return {
+    ...opts,
+    firstTotalMs: round(first.timings.totalMs, 1),
+    warmupGenerations,
+    meanTotalMs: round(total / n),
+    meanRunMs: round(run / n),
+    overheadRatio: round(total / run, 4),
+    perStepOverheadMs: round((total - run) / n / opts.steps, 3),
+    stagesMs: { text: round(stages.text / n), denoise: round(stages.denoise / n), decode: round(stages.decode / n) },
+    parts: { textEncoder: part("textEncoder"), unet: part("unet"), vaeDecoder: part("vaeDecoder") },
+  };
+}
