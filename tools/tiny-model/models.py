@@ -13,6 +13,21 @@ def group_norm(c):
     return nn.GroupNorm(8, c)
 
 
+class PixelNorm(nn.Module):
+    """Normalises each pixel over its channels. Unlike GroupNorm it uses no statistics of the whole
+    image, so the VAE run on overlapping tiles gives the same pixels as the VAE run on the whole."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(c))
+        self.bias = nn.Parameter(torch.zeros(c))
+
+    def forward(self, x):
+        mu = x.mean(1, keepdim=True)
+        var = (x - mu).pow(2).mean(1, keepdim=True)
+        return (x - mu) / torch.sqrt(var + 1e-6) * self.weight[:, None, None] + self.bias[:, None, None]
+
+
 class Attention(nn.Module):
     def __init__(self, dim, context_dim, heads):
         super().__init__()
@@ -76,12 +91,12 @@ def timestep_embedding(t, dim):
 
 
 class ResBlock(nn.Module):
-    def __init__(self, cin, cout, temb_dim=None):
+    def __init__(self, cin, cout, temb_dim=None, norm=group_norm):
         super().__init__()
-        self.n1 = group_norm(cin)
+        self.n1 = norm(cin)
         self.c1 = nn.Conv2d(cin, cout, 3, padding=1)
         self.t = nn.Linear(temb_dim, cout) if temb_dim else None
-        self.n2 = group_norm(cout)
+        self.n2 = norm(cout)
         self.c2 = nn.Conv2d(cout, cout, 3, padding=1)
         self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
 
@@ -140,10 +155,12 @@ class UNet(nn.Module):
         nn.init.zeros_(self.conv_out.weight)
         nn.init.zeros_(self.conv_out.bias)
 
-    def forward(self, sample, timestep, encoder_hidden_states):
+    def forward(self, sample, timestep, encoder_hidden_states, added_emb=None):
         # timestep may be [1] for a batch (as SD exports accept); broadcast it
         t = timestep.expand(sample.shape[0])
         temb = self.time_mlp(timestep_embedding(t, self.conv_in.out_channels))
+        if added_emb is not None:
+            temb = temb + added_emb
         ctx = encoder_hidden_states
         h0 = self.attn_d0(self.down0(self.conv_in(sample), temb), ctx)
         h1 = self.attn_d1(self.down1(self.downsample(h0), temb), ctx)
@@ -152,6 +169,54 @@ class UNet(nn.Module):
         u = self.upsample(F.interpolate(u1, scale_factor=2.0, mode="nearest"))
         u0 = self.attn_u0(self.up0(torch.cat([u, h0], 1), temb), ctx)
         return self.conv_out(F.silu(self.norm_out(u0)))
+
+
+class TextEncoder2(TextEncoder):
+    """The second encoder of the SDXL interface: per-token states and a pooled prompt embedding
+    (`text_embeds`), taken at the end-of-text token as CLIP pools and projected."""
+
+    def __init__(self, vocab_size, eos_id, dim=32, pooled_dim=32, **kw):
+        super().__init__(vocab_size, dim=dim, **kw)
+        self.eos_id = eos_id
+        self.proj = nn.Linear(dim, pooled_dim, bias=False)
+
+    def forward(self, input_ids):
+        h = super().forward(input_ids)
+        eos = (input_ids.long() == self.eos_id).long().argmax(1)
+        pooled = h[torch.arange(h.shape[0]), eos]
+        return h, self.proj(pooled)
+
+
+class UNetXL(UNet):
+    """SDXL's U-Net interface ("text_time" addition embedding): the pooled prompt and the six
+    micro-conditioning numbers (original size, crop top-left, target size) are embedded and added to
+    the timestep embedding. The last layer starts at zero so an SD U-Net's weights carry over."""
+
+    TIME_ID_DIM = 16
+
+    def __init__(self, context_dim, pooled_dim, channels=(64, 128), latent_channels=4):
+        super().__init__(context_dim, channels, latent_channels)
+        self.add_mlp = nn.Sequential(
+            nn.Linear(pooled_dim + 6 * self.TIME_ID_DIM, self.temb_dim), nn.SiLU(), nn.Linear(self.temb_dim, self.temb_dim))
+        nn.init.zeros_(self.add_mlp[2].weight)
+        nn.init.zeros_(self.add_mlp[2].bias)
+
+    def forward(self, sample, timestep, encoder_hidden_states, text_embeds, time_ids):
+        b = sample.shape[0]
+        ids = timestep_embedding(time_ids.reshape(-1), self.TIME_ID_DIM).reshape(b, -1)
+        added = self.add_mlp(torch.cat([text_embeds, ids], dim=1))
+        return super().forward(sample, timestep, encoder_hidden_states, added)
+
+    def load_sd_weights(self, state):
+        """Copies an SD U-Net's weights; cross-attention keys/values get zero columns for the wider context."""
+        own = self.state_dict()
+        for k, v in state.items():
+            if own[k].shape == v.shape:
+                own[k] = v
+            else:
+                own[k] = torch.zeros_like(own[k])
+                own[k][:, : v.shape[1]] = v
+        self.load_state_dict(own)
 
 
 class VAEEncoder(nn.Module):
@@ -163,11 +228,11 @@ class VAEEncoder(nn.Module):
         layers = []
         cin = ch[0]
         for c in ch:
-            layers += [ResBlock(cin, c), nn.Conv2d(c, c, 3, stride=2, padding=1)]
+            layers += [ResBlock(cin, c, norm=PixelNorm), nn.Conv2d(c, c, 3, stride=2, padding=1)]
             cin = c
         self.body = nn.Sequential(*layers)
-        self.mid = ResBlock(cin, cin)
-        self.norm = group_norm(cin)
+        self.mid = ResBlock(cin, cin, norm=PixelNorm)
+        self.norm = PixelNorm(cin)
         self.conv_out = nn.Conv2d(cin, latent_channels, 3, padding=1)
 
     def forward(self, x):
@@ -181,15 +246,15 @@ class VAEDecoder(nn.Module):
     def __init__(self, ch=(64, 48, 32), latent_channels=4):
         super().__init__()
         self.conv_in = nn.Conv2d(latent_channels, ch[0], 3, padding=1)
-        self.mid = ResBlock(ch[0], ch[0])
+        self.mid = ResBlock(ch[0], ch[0], norm=PixelNorm)
         blocks = []
         cin = ch[0]
         for c in ch:
-            blocks.append(nn.ModuleList([ResBlock(cin, c), nn.Conv2d(c, c, 3, padding=1)]))
+            blocks.append(nn.ModuleList([ResBlock(cin, c, norm=PixelNorm), nn.Conv2d(c, c, 3, padding=1)]))
             cin = c
         self.blocks = nn.ModuleList(blocks)
-        self.final = ResBlock(cin, cin)
-        self.norm = group_norm(cin)
+        self.final = ResBlock(cin, cin, norm=PixelNorm)
+        self.norm = PixelNorm(cin)
         self.conv_out = nn.Conv2d(cin, 3, 3, padding=1)
 
     def forward(self, z):

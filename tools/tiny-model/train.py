@@ -3,6 +3,7 @@ classifier used by evaluate.py. Checkpoints go to --work; export.py turns them i
 
     /usr/bin/python3 tools/tiny-model/train.py            # everything, fixed seeds
     /usr/bin/python3 tools/tiny-model/train.py --stage unet --unet-steps 2000   # one stage
+    /usr/bin/python3 tools/tiny-model/train.py --stage xl   # the SDXL-interface model, from the SD one
 """
 import argparse
 import copy
@@ -16,7 +17,7 @@ import torch.nn.functional as F
 import schedule
 import shapes
 import vocab
-from models import ShapeClassifier, TextEncoder, UNet, VAEDecoder, VAEEncoder, count_params
+from models import ShapeClassifier, TextEncoder, TextEncoder2, UNet, UNetXL, VAEDecoder, VAEEncoder, count_params
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -172,6 +173,95 @@ def train_unet(args, gen):
                         "channels": (args.unet_ch0, args.unet_ch1)}, f"{args.work}/unet.pt")
 
 
+def load_unet(work):
+    ck = torch.load(f"{work}/unet.pt")
+    text = TextEncoder(len(vocab.VOCAB), dim=ck["text_dim"])
+    unet = UNet(context_dim=ck["text_dim"], channels=ck["channels"])
+    text.load_state_dict(ck["text"])
+    unet.load_state_dict(ck["unet"])
+    return text, unet, ck
+
+
+LOW_RES = 32
+
+
+def train_xl(args, gen):
+    """The SDXL-interface model: the SD model's text encoder and U-Net, plus a second text encoder with a
+    pooled output and the U-Net's "text_time" embedding, fine-tuned together. To give `time_ids` a real
+    meaning (as SDXL's original-size conditioning has), a quarter of the images were rendered at 32x32 and
+    upscaled: the model learns that original size 32 means blurry, 64 sharp."""
+    data = torch.load(f"{args.work}/latents.pt")
+    latents, meta = data["latents"], data["meta"]
+    enc, _, mean, std = load_vae(args.work)
+    low, low_meta = [], []
+    with torch.no_grad():
+        for _ in range(args.xl_low_res_set // 500):
+            x, s, fg, bg = shapes.sample_batch(500, gen)
+            x = F.interpolate(F.interpolate(x, size=LOW_RES, mode="area"), size=shapes.IMAGE_SIZE, mode="bilinear", align_corners=False)
+            low.append((enc(x) - mean[None, :, None, None]) / std[None, :, None, None])
+            low_meta.append(torch.stack([s, fg, bg], 1))
+    low, low_meta = torch.cat(low), torch.cat(low_meta)
+    log(f"xl: {len(low)} low-resolution latents")
+    text, sd_unet, ck = load_unet(args.work)
+    text2 = TextEncoder2(len(vocab.VOCAB), vocab.EOS, dim=args.xl_text2_dim, pooled_dim=args.xl_text2_dim)
+    unet = UNetXL(context_dim=ck["text_dim"] + args.xl_text2_dim, pooled_dim=args.xl_text2_dim, channels=ck["channels"])
+    unet.load_sd_weights(sd_unet.state_dict())
+    log(f"xl: second text encoder {count_params(text2)} params, U-Net {count_params(unet)} params")
+    params = list(text.parameters()) + list(text2.parameters()) + list(unet.parameters())
+    opt = torch.optim.AdamW(params, lr=args.xl_lr, weight_decay=0.01)
+    ema = [copy.deepcopy(m) for m in (text, text2, unet)]
+    ac = schedule.alphas_cumprod()
+    snr = ac / (1 - ac)
+    rng = random.Random(args.seed)
+    size = float(shapes.IMAGE_SIZE)
+    for step in range(args.xl_steps):
+        from_low = torch.rand(args.unet_batch, generator=gen) < 0.25
+        idx = torch.randint(len(latents), (args.unet_batch,), generator=gen)
+        idx_low = torch.randint(len(low), (args.unet_batch,), generator=gen)
+        x0 = torch.where(from_low[:, None, None, None], low[idx_low], latents[idx])
+        m = torch.where(from_low[:, None], low_meta[idx_low], meta[idx])
+        ids = caption_ids(m, rng)
+        original = torch.where(from_low, torch.tensor(float(LOW_RES)), torch.tensor(size))
+        time_ids = torch.stack([original, original, torch.zeros_like(original), torch.zeros_like(original),
+                                torch.full_like(original, size), torch.full_like(original, size)], 1)
+        t = torch.randint(schedule.TRAIN_STEPS, (args.unet_batch,), generator=gen)
+        noise = torch.randn(x0.shape, generator=gen)
+        a = ac[t][:, None, None, None]
+        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        h2, pooled = text2(ids.long())
+        # SDXL drops the pooled prompt with the caption: the empty caption encodes to it anyway
+        pred = unet(xt, t, torch.cat([text(ids), h2], dim=2), pooled, time_ids)
+        w = (snr[t].clamp(max=5.0) / snr[t])
+        loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for mdl, e in zip((text, text2, unet), ema):
+                for p, q in zip(mdl.parameters(), e.parameters()):
+                    q.mul_(decay).add_(p, alpha=1 - decay)
+        if step % 100 == 0 or step == args.xl_steps - 1:
+            log(f"xl step {step} loss {loss.item():.4f}")
+    torch.save({"text": ema[0].state_dict(), "text2": ema[1].state_dict(), "unet": ema[2].state_dict(),
+                "text_dim": ck["text_dim"], "text2_dim": args.xl_text2_dim, "channels": ck["channels"]},
+               f"{args.work}/xl.pt")
+
+
+def calibrate_batchnorm(clf, gen, batches=16):
+    """Recomputes BatchNorm's running statistics as plain averages over fresh batches with the final
+    weights: the running averages kept while training can lag the weights enough to break eval mode."""
+    for m in clf.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.reset_running_stats()
+            m.momentum = None
+    clf.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            clf(shapes.sample_batch(256, gen)[0])
+
+
 def train_classifier(args, gen):
     clf = ShapeClassifier(len(shapes.SHAPES))
     opt = torch.optim.AdamW(clf.parameters(), lr=2e-3)
@@ -183,6 +273,7 @@ def train_classifier(args, gen):
         opt.step()
         if step % 200 == 0:
             log(f"classifier step {step} loss {loss.item():.4f}")
+    calibrate_batchnorm(clf, gen)
     clf.eval()
     with torch.no_grad():
         x, s, _, _ = shapes.sample_batch(2000, torch.Generator().manual_seed(12345))
@@ -194,7 +285,7 @@ def train_classifier(args, gen):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--work", default=os.path.join(HERE, ".work"))
-    p.add_argument("--stage", choices=["all", "vae", "latents", "unet", "classifier"], default="all")
+    p.add_argument("--stage", choices=["all", "vae", "latents", "unet", "classifier", "xl"], default="all")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--vae-steps", type=int, default=2500)
@@ -208,11 +299,15 @@ def main():
     p.add_argument("--text-dim", type=int, default=64)
     p.add_argument("--ema", type=float, default=0.998)
     p.add_argument("--clf-steps", type=int, default=800)
+    p.add_argument("--xl-steps", type=int, default=600)
+    p.add_argument("--xl-lr", type=float, default=5e-4)
+    p.add_argument("--xl-text2-dim", type=int, default=32)
+    p.add_argument("--xl-low-res-set", type=int, default=6000)
     p.add_argument("--resume", action="store_true")
     args = p.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
-    order = ["vae", "latents", "classifier", "unet"]
+    order = ["vae", "latents", "classifier", "unet", "xl"]
     stages = order if args.stage == "all" else [args.stage]
     for stage in stages:
         # seeds depend on the stage, not on how many stages this run does, so one stage can be rerun alone
@@ -220,7 +315,8 @@ def main():
         torch.manual_seed(args.seed + i)
         gen = torch.Generator().manual_seed(args.seed + 100 * (i + 1))
         log(f"stage {stage}")
-        {"vae": train_vae, "latents": make_latent_set, "unet": train_unet, "classifier": train_classifier}[stage](args, gen)
+        {"vae": train_vae, "latents": make_latent_set, "unet": train_unet, "classifier": train_classifier,
+         "xl": train_xl}[stage](args, gen)
 
 
 if __name__ == "__main__":
