@@ -1,5 +1,7 @@
 import type { ModelSource } from "../src/engine/loadModel";
 import { CATALOG, DEFAULT_HUB_BASE, findEntry, type HubCatalogEntry } from "../src/models/catalog";
+import { isCustomModelId } from "../src/models/customModelRef";
+import { openCustomModelStore, type CustomModelStore } from "../src/models/customModelStore";
 import type { GenerateJob, StorageReport } from "../src/protocol";
 import { cachedSource, downloadState, hubSource } from "../src/storage/cachedSource";
 import { downloadModel } from "../src/storage/downloader";
@@ -9,17 +11,28 @@ import type { Post } from "./handler";
 
 /**
  * The worker's side of the model catalog: where a job's files come from (the app's own folder for
- * the built-in model, the weight cache for hub models), downloads into the cache, storage figures.
+ * the built-in model, the weight cache for hub models and the custom models the UI added to
+ * `customModels`), downloads into the cache, storage figures.
  */
-export function createModels(cache: Promise<WeightCache | null>, openSource: (base: string) => ModelSource, post: Post) {
-  const hubEntry = (modelId: string): HubCatalogEntry | undefined => {
+export function createModels(
+  cache: Promise<WeightCache | null>,
+  openSource: (base: string) => ModelSource,
+  post: Post,
+  customModels: Promise<CustomModelStore | null> = openCustomModelStore(),
+) {
+  const hubEntry = async (modelId: string): Promise<HubCatalogEntry | undefined> => {
     const entry = findEntry(CATALOG, modelId);
-    return entry?.kind === "hub" ? entry : undefined;
+    if (entry) return entry.kind === "hub" ? entry : undefined;
+    // read on every request: the UI adds and removes custom models while the worker runs
+    return (await customModels)?.get(modelId);
   };
 
   return {
     async sourceFor(job: GenerateJob): Promise<ModelSource> {
-      const entry = hubEntry(job.modelId);
+      const entry = await hubEntry(job.modelId);
+      if (!entry && isCustomModelId(job.modelId)) {
+        throw new ModelNotDownloadedError(`The custom model "${job.modelId}" was removed; add it again in Models.`, { model: job.modelId });
+      }
       if (!entry) return openSource(job.modelBase);
       const c = await cache;
       const variant = job.variant ?? entry.manifest.variants[0].id;
@@ -27,7 +40,7 @@ export function createModels(cache: Promise<WeightCache | null>, openSource: (ba
     },
 
     async download(id: string, modelId: string, variant: string | undefined, hubBase: string, signal: AbortSignal) {
-      const entry = hubEntry(modelId);
+      const entry = await hubEntry(modelId);
       if (!entry) throw new ModelNotDownloadedError(`"${modelId}" is not a model that can be downloaded.`, { model: modelId });
       const c = await cache;
       if (!c) {
@@ -56,7 +69,8 @@ export function createModels(cache: Promise<WeightCache | null>, openSource: (ba
       const report: StorageReport = { cache: c !== null, models: [], estimate: await storageEstimate() };
       if (c) {
         const usage = new Map((await c.usage()).map((u) => [u.modelId, u.bytes]));
-        for (const entry of CATALOG) {
+        const custom = (await (await customModels)?.list()) ?? [];
+        for (const entry of [...CATALOG, ...custom]) {
           if (entry.kind !== "hub") continue;
           const state = await downloadState(c, entry, entry.manifest.variants[0].id);
           report.models.push({ modelId: entry.manifest.id, bytes: usage.get(entry.manifest.id) ?? 0, done: state.done, total: state.total });

@@ -5,19 +5,24 @@
  * counter, an optional throttle and a switch that cuts a response midway (for resume tests).
  *
  * Control endpoints (JSON): GET /_hub/stats, POST /_hub/reset, POST /_hub/fail {afterBytes?, status?,
- * path?, times?}, POST /_hub/throttle {bytesPerSecond}.
+ * corruptAt?, path?, times?}, POST /_hub/throttle {bytesPerSecond}. Like huggingface.co, a 404 says in
+ * X-Error-Code whether the repo (RepoNotFound) or only the file (EntryNotFound) is missing.
  *
  * Standalone: npx tsx e2e/hub/server.ts [--port 8090] [--root DIR] [--tiny public/models/tiny-shapes]
  */
 import { createReadStream, promises as fs } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** A repository served from a folder; `rename` maps a path in the repo to a path under `dir`. */
 export interface HubRepo {
   dir: string;
   rename?: Record<string, string>;
+  /** A folder whose files are served in front of `dir`'s (configs a repo has and the model folder lacks). */
+  overlay?: string;
+  /** Paths answered with 404 although `dir` has them. */
+  hide?: string[];
 }
 
 export interface HubOptions {
@@ -33,6 +38,8 @@ export interface HubOptions {
 export interface FailRule {
   afterBytes?: number;
   status?: number;
+  /** Serve the file with the byte at this offset flipped: same size, other SHA-256. */
+  corruptAt?: number;
   /** Only requests whose path contains this. */
   path?: string;
   times?: number;
@@ -62,16 +69,47 @@ const MAX_LOG = 1000;
 const MAX_CONTROL_BODY = 4096;
 const CORS = {
   "Access-Control-Allow-Origin": "*",
-  "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, ETag",
+  "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code",
   "Cross-Origin-Resource-Policy": "cross-origin",
 };
 
-/** Serves the built-in model as `test/tiny-shapes`, and also under SD-Turbo's repo and file names. */
+const DIFFUSERS_CONFIGS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/models/__fixtures__/tiny-shapes-diffusers");
+
+/**
+ * Serves the built-in model as `test/tiny-shapes`, and also under SD-Turbo's repo and file names. In
+ * `test/tiny-shapes-diffusers` it has no model.json but diffusers' configs, as an ONNX export of the hub would.
+ */
 export function tinyShapesRepos(modelDir: string): Record<string, HubRepo> {
   return {
     "test/tiny-shapes": { dir: modelDir },
+    "test/tiny-shapes-diffusers": {
+      dir: modelDir,
+      overlay: DIFFUSERS_CONFIGS,
+      hide: ["model.json"],
+      rename: { "tokenizer/tokenizer.json": "tokenizer.json" },
+    },
     "schmuell/sd-turbo-ort-web": { dir: modelDir, rename: { "tokenizer/tokenizer_config.json": "tokenizer_config.json" } },
     "openai/clip-vit-large-patch14": { dir: modelDir },
+  };
+}
+
+/**
+ * The built-in SDXL-interface model under webnn/sdxl-turbo's file names, so the catalog entry's layout
+ * (flat q4f16 files, two text encoders) goes through download → cache → load; its 4-bit U-Net has the
+ * real export's float16 inputs and outputs.
+ */
+export function tinyShapesXlRepos(xlDir: string): Record<string, HubRepo> {
+  return {
+    "webnn/sdxl-turbo": {
+      dir: xlDir,
+      rename: {
+        "text_encoder_model_q4f16.onnx": "text_encoder/model.onnx",
+        "text_encoder_2_model_q4f16.onnx": "text_encoder_2/model.onnx",
+        "unet_model_q4f16.onnx": "unet/model_q4.onnx",
+        "vae_decoder_model_q4f16.onnx": "vae_decoder/model.onnx",
+      },
+    },
+    "openai/clip-vit-large-patch14": { dir: xlDir },
   };
 }
 
@@ -110,12 +148,25 @@ export async function startHub(options: HubOptions): Promise<Hub> {
   let rules: (FailRule & { left: number })[] = [];
   let rate = options.bytesPerSecond;
 
-  /** The file behind a repo path, or undefined when it would leave the repo's folder. */
-  function resolveFile(repo: string, filePath: string): string | undefined {
+  /** Whether the hub has the repo at all (for X-Error-Code). */
+  async function repoExists(repo: string): Promise<boolean> {
+    if (repos[repo]) return true;
+    const dir = path.resolve(root, repo);
+    return dir.startsWith(root + path.sep) && (await fs.stat(dir).catch(() => undefined))?.isDirectory() === true;
+  }
+
+  /** The file behind a repo path, or undefined when it would leave the repo's folder or is hidden. */
+  async function resolveFile(repo: string, filePath: string): Promise<string | undefined> {
     const mapped = repos[repo];
-    const base = mapped ? path.resolve(mapped.dir) : path.join(root, repo);
-    const file = path.resolve(base, mapped?.rename?.[filePath] ?? filePath);
-    return file.startsWith(base + path.sep) ? file : undefined;
+    if (mapped?.hide?.includes(filePath)) return undefined;
+    const inside = (dir: string, p: string) => {
+      const base = path.resolve(dir);
+      const file = path.resolve(base, p);
+      return file.startsWith(base + path.sep) ? file : undefined;
+    };
+    const over = mapped?.overlay ? inside(mapped.overlay, filePath) : undefined;
+    if (over && (await fs.stat(over).catch(() => undefined))?.isFile()) return over;
+    return inside(mapped ? mapped.dir : path.join(root, repo), mapped?.rename?.[filePath] ?? filePath);
   }
 
   function takeRule(urlPath: string): FailRule | undefined {
@@ -149,7 +200,8 @@ export async function startHub(options: HubOptions): Promise<Hub> {
 
   async function serveFile(req: IncomingMessage, res: ServerResponse, urlPath: string, entry: HubRequestLog) {
     const m = /^\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(urlPath);
-    const file = m ? resolveFile(decodeURIComponent(m[1]), m[2].split("/").map(decodeURIComponent).join("/")) : undefined;
+    const repo = m ? decodeURIComponent(m[1]) : undefined;
+    const file = m && repo ? await resolveFile(repo, m[2].split("/").map(decodeURIComponent).join("/")) : undefined;
     const stat = file ? await fs.stat(file).catch(() => undefined) : undefined;
     const rule = takeRule(urlPath);
     const finish = (status: number, headers: Record<string, string> = {}) => {
@@ -157,7 +209,9 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       res.writeHead(status, { ...CORS, ...headers }).end();
     };
     if (rule?.status) return finish(rule.status);
-    if (!file || !stat?.isFile()) return finish(404);
+    if (!file || !stat?.isFile()) {
+      return finish(404, { "X-Error-Code": repo && (await repoExists(repo)) ? "EntryNotFound" : "RepoNotFound" });
+    }
 
     const size = stat.size;
     const etag = `"${size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
@@ -178,12 +232,18 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     if (req.method === "HEAD" || size === 0) return void res.end();
 
     const cutAt = rule?.afterBytes;
+    const corruptAt = rule?.corruptAt;
     const born = generation;
     const stream = createReadStream(file, { start, end });
     res.on("close", () => stream.destroy());
     stream.on("data", (chunk: Buffer | string) => {
       let piece = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       if (cutAt !== undefined) piece = piece.subarray(0, Math.max(0, cutAt - entry.bytesSent));
+      const flip = corruptAt !== undefined ? corruptAt - start - entry.bytesSent : -1;
+      if (flip >= 0 && flip < piece.length) {
+        piece = Buffer.from(piece);
+        piece[flip] ^= 0xff;
+      }
       entry.bytesSent += piece.length;
       if (born === generation) total += piece.length;
       if (cutAt !== undefined && entry.bytesSent >= cutAt) {
@@ -282,5 +342,5 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
     root: argValue(args, "--root") ?? "e2e/hub/repos",
     repos: tinyShapesRepos(tiny),
   });
-  console.log(`hub listening on ${hub.url} (test/tiny-shapes and schmuell/sd-turbo-ort-web serve ${tiny})`);
+  console.log(`hub listening on ${hub.url} (test/tiny-shapes, test/tiny-shapes-diffusers and schmuell/sd-turbo-ort-web serve ${tiny})`);
 }

@@ -21,6 +21,7 @@ describe("catalog", () => {
   it("holds the built-in model and hub models whose manifests pass the engine's checks", () => {
     expect(CATALOG.map((e) => (e.kind === "hub" ? e.manifest.id : e.id))).toEqual([
       "tiny-shapes",
+      "tiny-shapes-xl",
       "sd-turbo",
       "sdxl-turbo",
       "lcm-dreamshaper-v7",

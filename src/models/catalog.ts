@@ -297,7 +297,17 @@ const TINY_SHAPES: BuiltinCatalogEntry = {
   ],
 };
 
-export const CATALOG: readonly CatalogEntry[] = [TINY_SHAPES, SD_TURBO, SDXL_TURBO, LCM_DREAMSHAPER];
+const TINY_SHAPES_XL: BuiltinCatalogEntry = {
+  kind: "builtin",
+  id: "tiny-shapes-xl",
+  name: "Tiny Shapes XL (built-in)",
+  description: "The built-in model with SDXL's interface (two text encoders, size conditioning), also with a 4-bit U-Net.",
+  license: "MIT",
+  base: "models/tiny-shapes-xl",
+  downloadBytes: 12_000_000,
+};
+
+export const CATALOG: readonly CatalogEntry[] = [TINY_SHAPES, TINY_SHAPES_XL, SD_TURBO, SDXL_TURBO, LCM_DREAMSHAPER];
 
 export function entryId(entry: CatalogEntry): string {
   return entry.kind === "hub" ? entry.manifest.id : entry.id;

@@ -71,6 +71,17 @@ describe("downloader", () => {
     expect(hub.requests()).toHaveLength(1);
   });
 
+  it("reads a body that is not a byte stream too (no BYOB reader), with the same result", async () => {
+    // a TransformStream's readable is a default stream, as some polyfills and test doubles give
+    const plainFetch = (async (url: string, init: RequestInit) => {
+      const res = await fetch(url, init);
+      return new Response(res.body?.pipeThrough(new TransformStream()), { status: res.status, headers: res.headers });
+    }) as typeof fetch;
+    const rec = await downloadFile(cache, file("unet/model.onnx"), { fetch: plainFetch });
+    expect(rec).toMatchObject({ bytes: SIZE, complete: true, sha256: sha256Hex(model) });
+    expect(sha256Hex((await cache.readFile("m", "unet/model.onnx"))!)).toBe(sha256Hex(model));
+  });
+
   it("pauses on abort, keeps what arrived, and resumes with a Range request for the rest only", async () => {
     hub.throttle(2_000_000);
     const pause = new AbortController();

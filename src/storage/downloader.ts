@@ -60,6 +60,7 @@ export interface DownloadOptions {
 
 const ONNX_FIRST_BYTE = 0x08; // protobuf field 1 (ir_version), varint: every ONNX file starts so
 const RATE_WINDOW_MS = 5000;
+const READ_BUFFER_BYTES = 1024 * 1024;
 
 /** A failure worth another try (network, 5xx, cut-off body); anything else is thrown as is. */
 class Retryable extends Error {}
@@ -86,6 +87,39 @@ function rateMeter() {
     while (samples.length > 2 && t - samples[0].t > RATE_WINDOW_MS) samples.shift();
     const first = samples[0];
     return t > first.t ? ((bytes - first.bytes) * 1000) / (t - first.t) : 0;
+  };
+}
+
+interface BodyReader {
+  /** The next bytes, valid until the following read; undefined at the end. */
+  read(): Promise<Uint8Array | undefined>;
+  cancel(): Promise<void>;
+}
+
+/**
+ * Reads a body into one reused buffer. A default reader hands over a new ArrayBuffer for every network
+ * read, and V8 collects those only after tens of MB pile up: reading a 256 MB download that way peaked
+ * 30 MB above idle, a BYOB reader 2–4 MB (bench/downloadHeap.ts --mode read / read-byob). Bodies that are
+ * not byte streams (test doubles, some polyfills) fall back to the default reader.
+ */
+function bodyReader(body: ReadableStream<Uint8Array>): BodyReader {
+  let byob: ReadableStreamBYOBReader;
+  try {
+    byob = body.getReader({ mode: "byob" });
+  } catch {
+    const reader = body.getReader();
+    return { read: async () => (await reader.read()).value, cancel: () => reader.cancel() };
+  }
+  let buffer = new ArrayBuffer(READ_BUFFER_BYTES);
+  return {
+    async read() {
+      const { done, value } = await byob.read(new Uint8Array(buffer));
+      if (done || !value) return undefined;
+      // the read transferred the buffer into `value`: take it back for the next read
+      buffer = value.buffer;
+      return value;
+    },
+    cancel: () => byob.cancel(),
   };
 }
 
@@ -190,25 +224,26 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       throw err;
     }
     const { total } = accepted;
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = bodyReader(res.body as ReadableStream<Uint8Array>);
     let loaded = accepted.start;
     report(loaded, total, true);
     try {
       for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Uint8Array | undefined;
         try {
           chunk = await reader.read();
         } catch (err) {
           if (signal?.aborted) throw err;
           throw new Retryable(`connection lost: ${(err as Error).message}`);
         }
-        if (chunk.done) break;
-        if (loaded === 0 && chunk.value.length > 0 && file.path.endsWith(".onnx") && chunk.value[0] !== ONNX_FIRST_BYTE) {
+        if (!chunk) break;
+        if (loaded === 0 && chunk.length > 0 && file.path.endsWith(".onnx") && chunk[0] !== ONNX_FIRST_BYTE) {
           throw NotOnnxError.of(file.url, "it does not start like an ONNX file");
         }
-        await writer.append(chunk.value);
-        loaded += chunk.value.length;
-        sessionBytes += chunk.value.length;
+        // append copies the bytes before it returns, so the reader may refill its buffer afterwards
+        await writer.append(chunk);
+        loaded += chunk.length;
+        sessionBytes += chunk.length;
         report(loaded, total);
       }
     } catch (err) {

@@ -3,14 +3,20 @@ import { CATALOG, entryId, type CatalogEntry } from "../models/catalog";
 import { formatBytes } from "../storage/errors";
 import { useApp } from "./StoreContext";
 
+/** Every variant's precision and size, e.g. "Download: fp32 7 MB · fp16 4 MB (needs WebGPU with shader-f16)". */
 function describe(entry: CatalogEntry): string {
-  if (entry.kind === "builtin") return `Built-in · ${formatBytes(entry.downloadBytes)} · no download`;
-  const v = entry.manifest.variants[0];
-  const size = entry.downloadBytes[v.id];
-  return `${v.precision}${size ? ` · ${formatBytes(size)} download` : ""}${v.requiresShaderF16 ? " · needs WebGPU with shader-f16" : ""}`;
+  if (entry.kind === "builtin" && !entry.variants) return `Built-in, no download: ${formatBytes(entry.downloadBytes)}`;
+  const variants =
+    entry.kind === "builtin"
+      ? (entry.variants ?? [])
+      : entry.manifest.variants.map((v) => ({ precision: v.precision, bytes: entry.downloadBytes[v.id], requiresShaderF16: v.requiresShaderF16 }));
+  const list = variants
+    .map((v) => `${v.precision}${v.bytes ? ` ${formatBytes(v.bytes)}` : ""}${v.requiresShaderF16 ? " (needs WebGPU with shader-f16)" : ""}`)
+    .join(" · ");
+  return entry.kind === "builtin" ? `Built-in, no download: ${list}` : `Download: ${list}`;
 }
 
-function DownloadStatusLine({ id }: { id: string }) {
+function DownloadStatusLine({ id, name }: { id: string; name: string }) {
   const download = useApp((s) => s.downloads[id]);
   const stored = useApp((s) => s.storage?.models.find((m) => m.modelId === id));
   if (download?.state === "downloading") {
@@ -19,7 +25,7 @@ function DownloadStatusLine({ id }: { id: string }) {
     const pct = p.total ? Math.floor((p.loaded / p.total) * 100) : undefined;
     return (
       <span>
-        <progress aria-label={`Download of ${id}`} max={p.total ?? 1} value={p.total ? p.loaded : undefined} /> File {(p.index ?? 0) + 1}/
+        <progress aria-label={`Download of ${name}`} max={p.total ?? 1} value={p.total ? p.loaded : undefined} /> File {(p.index ?? 0) + 1}/
         {p.count ?? 1}: {formatBytes(p.loaded)}
         {p.total ? ` / ${formatBytes(p.total)} (${pct} %)` : ""} · {formatBytes(p.bytesPerSecond)}/s
         {p.etaSeconds !== undefined ? ` · ${Math.ceil(p.etaSeconds)} s left` : ""}
@@ -34,7 +40,7 @@ function DownloadStatusLine({ id }: { id: string }) {
   return null;
 }
 
-function ModelRow({ entry }: { entry: CatalogEntry }) {
+function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) {
   const id = entryId(entry);
   const selected = useApp((s) => s.model.id === id);
   const download = useApp((s) => s.downloads[id]);
@@ -43,6 +49,7 @@ function ModelRow({ entry }: { entry: CatalogEntry }) {
   const downloadModel = useApp((s) => s.downloadModel);
   const pauseDownload = useApp((s) => s.pauseDownload);
   const deleteModel = useApp((s) => s.deleteModel);
+  const removeCustomModel = useApp((s) => s.removeCustomModel);
   const name = entry.kind === "hub" ? entry.manifest.name : entry.name;
   const complete = entry.kind === "builtin" || (stored !== undefined && stored.done === stored.total);
   const downloading = download?.state === "downloading";
@@ -51,7 +58,7 @@ function ModelRow({ entry }: { entry: CatalogEntry }) {
       <div>
         <strong>{name}</strong> <small>{describe(entry)}</small>
       </div>
-      <DownloadStatusLine id={id} />
+      <DownloadStatusLine id={id} name={name} />
       <div className="model-actions">
         <button type="button" aria-pressed={selected} onClick={() => void selectModel(id)} disabled={selected}>
           {selected ? "In use" : `Use ${name}`}
@@ -69,6 +76,11 @@ function ModelRow({ entry }: { entry: CatalogEntry }) {
         {entry.kind === "hub" && stored && stored.bytes > 0 && !downloading && (
           <button type="button" className="danger" onClick={() => void deleteModel(id)}>
             Delete {name}
+          </button>
+        )}
+        {custom && (
+          <button type="button" className="danger" onClick={() => void removeCustomModel(id)}>
+            Remove {name} from the list
           </button>
         )}
       </div>
@@ -98,14 +110,46 @@ function HubSetting() {
   );
 }
 
-/** Which model generates, and the downloaded ones: size, progress, pause/resume, delete, quota. */
+function AddCustomModel() {
+  const inputId = useId();
+  const adding = useApp((s) => s.addingCustomModel);
+  const error = useApp((s) => s.customModelError);
+  const addCustomModel = useApp((s) => s.addCustomModel);
+  const [draft, setDraft] = useState("");
+  return (
+    <form
+      className="hub-setting"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void addCustomModel(draft).then((added) => added && setDraft(""));
+      }}
+    >
+      <label htmlFor={inputId}>Custom model</label>
+      <input id={inputId} value={draft} placeholder="owner/name or https://huggingface.co/owner/name" onChange={(e) => setDraft(e.target.value)} />
+      <button type="submit" disabled={adding !== undefined}>
+        Add model
+      </button>
+      {adding !== undefined && <p role="status">Reading {adding} from the hub…</p>}
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** Which model generates, and the downloaded ones: size, progress, pause/resume, delete, quota; custom models. */
 export function ModelPicker() {
   const storage = useApp((s) => s.storage);
   const error = useApp((s) => s.modelsError);
+  const customModels = useApp((s) => s.customModels);
   const refreshStorage = useApp((s) => s.refreshStorage);
+  const loadCustomModels = useApp((s) => s.loadCustomModels);
   useEffect(() => {
+    void loadCustomModels();
     void refreshStorage();
-  }, [refreshStorage]);
+  }, [loadCustomModels, refreshStorage]);
   return (
     <details className="panel model-picker">
       <summary>Models</summary>
@@ -113,7 +157,11 @@ export function ModelPicker() {
         {CATALOG.map((entry) => (
           <ModelRow key={entryId(entry)} entry={entry} />
         ))}
+        {customModels.map((entry) => (
+          <ModelRow key={entry.manifest.id} entry={entry} custom />
+        ))}
       </ul>
+      <AddCustomModel />
       {storage?.estimate && (
         <p>
           Storage: {formatBytes(storage.estimate.usage)} used of {formatBytes(storage.estimate.quota)} available to this site.

@@ -46,6 +46,11 @@ export function PromptForm() {
   const setRandomSeed = useApp((s) => s.setRandomSeed);
   const setBatchCount = useApp((s) => s.setBatchCount);
   const setBackendChoice = useApp((s) => s.setBackendChoice);
+  // select the stable array itself: a fresh `[]` per render would loop zustand's subscription
+  const variants = useApp((s) => s.manifest?.variants);
+  const variant = useApp((s) => s.variant);
+  const setVariant = useApp((s) => s.setVariant);
+  const variantId = useId();
   const generate = useApp((s) => s.generate);
   const outpainting = useApp((s) => s.mode === "outpaint");
   const cancel = useApp((s) => s.cancel);
@@ -138,6 +143,20 @@ export function PromptForm() {
             <option value="wasm">WASM</option>
           </select>
         </div>
+        {variants && variants.length > 1 && (
+          <div className="field">
+            <label htmlFor={variantId}>Weights</label>
+            <select id={variantId} value={variant ?? ""} onChange={(e) => setVariant(e.target.value || undefined)}>
+              <option value="">Auto (first this device runs)</option>
+              {variants.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                  {v.requiresShaderF16 ? " (needs WebGPU shader-f16)" : ""}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
       </div>
       <TilingSettings />
       <div className="actions">

@@ -18,9 +18,12 @@ export interface FormSlice {
   randomSeed: boolean;
   batchCount: number;
   backendChoice: BackendChoice;
+  /** The model variant (precision) to run; undefined lets the worker pick the first one this device runs. */
+  variant?: string;
   previews: boolean;
   formProblems: FormProblem[];
   setManifest(m: ModelManifest): void;
+  setVariant(id: string | undefined): void;
   setParam<K extends keyof GenerateParams>(key: K, value: GenerateParams[K]): void;
   /** Fills the form from saved settings (gallery, a dropped PNG, the embed URL); a given seed turns random off. */
   applySettings(settings: Partial<GenerateParams>): void;
@@ -76,6 +79,7 @@ export const createFormSlice =
     setManifest: (m) =>
       set((s) => ({
         manifest: m,
+        variant: undefined,
         params: {
           ...s.params,
           steps: m.defaults.steps,
@@ -96,6 +100,7 @@ export const createFormSlice =
     setRandomSeed: (on) => set({ randomSeed: on, formProblems: [] }),
     setBatchCount: (n) => set({ batchCount: n, formProblems: [] }),
     setBackendChoice: (b) => set({ backendChoice: b }),
+    setVariant: (id) => set({ variant: id }),
     setPreviews: (on) => set({ previews: on }),
 
     generate() {

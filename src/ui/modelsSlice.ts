@@ -1,5 +1,9 @@
 import { parseManifest } from "../manifest";
-import { CATALOG, findEntry, hubBaseFromLocation, normalizeHubBase } from "../models/catalog";
+import { CATALOG, findEntry, hubBaseFromLocation, normalizeHubBase, type CatalogEntry } from "../models/catalog";
+import { resolveCustomModel, type CustomModelEntry } from "../models/customModel";
+import { parseModelRef } from "../models/customModelRef";
+import { hubReader } from "../models/customModelHub";
+import { openCustomModelStore, type CustomModelStore } from "../models/customModelStore";
 import type { DownloadStatus, StorageReport } from "../protocol";
 import type { SliceCreator, StoreDeps } from "./store";
 
@@ -15,12 +19,23 @@ export interface ModelsSlice {
   downloads: Record<string, DownloadState>;
   /** Problem with the picker itself (storage refused, a model that will not load). */
   modelsError?: string;
+  /** Models the user added by repo id or address, oldest first. */
+  customModels: CustomModelEntry[];
+  /** The repo being read while a custom model is added. */
+  addingCustomModel?: string;
+  /** Why the last custom model could not be added. */
+  customModelError?: string;
   setHubBase(value: string): boolean;
   selectModel(id: string): Promise<void>;
   downloadModel(id: string): void;
   pauseDownload(id: string): void;
   deleteModel(id: string): Promise<void>;
   refreshStorage(): Promise<void>;
+  /** Reads a repo's model.json or diffusers configs and keeps the model; false (with customModelError) when it cannot. */
+  addCustomModel(input: string): Promise<boolean>;
+  /** Deletes a custom model's files and forgets it. */
+  removeCustomModel(id: string): Promise<void>;
+  loadCustomModels(): Promise<void>;
 }
 
 const HUB_KEY = "hubBase";
@@ -38,9 +53,13 @@ export const createModelsSlice =
   (deps: StoreDeps): SliceCreator<ModelsSlice> =>
   (set, get) => {
     const running = new Map<string, () => void>();
+    let customStore: Promise<CustomModelStore | null> | undefined;
+    const customModelStore = () => (customStore ??= openCustomModelStore());
+    const entryFor = (id: string): CatalogEntry | undefined => findEntry(CATALOG, id) ?? get().customModels.find((e) => e.manifest.id === id);
     return {
       hubBase: hubBaseFromLocation(typeof location === "undefined" ? "" : location.search, savedHub()),
       downloads: {},
+      customModels: [],
 
       setHubBase(value) {
         const hub = normalizeHubBase(value);
@@ -55,7 +74,7 @@ export const createModelsSlice =
       },
 
       async selectModel(id) {
-        const entry = findEntry(CATALOG, id);
+        const entry = entryFor(id);
         if (!entry) return;
         set({ modelsError: undefined });
         if (entry.kind === "builtin") {
@@ -105,6 +124,45 @@ export const createModelsSlice =
         await deps.engine.deleteModel(id);
         set((s) => ({ downloads: without(s.downloads, id) }));
         await get().refreshStorage();
+      },
+
+      async addCustomModel(input) {
+        set({ addingCustomModel: input.trim(), customModelError: undefined });
+        try {
+          const ref = parseModelRef(input, get().hubBase);
+          const entry = await resolveCustomModel(input, ref, hubReader(ref.hubBase));
+          const store = await customModelStore();
+          if (!store) throw new Error("This browser gives the page no storage (private window or sandboxed frame), so custom models cannot be kept.");
+          await store.put(entry);
+          set((s) => ({ customModels: [...s.customModels.filter((e) => e.manifest.id !== entry.manifest.id), entry] }));
+          await get().refreshStorage();
+          return true;
+        } catch (err) {
+          set({ customModelError: (err as Error).message });
+          return false;
+        } finally {
+          set({ addingCustomModel: undefined });
+        }
+      },
+
+      async removeCustomModel(id) {
+        running.get(id)?.();
+        if (get().model.id === id) {
+          const builtin = CATALOG.find((e) => e.kind === "builtin");
+          if (builtin) await get().selectModel(builtin.id);
+        }
+        await deps.engine.deleteModel(id);
+        await (await customModelStore())?.delete(id);
+        set((s) => ({ customModels: s.customModels.filter((e) => e.manifest.id !== id), downloads: without(s.downloads, id) }));
+        await get().refreshStorage();
+      },
+
+      async loadCustomModels() {
+        try {
+          set({ customModels: (await (await customModelStore())?.list()) ?? [] });
+        } catch (err) {
+          set({ modelsError: `Custom models could not be read: ${(err as Error).message}` });
+        }
       },
 
       async refreshStorage() {

@@ -128,6 +128,7 @@ export const createQueueSlice =
           modelBase: s.model.base,
           hubBase: s.hubBase,
           backend: s.backendChoice,
+          ...(s.variant ? { variant: s.variant } : {}),
           params: job.params,
           previews: s.previews,
           init: job.edit?.init,

@@ -1,0 +1,265 @@
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../manifest";
+import { hubDownloads, variantFiles, type HubFileOverride } from "./catalog";
+import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError, resolveCustomModel, type HubReader } from "./customModel";
+import type { ModelRef } from "./customModelRef";
+
+const FIXTURES = join(__dirname, "__fixtures__");
+const TINY = join(__dirname, "../../public/models/tiny-shapes");
+const HUB = "https://huggingface.co";
+
+const readJson = (file: string): unknown => JSON.parse(readFileSync(file, "utf8"));
+
+/** A hub holding `files` ("owner/name/path" → JSON value, or the size of a binary file). */
+function fakeHub(files: Record<string, unknown>): HubReader & { asked: string[] } {
+  const asked: string[] = [];
+  const key = (f: HubFileOverride) => `${f.repo}/${f.path}`;
+  return {
+    asked,
+    async json(f) {
+      asked.push(`GET ${key(f)}`);
+      return files[key(f)];
+    },
+    async stat(f) {
+      asked.push(`HEAD ${key(f)}`);
+      const v = files[key(f)];
+      if (v === undefined) return undefined;
+      return { bytes: typeof v === "number" ? v : JSON.stringify(v).length };
+    },
+  };
+}
+
+/** SD 1.5's ONNX export: the configs from the fixture folder, ONNX files of the given sizes. */
+function sd15(onnx: Record<string, number>, configs: Record<string, unknown> = {}): Record<string, unknown> {
+  const repo = "someone/sd15-onnx";
+  const base: Record<string, unknown> = {};
+  for (const p of [
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "text_encoder/config.json",
+    "unet/config.json",
+    "vae_decoder/config.json",
+    "tokenizer/tokenizer_config.json",
+  ]) {
+    base[`${repo}/${p}`] = readJson(join(FIXTURES, "sd15-onnx", p));
+  }
+  for (const [p, v] of Object.entries(configs)) base[`${repo}/${p}`] = v;
+  for (const [p, bytes] of Object.entries(onnx)) base[`${repo}/${p}`] = bytes;
+  base["openai/clip-vit-large-patch14/tokenizer.json"] = 2_224_003;
+  // undefined removes a config
+  return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
+}
+
+const SD15_FILES = { "text_encoder/model.onnx": 492_000_000, "unet/model.onnx": 3_440_000_000, "vae_decoder/model.onnx": 198_000_000 };
+const sd15Ref: ModelRef = { hubBase: HUB, repo: "someone/sd15-onnx", revision: "main" };
+
+describe("resolveCustomModel with the repo's model.json", () => {
+  const tinyHub = () => {
+    const files: Record<string, unknown> = { "test/tiny-shapes/model.json": readJson(join(TINY, "model.json")) };
+    const manifest = parseManifest(files["test/tiny-shapes/model.json"]);
+    for (const v of manifest.variants) {
+      for (const f of variantFiles(manifest, v.id)) files[`test/tiny-shapes/${f.path}`] = statSync(join(TINY, f.path)).size;
+    }
+    return { files, manifest };
+  };
+
+  it("keeps the manifest, under the repo's name and its own id, and sums each variant's download", async () => {
+    const { files, manifest } = tinyHub();
+    const ref = { hubBase: "http://127.0.0.1:8090", repo: "test/tiny-shapes", revision: "main" };
+    const entry = await resolveCustomModel("test/tiny-shapes", ref, fakeHub(files), 5);
+    expect(entry.manifest).toMatchObject({ id: "custom--test--tiny-shapes", name: "test/tiny-shapes", variants: manifest.variants });
+    expect(entry.manifest.description).toMatch(/Added from http:\/\/127\.0\.0\.1:8090\/test\/tiny-shapes\.$/);
+    expect(entry.source).toEqual({ hub: "hf", repo: "test/tiny-shapes", revision: "main", base: "http://127.0.0.1:8090", files: {} });
+    expect(entry.custom).toEqual({ input: "test/tiny-shapes", inferred: false, addedAt: 5 });
+    for (const v of manifest.variants) {
+      const sum = variantFiles(manifest, v.id).reduce((s, f) => s + statSync(join(TINY, f.path)).size, 0);
+      expect(entry.downloadBytes[v.id]).toBe(sum);
+    }
+    // downloads come from the hub it was found on, whatever the hub setting is later
+    expect(hubDownloads(entry, "fp32", HUB)[0].url).toBe("http://127.0.0.1:8090/test/tiny-shapes/resolve/main/tokenizer.json");
+    expect(parseManifest(JSON.parse(JSON.stringify(entry.manifest)))).toEqual(entry.manifest);
+  });
+
+  it("refuses a model.json that lists a file the repo lacks, or that is invalid", async () => {
+    const { files } = tinyHub();
+    const ref = { hubBase: HUB, repo: "test/tiny-shapes", revision: "main" };
+    delete files["test/tiny-shapes/unet/model_fp16.onnx"];
+    await expect(resolveCustomModel("x", ref, fakeHub(files))).rejects.toThrow(/lists unet\/model_fp16\.onnx, which the repository does not have/);
+    files["test/tiny-shapes/model.json"] = { schemaVersion: 2 };
+    await expect(resolveCustomModel("x", ref, fakeHub(files))).rejects.toThrow(/its model.json is not valid .*schemaVersion 2/);
+  });
+});
+
+describe("resolveCustomModel from a diffusers layout", () => {
+  it("describes SD 1.5's ONNX export from its configs, with CLIP's tokenizer.json from OpenAI's repo", async () => {
+    const hub = fakeHub(sd15({ ...SD15_FILES, "vae_encoder/model.onnx": 136_000_000 }));
+    const entry = await resolveCustomModel("someone/sd15-onnx", sd15Ref, hub);
+    const m = entry.manifest;
+    expect(m).toMatchObject({
+      id: "custom--someone--sd15-onnx",
+      name: "someone/sd15-onnx",
+      textEmbeddingDim: 768,
+      latentChannels: 4,
+      vaeScaleFactor: 8,
+      scalingFactor: 0.18215,
+      sizes: { native: 512, min: 256, max: 768, multiple: 64 },
+      // the model_max_length and pad token of its tokenizer_config.json; the end token is 49407 in CLIP's vocabulary
+      tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 49407 },
+      scheduler: {
+        num_train_timesteps: 1000,
+        beta_start: 0.00085,
+        beta_end: 0.012,
+        beta_schedule: "scaled_linear",
+        timestep_spacing: "leading",
+        steps_offset: 1,
+        prediction_type: "epsilon",
+        set_alpha_to_one: false,
+      },
+      // PNDM is not one of ours; Euler samples the same model
+      defaults: { sampler: "Euler", steps: 20, guidance: 7.5, width: 512, height: 512 },
+    });
+    expect(m.scheduler.trained_betas).toBeUndefined();
+    expect(m.variants).toEqual([
+      {
+        id: "fp32",
+        label: "fp32",
+        precision: "fp32",
+        requiresShaderF16: false,
+        files: {
+          text_encoder: { path: "text_encoder/model.onnx" },
+          unet: { path: "unet/model.onnx" },
+          vae_decoder: { path: "vae_decoder/model.onnx" },
+          vae_encoder: { path: "vae_encoder/model.onnx" },
+        },
+      },
+    ]);
+    expect(entry.source.files).toEqual({ "tokenizer/tokenizer.json": { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" } });
+    const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sd15-onnx", p))).length;
+    expect(entry.downloadBytes.fp32).toBe(2_224_003 + json("tokenizer/tokenizer_config.json") + 492_000_000 + 3_440_000_000 + 198_000_000 + 136_000_000);
+    expect(entry.custom.inferred).toBe(true);
+    expect(parseManifest(JSON.parse(JSON.stringify(m)))).toEqual(m);
+    // CLIP's tokenizer.json is 2 MB: its known ids make fetching it unnecessary
+    expect(hub.asked.filter((a) => a.startsWith("GET ") && a.endsWith("tokenizer.json"))).toEqual([]);
+  });
+
+  it("finds precision variants by file name and weights kept beside a graph", async () => {
+    const entry = await resolveCustomModel(
+      "x",
+      sd15Ref,
+      fakeHub(
+        sd15({
+          ...SD15_FILES,
+          "unet/model.onnx_data": 3_400_000_000,
+          "text_encoder/model_fp16.onnx": 246_000_000,
+          "unet/model_fp16.onnx": 1_000_000,
+          "unet/model_fp16.onnx_data": 1_720_000_000,
+          "vae_decoder/model_fp16.onnx": 99_000_000,
+          "text_encoder/model_int8.onnx": 123_000_000,
+          "text_encoder/model_q4.onnx": 100_000_000,
+          "unet/model_q4.onnx": 500_000_000,
+          "vae_decoder/model_q4.onnx": 90_000_000,
+        }),
+      ),
+    );
+    expect(entry.manifest.variants.map((v) => [v.id, v.precision, v.requiresShaderF16])).toEqual([
+      ["fp32", "fp32", false],
+      ["fp16", "fp16", true],
+      // 4-bit weights with float32 activations: no shader-f16 needed
+      ["q4", "q4", false],
+    ]);
+    expect(entry.manifest.variants[0].files.unet).toEqual({ path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] });
+    expect(entry.manifest.variants[1].files.unet).toEqual({ path: "unet/model_fp16.onnx", externalData: [{ path: "unet/model_fp16.onnx_data" }] });
+    expect(entry.manifest.variants[1].files.vae_encoder).toBeUndefined();
+    expect(entry.downloadBytes.fp16).toBeGreaterThan(1_720_000_000 + 246_000_000);
+  });
+
+  it("takes SD 2.x's pad token, v-prediction, Karras sigmas and LCM's defaults from the configs", async () => {
+    const scheduler = readJson(join(FIXTURES, "sd15-onnx/scheduler/scheduler_config.json")) as Record<string, unknown>;
+    const tokenizerConfig = readJson(join(FIXTURES, "sd15-onnx/tokenizer/tokenizer_config.json")) as Record<string, unknown>;
+    const sd2 = await resolveCustomModel(
+      "x",
+      sd15Ref,
+      fakeHub(
+        sd15(SD15_FILES, {
+          "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", prediction_type: "v_prediction", use_karras_sigmas: true, timestep_spacing: "trailing" },
+          "tokenizer/tokenizer_config.json": { ...tokenizerConfig, pad_token: "!" },
+          "unet/config.json": { cross_attention_dim: 1024, sample_size: 96, in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280] },
+        }),
+      ),
+    );
+    expect(sd2.manifest).toMatchObject({
+      textEmbeddingDim: 1024,
+      tokenizer: { padId: 0 },
+      sizes: { native: 768, min: 384, max: 1152 },
+      scheduler: { prediction_type: "v_prediction", timestep_spacing: "trailing" },
+      defaults: { sampler: "Euler Karras" },
+    });
+    const lcm = await resolveCustomModel(
+      "x",
+      sd15Ref,
+      fakeHub(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" } })),
+    );
+    expect(lcm.manifest.defaults).toMatchObject({ sampler: "LCM", steps: 4, guidance: 1 });
+  });
+
+  it("reads the widths from the text encoder when the U-Net has no config, and assumes SD's VAE without a VAE config", async () => {
+    const entry = await resolveCustomModel(
+      "x",
+      sd15Ref,
+      fakeHub(sd15(SD15_FILES, { "unet/config.json": undefined, "vae_decoder/config.json": undefined })),
+    );
+    expect(entry.manifest).toMatchObject({ textEmbeddingDim: 768, vaeScaleFactor: 8, scalingFactor: 0.18215, sizes: { native: 512 } });
+    expect(entry.manifest.description).toMatch(/Stable Diffusion's VAE .* is assumed/);
+  });
+
+  it("says which file is missing or what it cannot run, each with a way on", async () => {
+    const resolve = (files: Record<string, unknown>) => resolveCustomModel("x", sd15Ref, fakeHub(files));
+    await expect(resolve({})).rejects.toThrow(ModelRepoNotFoundError);
+    await expect(resolve({})).rejects.toThrow(/someone\/sd15-onnx@main on https:\/\/huggingface.co: the repository has neither a model.json nor a model_index.json/);
+    await expect(resolve(sd15({ "unet/model.onnx": 1 }))).rejects.toThrow(NoOnnxFilesError);
+    await expect(resolve(sd15({ "unet/model.onnx": 1 }))).rejects.toThrow(/has no ONNX text_encoder\/model.onnx, vae_decoder\/model.onnx/);
+    await expect(resolve(sd15(SD15_FILES, { "unet/config.json": undefined, "text_encoder/config.json": undefined }))).rejects.toThrow(
+      /text embedding width is unknown: neither unet\/config.json \(cross_attention_dim\) nor text_encoder\/config.json \(hidden_size\)/,
+    );
+    await expect(resolve(sd15(SD15_FILES, { "scheduler/scheduler_config.json": undefined }))).rejects.toThrow(/scheduler_config.json is missing/);
+    await expect(resolve(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { beta_schedule: "squaredcos_cap_v2" } }))).rejects.toThrow(
+      ModelConfigError,
+    );
+    const index = readJson(join(FIXTURES, "sd15-onnx/model_index.json")) as Record<string, unknown>;
+    await expect(resolve(sd15(SD15_FILES, { "model_index.json": { ...index, text_encoder_2: ["x", "y"] } }))).rejects.toThrow(/two text encoders \(SDXL\)/);
+    await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, in_channels: 9, out_channels: 4 } }))).rejects.toThrow(
+      /9 input channels for 4 latent channels/,
+    );
+    const noClip = sd15(SD15_FILES);
+    delete noClip["openai/clip-vit-large-patch14/tokenizer.json"];
+    await expect(resolve(noClip)).rejects.toThrow(/no tokenizer\/tokenizer.json, and the hub has no openai\/clip-vit-large-patch14\/tokenizer.json/);
+  });
+
+  it("describes the built-in model's files as its model.json does, from the configs a diffusers export of it holds", async () => {
+    const dir = join(FIXTURES, "tiny-shapes-diffusers");
+    // the repo the test hub serves as test/tiny-shapes-diffusers: fixture configs over the model's folder
+    const reader: HubReader = {
+      async json(f) {
+        const p = f.path === "tokenizer/tokenizer.json" ? join(TINY, "tokenizer.json") : join(dir, f.path);
+        return f.path !== "model.json" && existsSync(p) ? readJson(p) : undefined;
+      },
+      async stat(f) {
+        const p = [join(dir, f.path), join(TINY, f.path === "tokenizer/tokenizer.json" ? "tokenizer.json" : f.path)].find(existsSync);
+        return p ? { bytes: statSync(p).size } : undefined;
+      },
+    };
+    const ref = { hubBase: "http://127.0.0.1:8090", repo: "test/tiny-shapes-diffusers", revision: "main" };
+    const { manifest } = await resolveCustomModel("x", ref, reader);
+    const own = parseManifest(readJson(join(TINY, "model.json")));
+    for (const key of ["textEmbeddingDim", "latentChannels", "vaeScaleFactor", "scalingFactor", "scheduler"] as const) {
+      expect(manifest[key], key).toEqual(own[key]);
+    }
+    expect(manifest.tokenizer).toMatchObject({ maxLength: own.tokenizer.maxLength, padId: own.tokenizer.padId });
+    expect(manifest.sizes).toMatchObject({ native: own.sizes.native, multiple: own.sizes.multiple });
+    expect(manifest.variants.map((v) => [v.precision, Object.values(v.files).map((f) => f.path)])).toEqual(
+      own.variants.map((v) => [v.precision, Object.values(v.files).map((f) => f.path)]),
+    );
+  });
+});

@@ -1,0 +1,378 @@
+/**
+ * Custom models: a Hugging Face repo id (`owner/name`, optionally `@revision`) or the address of a repo
+ * on any hub with the same layout, turned into a catalog entry. The repo's own `model.json` (our manifest
+ * schema) wins; without one, the manifest is inferred from the diffusers layout of an ONNX export:
+ * `model_index.json`, the scheduler's and the parts' config.json files, and which ONNX files exist.
+ * Pure apart from the HubReader it is given, so tests feed it fixtures; customModelRef.ts reads the input.
+ */
+import { AppError } from "../errors";
+import { parseManifest, type ModelFile, type ModelManifest, type ModelPart, type ModelVariant } from "../manifest";
+import type { SchedulerConfig } from "../engine/samplers/schedule";
+import type { SamplerName } from "../params";
+import { SD_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
+import { customModelId, type ModelRef } from "./customModelRef";
+
+export interface CustomModelEntry extends HubCatalogEntry {
+  custom: {
+    /** What the user typed, shown back in the picker. */
+    input: string;
+    /** Whether the manifest was inferred from the diffusers layout rather than read from the repo's model.json. */
+    inferred: boolean;
+    addedAt: number;
+  };
+}
+
+/** What resolving needs from a hub; both answer undefined when the file does not exist (HTTP 404). */
+export interface HubReader {
+  json(file: HubFileOverride): Promise<unknown>;
+  /** bytes is absent when the hub does not say (no Content-Length). */
+  stat(file: HubFileOverride): Promise<{ bytes?: number } | undefined>;
+}
+
+/** The hub has no such repo or revision, or the repo holds neither model.json nor model_index.json. */
+export class ModelRepoNotFoundError extends AppError {
+  override name = "ModelRepoNotFoundError";
+  static of(ref: ModelRef, detail: string): ModelRepoNotFoundError {
+    return new ModelRepoNotFoundError(
+      `${ref.repo}@${ref.revision} on ${ref.hubBase}: ${detail}. Check the repo id's spelling and revision, and the hub address.`,
+      { repo: ref.repo, revision: ref.revision, hub: ref.hubBase },
+    );
+  }
+}
+
+/** The repo is a diffusers model, but not exported to ONNX (or lacks a part). */
+export class NoOnnxFilesError extends AppError {
+  override name = "NoOnnxFilesError";
+  static of(ref: ModelRef, missing: string[]): NoOnnxFilesError {
+    return new NoOnnxFilesError(
+      `${ref.repo} has no ONNX ${missing.join(", ")} (looked for model.onnx and its _fp16, _q4, _q4f16 and _int8 variants). ` +
+        `It may hold PyTorch weights only: look for an ONNX export of the model (often a repo named …-onnx).`,
+      { repo: ref.repo, missing: missing.join(",") },
+    );
+  }
+}
+
+/** A config the app needs is missing, invalid or describes something the engine does not run. */
+export class ModelConfigError extends AppError {
+  override name = "ModelConfigError";
+  static of(ref: ModelRef, detail: string): ModelConfigError {
+    return new ModelConfigError(
+      `${ref.repo} cannot be used: ${detail}. A model.json (this app's manifest) at the repo's root would describe it instead.`,
+      { repo: ref.repo },
+    );
+  }
+}
+
+/** The hub could not be asked at all (offline, blocked by CORS, server error). */
+export class HubUnreachableError extends AppError {
+  override name = "HubUnreachableError";
+  static of(hubBase: string, detail: string): HubUnreachableError {
+    return new HubUnreachableError(
+      `${hubBase} could not be reached (${detail}). Check the connection and the hub address, then add the model again; ` +
+        `models already downloaded are not affected.`,
+      { hub: hubBase },
+    );
+  }
+}
+
+/** Reads the repo's model.json, or infers a manifest from its diffusers layout; checks every file it will download exists. */
+export async function resolveCustomModel(input: string, ref: ModelRef, hub: HubReader, now = Date.now()): Promise<CustomModelEntry> {
+  const at = (path: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path });
+  const own = await hub.json(at("model.json"));
+  const found = own !== undefined ? ownManifest(ref, own) : await inferManifest(ref, hub);
+  const label = ref.revision === "main" ? ref.repo : `${ref.repo}@${ref.revision}`;
+  const manifest: ModelManifest = {
+    ...found.manifest,
+    id: customModelId(ref),
+    name: label,
+    description: `${found.manifest.description ? `${found.manifest.description} ` : ""}Added from ${ref.hubBase}/${ref.repo}.`,
+  };
+  const source = { hub: "hf" as const, repo: ref.repo, revision: ref.revision, base: ref.hubBase, files: found.overrides };
+  const files = new Map(manifest.variants.flatMap((v) => variantFiles(manifest, v.id)).map((f) => [f.path, f]));
+  const sizes = new Map<string, number>();
+  await Promise.all(
+    [...files.values()].map(async (file) => {
+      const from = source.files[file.path] ?? at(file.path);
+      const stat = await hub.stat(from);
+      if (!stat) {
+        throw ModelConfigError.of(
+          ref,
+          own !== undefined ? `its model.json lists ${file.path}, which the repository does not have` : `${from.repo}/${from.path} is not on the hub`,
+        );
+      }
+      sizes.set(file.path, file.bytes ?? stat.bytes ?? 0);
+    }),
+  );
+  const downloadBytes = Object.fromEntries(
+    manifest.variants.map((v) => [v.id, variantFiles(manifest, v.id).reduce((sum, f) => sum + (sizes.get(f.path) ?? 0), 0)]),
+  );
+  return { kind: "hub", manifest, source, downloadBytes, custom: { input: input.trim(), inferred: own === undefined, addedAt: now } };
+}
+
+interface Found {
+  manifest: ModelManifest;
+  /** Files fetched from another repo (the CLIP tokenizer), by manifest path. */
+  overrides: Record<string, HubFileOverride>;
+}
+
+function ownManifest(ref: ModelRef, json: unknown): Found {
+  try {
+    return { manifest: parseManifest(json), overrides: {} };
+  } catch (err) {
+    throw ModelConfigError.of(ref, `its model.json is not valid (${(err as Error).message})`);
+  }
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/** diffusers allows a per-block list for some widths; a model whose blocks differ is not one we can describe. */
+const width = (v: unknown): number | undefined => (Array.isArray(v) && v.every((x) => x === v[0]) ? num(v[0]) : num(v));
+
+/**
+ * Every SD 1.x/2.x repo uses CLIP's BPE vocabulary, and diffusers' ONNX exports ship vocab.json and
+ * merges.txt rather than a tokenizer.json; the catalog takes the same file from OpenAI's CLIP repo.
+ */
+const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
+const CLIP_TOKENIZER_CONFIG: HubFileOverride = { ...CLIP_TOKENIZER_JSON, path: "tokenizer_config.json" };
+/** Ids in CLIP's vocabulary of the pad tokens SD repos configure: "!" (SD 2.x) and the end token (SD 1.x, the default). */
+const CLIP_PAD_IDS: Record<string, number> = { "!": 0, "<|endoftext|>": 49407 };
+
+/** File suffixes of the precisions exported beside each other (transformers.js's naming). */
+const PRECISIONS: { precision: ModelVariant["precision"]; suffix: string }[] = [
+  { precision: "fp32", suffix: "" },
+  { precision: "fp16", suffix: "_fp16" },
+  { precision: "q4", suffix: "_q4" },
+  { precision: "q4f16", suffix: "_q4f16" },
+  { precision: "int8", suffix: "_int8" },
+];
+const REQUIRED_PARTS = ["text_encoder", "unet", "vae_decoder"] as const;
+const PARTS: readonly ModelPart[] = [...REQUIRED_PARTS, "vae_encoder"];
+/** Names ORT and PyTorch exporters give the weights they keep beside a graph over 2 GB. */
+const EXTERNAL_DATA_SUFFIXES = ["_data", ".data"];
+
+async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
+  const at = (path: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path });
+  const json = async (path: string): Promise<Json | undefined> => {
+    const value = await hub.json(at(path));
+    if (value !== undefined && !isObject(value)) throw ModelConfigError.of(ref, `${path} is not a JSON object`);
+    return value;
+  };
+  const index = await json("model_index.json");
+  if (!index) throw ModelRepoNotFoundError.of(ref, "the repository has neither a model.json nor a model_index.json (or does not exist)");
+  if ("text_encoder_2" in index) throw ModelConfigError.of(ref, "it has two text encoders (SDXL), whose layout is not inferred");
+
+  const [variants, schedulerConfig, unet, textEncoder, vae, tokenizerConfig] = await Promise.all([
+    variantsFrom(ref, hub),
+    json("scheduler/scheduler_config.json"),
+    json("unet/config.json"),
+    json("text_encoder/config.json"),
+    json("vae_decoder/config.json").then((c) => c ?? json("vae/config.json")),
+    json("tokenizer/tokenizer_config.json"),
+  ]);
+  if (!schedulerConfig) throw ModelConfigError.of(ref, "scheduler/scheduler_config.json is missing");
+  const { scheduler, sampler } = schedulerFrom(ref, schedulerConfig);
+  const dims = dimensionsFrom(ref, unet, textEncoder, vae);
+  const tokenizer = await tokenizerFrom(ref, hub, index, tokenizerConfig, textEncoder);
+  const lcm = sampler === "LCM";
+  const notes = vae ? "" : " No VAE config was found, so Stable Diffusion's VAE (8× scale, factor 0.18215) is assumed.";
+  const manifest: ModelManifest = {
+    schemaVersion: 1,
+    id: customModelId(ref),
+    name: ref.repo,
+    license: "See the repository's model card",
+    description: `Described from the repository's diffusers configs.${notes}`,
+    tokenizer: tokenizer.spec,
+    textEmbeddingDim: dims.textEmbeddingDim,
+    latentChannels: dims.latentChannels,
+    vaeScaleFactor: dims.vaeScaleFactor,
+    scalingFactor: dims.scalingFactor,
+    sizes: dims.sizes,
+    scheduler,
+    defaults: { sampler, steps: lcm ? 4 : 20, guidance: lcm ? 1 : 7.5, width: dims.sizes.native, height: dims.sizes.native },
+    variants,
+    latentRgb:
+      dims.latentChannels === 4
+        ? SD_LATENT_RGB
+        : // no known projection for other latent spaces: previews stay grey, the final image is unaffected
+          { weights: [0, 1, 2].map(() => new Array<number>(dims.latentChannels).fill(0)), bias: [0.5, 0.5, 0.5] },
+  };
+  return { manifest, overrides: tokenizer.overrides };
+}
+
+const SAMPLERS: Record<string, SamplerName> = {
+  LCMScheduler: "LCM",
+  EulerDiscreteScheduler: "Euler",
+  EulerAncestralDiscreteScheduler: "Euler a",
+  DDIMScheduler: "DDIM",
+  DPMSolverMultistepScheduler: "DPM++ 2M",
+  UniPCMultistepScheduler: "UniPC",
+};
+
+/** diffusers' scheduler_config.json → our SchedulerConfig (diffusers' defaults for absent keys) and the sampler it names. */
+function schedulerFrom(ref: ModelRef, cfg: Json): { scheduler: SchedulerConfig; sampler: SamplerName } {
+  const betaSchedule = str(cfg.beta_schedule) ?? "linear";
+  const prediction = str(cfg.prediction_type) ?? "epsilon";
+  const spacing = str(cfg.timestep_spacing) ?? "leading";
+  const trained = Array.isArray(cfg.trained_betas) && cfg.trained_betas.every((b) => typeof b === "number") ? cfg.trained_betas : undefined;
+  if (!trained && betaSchedule !== "scaled_linear" && betaSchedule !== "linear") {
+    throw ModelConfigError.of(ref, `its scheduler uses beta_schedule "${betaSchedule}"; this app implements scaled_linear and linear`);
+  }
+  if (prediction !== "epsilon" && prediction !== "v_prediction") {
+    throw ModelConfigError.of(ref, `its scheduler predicts "${prediction}"; this app runs epsilon and v_prediction models`);
+  }
+  if (spacing !== "leading" && spacing !== "trailing" && spacing !== "linspace") {
+    throw ModelConfigError.of(ref, `its scheduler uses timestep_spacing "${spacing}"`);
+  }
+  const scheduler: SchedulerConfig = {
+    num_train_timesteps: num(cfg.num_train_timesteps) ?? 1000,
+    beta_start: num(cfg.beta_start) ?? 0.0001,
+    beta_end: num(cfg.beta_end) ?? 0.02,
+    beta_schedule: betaSchedule === "linear" ? "linear" : "scaled_linear",
+    timestep_spacing: spacing,
+    steps_offset: num(cfg.steps_offset) ?? 0,
+    prediction_type: prediction,
+    ...(trained ? { trained_betas: trained } : {}),
+    ...(typeof cfg.set_alpha_to_one === "boolean" ? { set_alpha_to_one: cfg.set_alpha_to_one } : {}),
+  };
+  // PNDM, LMS and other schedulers the app lacks: Euler samples the same model well
+  const base = SAMPLERS[str(cfg._class_name) ?? ""] ?? "Euler";
+  const karras = cfg.use_karras_sigmas === true && (base === "Euler" || base === "DPM++ 2M");
+  return { scheduler, sampler: karras ? (base === "Euler" ? "Euler Karras" : "DPM++ 2M Karras") : base };
+}
+
+interface Dimensions {
+  textEmbeddingDim: number;
+  latentChannels: number;
+  vaeScaleFactor: number;
+  scalingFactor: number;
+  sizes: ModelManifest["sizes"];
+}
+
+/** Widths and sizes from the U-Net's, text encoder's and VAE's configs; the text width has no safe default. */
+function dimensionsFrom(ref: ModelRef, unet: Json | undefined, textEncoder: Json | undefined, vae: Json | undefined): Dimensions {
+  if (unet?.addition_embed_type !== undefined && unet.addition_embed_type !== null) {
+    throw ModelConfigError.of(ref, `its U-Net takes extra conditioning ("${String(unet.addition_embed_type)}"), as SDXL's does`);
+  }
+  // the U-Net attends to the text encoder's per-token states: cross_attention_dim, or the encoder's hidden_size
+  // (not projection_dim, which is the pooled embedding's width)
+  const textEmbeddingDim = width(unet?.cross_attention_dim) ?? num(textEncoder?.hidden_size);
+  if (textEmbeddingDim === undefined) {
+    throw ModelConfigError.of(
+      ref,
+      "the text embedding width is unknown: neither unet/config.json (cross_attention_dim) nor text_encoder/config.json (hidden_size) is there",
+    );
+  }
+  const latentChannels = num(vae?.latent_channels) ?? num(unet?.out_channels) ?? 4;
+  const inChannels = num(unet?.in_channels) ?? latentChannels;
+  if (inChannels !== latentChannels) {
+    throw ModelConfigError.of(
+      ref,
+      `its U-Net takes ${inChannels} input channels for ${latentChannels} latent channels (an inpainting or otherwise conditioned U-Net)`,
+    );
+  }
+  const vaeBlocks = Array.isArray(vae?.block_out_channels) ? vae.block_out_channels.length : 4;
+  const vaeScaleFactor = 2 ** (vaeBlocks - 1);
+  const unetBlocks = Array.isArray(unet?.block_out_channels) ? unet.block_out_channels.length : 4;
+  // the U-Net halves the latent size once per block but the last, so sizes step by this much
+  const multiple = vaeScaleFactor * 2 ** (unetBlocks - 1);
+  const native = (width(unet?.sample_size) ?? 64) * vaeScaleFactor;
+  const down = (n: number) => Math.max(multiple, Math.floor(n / multiple) * multiple);
+  return {
+    textEmbeddingDim,
+    latentChannels,
+    vaeScaleFactor,
+    scalingFactor: num(vae?.scaling_factor) ?? 0.18215,
+    sizes: { native, min: down(native / 2), max: down(native * 1.5), multiple },
+  };
+}
+
+/** One variant per precision whose three required graphs all exist; external data where the hub has it. */
+async function variantsFrom(ref: ModelRef, hub: HubReader): Promise<ModelVariant[]> {
+  const at = (path: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path });
+  const exists = async (path: string) => (await hub.stat(at(path))) !== undefined;
+  const graphFile = async (path: string): Promise<ModelFile | undefined> => {
+    if (!(await exists(path))) return undefined;
+    const external = await Promise.all(EXTERNAL_DATA_SUFFIXES.map(async (s) => ((await exists(path + s)) ? path + s : undefined)));
+    const data = external.filter((p): p is string => p !== undefined).map((p) => ({ path: p }));
+    return data.length > 0 ? { path, externalData: data } : { path };
+  };
+  const found = await Promise.all(
+    PRECISIONS.map(async ({ precision, suffix }) => {
+      const files = await Promise.all(PARTS.map((part) => graphFile(`${part}/model${suffix}.onnx`)));
+      return { precision, files: Object.fromEntries(PARTS.flatMap((part, i) => (files[i] ? [[part, files[i]]] : []))) };
+    }),
+  );
+  const variants: ModelVariant[] = [];
+  for (const { precision, files } of found) {
+    const [textEncoder, unet, vaeDecoder] = REQUIRED_PARTS.map((p) => files[p]);
+    if (!textEncoder || !unet || !vaeDecoder) continue;
+    variants.push({
+      id: precision,
+      label: precision,
+      precision,
+      requiresShaderF16: precision === "fp16" || precision === "q4f16",
+      files: { ...files, text_encoder: textEncoder, unet, vae_decoder: vaeDecoder },
+    });
+  }
+  if (variants.length === 0) {
+    const plain = found[0].files;
+    throw NoOnnxFilesError.of(ref, REQUIRED_PARTS.filter((p) => !plain[p]).map((p) => `${p}/model.onnx`));
+  }
+  return variants;
+}
+
+/** The repo's tokenizer.json, else CLIP's; the pad id the repo's tokenizer_config.json names. */
+async function tokenizerFrom(
+  ref: ModelRef,
+  hub: HubReader,
+  index: Json,
+  config: Json | undefined,
+  textEncoder: Json | undefined,
+): Promise<{ spec: ModelManifest["tokenizer"]; overrides: Record<string, HubFileOverride> }> {
+  const path = "tokenizer/tokenizer.json";
+  const configPath = "tokenizer/tokenizer_config.json";
+  const own = (await hub.stat({ repo: ref.repo, revision: ref.revision, path })) !== undefined;
+  const overrides: Record<string, HubFileOverride> = {};
+  const declared = Array.isArray(index.tokenizer) ? str(index.tokenizer[1]) : undefined;
+  if (!own) {
+    if (declared !== undefined && !declared.startsWith("CLIPTokenizer")) {
+      throw ModelConfigError.of(ref, `it has no tokenizer/tokenizer.json, and its ${declared} cannot be replaced by CLIP's`);
+    }
+    if (!(await hub.stat(CLIP_TOKENIZER_JSON))) {
+      throw ModelConfigError.of(
+        ref,
+        `it has no tokenizer/tokenizer.json, and the hub has no ${CLIP_TOKENIZER_JSON.repo}/${CLIP_TOKENIZER_JSON.path} to use instead`,
+      );
+    }
+    overrides[path] = CLIP_TOKENIZER_JSON;
+    if (!config) overrides[configPath] = CLIP_TOKENIZER_CONFIG;
+  }
+  const padToken = tokenText(config?.pad_token) ?? "<|endoftext|>";
+  const clip = !own || declared?.startsWith("CLIPTokenizer") === true;
+  // the repo's own tokenizer.json (about 2 MB for CLIP) is fetched only when CLIP's known ids do not answer
+  const padId =
+    (clip ? CLIP_PAD_IDS[padToken] : undefined) ??
+    (own ? tokenId(await hub.json({ repo: ref.repo, revision: ref.revision, path }), padToken) : undefined);
+  if (padId === undefined) throw ModelConfigError.of(ref, `its pad token "${padToken}" is not in the tokenizer's vocabulary`);
+  const limit = num(config?.model_max_length);
+  const maxLength = limit !== undefined && limit <= 4096 ? limit : (num(textEncoder?.max_position_embeddings) ?? 77);
+  const hasConfig = config !== undefined || overrides[configPath] !== undefined;
+  return { spec: { path, ...(hasConfig ? { configPath } : {}), maxLength, padId }, overrides };
+}
+
+/** transformers writes special tokens as strings or as { content }. */
+function tokenText(v: unknown): string | undefined {
+  return str(v) ?? (isObject(v) ? str(v.content) : undefined);
+}
+
+/** A token's id in a tokenizer.json: its added tokens, then the model's vocabulary. */
+function tokenId(tokenizerJson: unknown, token: string): number | undefined {
+  if (!isObject(tokenizerJson)) return undefined;
+  const added = Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : [];
+  const hit = added.find((t) => isObject(t) && t.content === token);
+  if (isObject(hit) && num(hit.id) !== undefined) return num(hit.id);
+  const vocab = isObject(tokenizerJson.model) ? tokenizerJson.model.vocab : undefined;
+  return isObject(vocab) ? num(vocab[token]) : undefined;
+}
