@@ -24,6 +24,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 SCALING_FACTOR = 0.18215
 OPSET = 17
+# what both built-in models' manifests say about sizes, the training schedule and the form's defaults
+SAMPLING = {
+    "sizes": {"native": 64, "min": 64, "max": 256, "multiple": 16},
+    "scheduler": {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
+                  "beta_schedule": "scaled_linear", "timestep_spacing": "trailing", "steps_offset": 0,
+                  "prediction_type": "epsilon"},
+    "defaults": {"sampler": "Euler", "steps": 20, "guidance": 4, "width": 64, "height": 64},
+}
 
 
 class TextEncoderOnnx(nn.Module):
@@ -198,11 +206,7 @@ def main():
         "latentChannels": 4,
         "vaeScaleFactor": 8,
         "scalingFactor": SCALING_FACTOR,
-        "sizes": {"native": 64, "min": 64, "max": 256, "multiple": 16},
-        "scheduler": {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
-                      "beta_schedule": "scaled_linear", "timestep_spacing": "trailing", "steps_offset": 0,
-                      "prediction_type": "epsilon"},
-        "defaults": {"sampler": "Euler", "steps": 20, "guidance": 4, "width": 64, "height": 64},
+        **SAMPLING,
         "variants": [
             {"id": "fp32", "label": "fp32", "precision": "fp32", "requiresShaderF16": False, "files": files["fp32"]},
             {"id": "fp16", "label": "fp16", "precision": "fp16", "requiresShaderF16": True, "files": files["fp16"]},

@@ -21,7 +21,7 @@ import torch.nn as nn
 from onnx import TensorProto, helper
 
 import vocab
-from export import SCALING_FACTOR, VaeDecoderOnnx, VaeEncoderOnnx, export, fit_latent_rgb, sha256
+from export import SAMPLING, SCALING_FACTOR, VaeDecoderOnnx, VaeEncoderOnnx, export, fit_latent_rgb, sha256
 from models import TextEncoder, TextEncoder2, UNetXL
 from quantize import quantize_matmuls
 from train import load_vae
@@ -153,11 +153,7 @@ def main():
         "latentChannels": 4,
         "vaeScaleFactor": 8,
         "scalingFactor": SCALING_FACTOR,
-        "sizes": {"native": 64, "min": 64, "max": 256, "multiple": 16},
-        "scheduler": {"num_train_timesteps": 1000, "beta_start": 0.00085, "beta_end": 0.012,
-                      "beta_schedule": "scaled_linear", "timestep_spacing": "trailing", "steps_offset": 0,
-                      "prediction_type": "epsilon"},
-        "defaults": {"sampler": "Euler", "steps": 20, "guidance": 4, "width": 64, "height": 64},
+        **SAMPLING,
         "variants": [
             {"id": "fp32", "label": "fp32", "precision": "fp32", "requiresShaderF16": False, "files": files["fp32"]},
             {"id": "q4", "label": "4-bit U-Net", "precision": "q4", "requiresShaderF16": False, "files": files["q4"]},
