@@ -98,9 +98,10 @@ interface BodyReader {
 
 /**
  * Reads a body into one reused buffer. A default reader hands over a new ArrayBuffer for every network
- * read, and V8 collects those only after tens of MB pile up: reading a 256 MB download that way peaked
- * 30 MB above idle, a BYOB reader 2–4 MB (bench/downloadHeap.ts --mode read / read-byob). Bodies that are
- * not byte streams (test doubles, some polyfills) fall back to the default reader.
+ * read, and V8 collects those only after tens of MB pile up: just reading a 256 MB download that way
+ * peaked 52–54 MB above idle, with a BYOB reader 2–4 MB (bench/downloadHeap.ts --mode read / read-byob;
+ * the whole download went from 60–74 to 10–12 MB). Bodies that are not byte streams (test doubles, some
+ * polyfills) fall back to the default reader.
  */
 function bodyReader(body: ReadableStream<Uint8Array>): BodyReader {
   let byob: ReadableStreamBYOBReader;
