@@ -82,6 +82,17 @@ export const SD_LATENT_RGB = {
  */
 const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
 
+/** SD-Turbo's and SDXL-Turbo's scheduler_config.json (stabilityai/sd-turbo, stabilityai/sdxl-turbo): the same numbers. */
+const TURBO_SCHEDULER = {
+  num_train_timesteps: 1000,
+  beta_start: 0.00085,
+  beta_end: 0.012,
+  beta_schedule: "scaled_linear",
+  timestep_spacing: "trailing",
+  steps_offset: 1,
+  prediction_type: "epsilon",
+} as const;
+
 /**
  * SD-Turbo as exported for onnxruntime-web by ORT's WebGPU maintainer (fp16 weights, fp32 inputs and
  * outputs). File list and sizes from the hub's tree pages at commit ace89b7 (text_encoder 681 MB,
@@ -113,15 +124,7 @@ const SD_TURBO: HubCatalogEntry = {
     vaeScaleFactor: 8,
     scalingFactor: 0.18215,
     sizes: { native: 512, min: 512, max: 512, multiple: 64 },
-    scheduler: {
-      num_train_timesteps: 1000,
-      beta_start: 0.00085,
-      beta_end: 0.012,
-      beta_schedule: "scaled_linear",
-      timestep_spacing: "trailing",
-      steps_offset: 1,
-      prediction_type: "epsilon",
-    },
+    scheduler: TURBO_SCHEDULER,
     defaults: { sampler: "Euler", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
       {
@@ -254,15 +257,7 @@ const SDXL_TURBO: HubCatalogEntry = {
     vaeScaleFactor: 8,
     scalingFactor: 0.13025,
     sizes: { native: 512, min: 512, max: 512, multiple: 64 },
-    scheduler: {
-      num_train_timesteps: 1000,
-      beta_start: 0.00085,
-      beta_end: 0.012,
-      beta_schedule: "scaled_linear",
-      timestep_spacing: "trailing",
-      steps_offset: 1,
-      prediction_type: "epsilon",
-    },
+    scheduler: TURBO_SCHEDULER,
     defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
       {
