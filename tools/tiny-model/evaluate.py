@@ -12,8 +12,8 @@ import torch
 import schedule
 import shapes
 import vocab
-from models import ShapeClassifier, TextEncoder, UNet
-from train import HERE, load_vae, save_grid
+from models import ShapeClassifier
+from train import HERE, load_unet, load_vae, save_grid
 
 
 def nearest_colour(rgb):
@@ -38,11 +38,7 @@ def judge_colours(images):
 
 def load_models(work):
     _, dec, mean, std = load_vae(work)
-    ck = torch.load(f"{work}/unet.pt")
-    text = TextEncoder(len(vocab.VOCAB), dim=ck["text_dim"])
-    text.load_state_dict(ck["text"])
-    unet = UNet(context_dim=ck["text_dim"], channels=tuple(ck["channels"]))
-    unet.load_state_dict(ck["unet"])
+    text, unet, _ = load_unet(work)
     clf = ShapeClassifier(len(shapes.SHAPES))
     clf.load_state_dict(torch.load(f"{work}/classifier.pt")["classifier"])
     return text.eval(), unet.eval(), dec, mean, std, clf.eval()
@@ -70,9 +66,10 @@ def main():
     p.add_argument("--steps", type=int, nargs="+", default=[20, 4])
     p.add_argument("--guidance", type=float, default=4.0)
     p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--threads", type=int, default=2)
     p.add_argument("--grid", default=None, help="write the first run's samples here as one PNG")
     args = p.parse_args()
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     text, unet, dec, mean, std, clf = load_models(args.work)
     results = {}
     for k, steps in enumerate(args.steps):

@@ -17,8 +17,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 import shapes
 import vocab
-from models import ShapeClassifier, TextEncoder, UNet
-from train import load_vae
+from models import ShapeClassifier
+from train import load_unet, load_vae
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -150,11 +150,7 @@ def main():
     args = p.parse_args()
     torch.manual_seed(0)
     enc, dec, mean, std = load_vae(args.work)
-    ck = torch.load(f"{args.work}/unet.pt")
-    text = TextEncoder(len(vocab.VOCAB), dim=ck["text_dim"])
-    text.load_state_dict(ck["text"])
-    unet = UNet(context_dim=ck["text_dim"], channels=tuple(ck["channels"]))
-    unet.load_state_dict(ck["unet"])
+    text, unet, ck = load_unet(args.work)
     text.eval(), unet.eval()
     out = args.out
     os.makedirs(out, exist_ok=True)

@@ -85,7 +85,7 @@ class TextEncoder(nn.Module):
 
 def timestep_embedding(t, dim):
     half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
 
@@ -183,7 +183,7 @@ class TextEncoder2(TextEncoder):
     def forward(self, input_ids):
         h = super().forward(input_ids)
         eos = (input_ids.long() == self.eos_id).long().argmax(1)
-        pooled = h[torch.arange(h.shape[0]), eos]
+        pooled = h[torch.arange(h.shape[0], device=h.device), eos]
         return h, self.proj(pooled)
 
 

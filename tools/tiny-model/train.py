@@ -4,7 +4,10 @@ classifier used by evaluate.py. Checkpoints go to --work; export.py turns them i
     /usr/bin/python3 tools/tiny-model/train.py            # everything, fixed seeds
     /usr/bin/python3 tools/tiny-model/train.py --stage unet --unet-steps 2000   # one stage
     /usr/bin/python3 tools/tiny-model/train.py --stage xl   # the SDXL-interface model, from the SD one
-"""
+    python3 tools/tiny-model/train.py --stage unet --device cuda --unet-minutes 5   # on a GPU, for a time budget
+
+Batches are drawn on the CPU with the stage's seeded generator whatever --device is, so a run's data
+does not depend on the device."""
 import argparse
 import copy
 import os
@@ -35,6 +38,16 @@ def save_grid(images, path, cols):
     a = ((torch.cat([images, pad]).clamp(-1, 1) + 1) * 127.5).round().byte()
     a = a.reshape(rows, cols, 3, h, w).permute(0, 3, 1, 4, 2).reshape(rows * h, cols * w, 3)
     Image.fromarray(a.numpy()).save(path)
+
+
+def cpu_state(module):
+    return {k: v.detach().cpu() for k, v in module.state_dict().items()}
+
+
+def ema_update(ema_params, params, decay):
+    with torch.no_grad():
+        torch._foreach_mul_(ema_params, decay)
+        torch._foreach_add_(ema_params, params, alpha=1 - decay)
 
 
 def edge_loss(a, b):
@@ -117,8 +130,9 @@ def caption_ids(meta, rng):
 def train_unet(args, gen):
     data = torch.load(f"{args.work}/latents.pt")
     latents, meta = data["latents"], data["meta"]
-    text = TextEncoder(len(vocab.VOCAB), dim=args.text_dim)
-    unet = UNet(context_dim=args.text_dim, channels=(args.unet_ch0, args.unet_ch1))
+    dev = torch.device(args.device)
+    text = TextEncoder(len(vocab.VOCAB), dim=args.text_dim).to(dev)
+    unet = UNet(context_dim=args.text_dim, channels=(args.unet_ch0, args.unet_ch1)).to(dev)
     log(f"text encoder {count_params(text)} params, U-Net {count_params(unet)} params, {len(latents)} latents")
     params = list(text.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.unet_lr, weight_decay=0.01)
@@ -126,12 +140,13 @@ def train_unet(args, gen):
     sched = torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * (0.1 + 0.9 * 0.5 * (1 + torch.cos(torch.tensor(s / args.unet_steps * 3.14159)).item())))
     ema_text, ema_unet = copy.deepcopy(text), copy.deepcopy(unet)
+    ema_params = list(ema_text.parameters()) + list(ema_unet.parameters())
     ac = schedule.alphas_cumprod()
     snr = ac / (1 - ac)
     rng = random.Random(args.seed)
     start = 0
     if args.resume and os.path.exists(f"{args.work}/unet.pt"):
-        ck = torch.load(f"{args.work}/unet.pt")
+        ck = torch.load(f"{args.work}/unet.pt", map_location=dev)
         text.load_state_dict(ck["text_train"]); unet.load_state_dict(ck["unet_train"])
         ema_text.load_state_dict(ck["text"]); ema_unet.load_state_dict(ck["unet"])
         opt.load_state_dict(ck["opt"]); start = ck["step"] + 1
@@ -139,7 +154,8 @@ def train_unet(args, gen):
             sched.step()
         log(f"resumed at step {start}")
     t0 = time.time()
-    for step in range(start, args.unet_steps):
+    step = start
+    while step < args.unet_steps:
         idx = torch.randint(len(latents), (args.unet_batch,), generator=gen)
         x0 = latents[idx]
         flip = torch.rand(args.unet_batch, generator=gen) < 0.5
@@ -149,32 +165,37 @@ def train_unet(args, gen):
         noise = torch.randn(x0.shape, generator=gen)
         a = ac[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        pred = unet(xt, t, text(ids))
         # min-SNR-5 weighting (Hang et al. 2023) for faster convergence of epsilon prediction
         w = (snr[t].clamp(max=5.0) / snr[t])
+        xt, t, ids, noise, w = (v.to(dev) for v in (xt, t, ids, noise, w))
+        pred = unet(xt, t, text(ids))
         loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched.step()
-        decay = min(args.ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for m, e in ((text, ema_text), (unet, ema_unet)):
-                for p, q in zip(m.parameters(), e.parameters()):
-                    q.mul_(decay).add_(p, alpha=1 - decay)
+        ema_update(ema_params, params, min(args.ema, (1 + step) / (10 + step)))
+        if args.unet_minutes and step == start + 50:
+            # the cosine schedule needs the total up front: fix it from the rate after warm-up
+            rate = 50 / (time.time() - t_warm)
+            args.unet_steps = step + 1 + int(rate * (args.unet_minutes * 60 - (time.time() - t0)))
+            log(f"{rate:.1f} it/s: training {args.unet_steps} steps in {args.unet_minutes} minutes")
+        if step == start:
+            t_warm = time.time()
         if step % 100 == 0 or step == args.unet_steps - 1:
             rate = (step - start + 1) / (time.time() - t0)
             log(f"unet step {step} loss {loss.item():.4f} lr {sched.get_last_lr()[0]:.2e} {rate:.2f} it/s")
         if step % 1000 == 999 or step == args.unet_steps - 1:
-            torch.save({"text": ema_text.state_dict(), "unet": ema_unet.state_dict(),
-                        "text_train": text.state_dict(), "unet_train": unet.state_dict(),
+            torch.save({"text": cpu_state(ema_text), "unet": cpu_state(ema_unet),
+                        "text_train": cpu_state(text), "unet_train": cpu_state(unet),
                         "opt": opt.state_dict(), "step": step, "text_dim": args.text_dim,
                         "channels": (args.unet_ch0, args.unet_ch1)}, f"{args.work}/unet.pt")
+        step += 1
 
 
 def load_unet(work):
-    ck = torch.load(f"{work}/unet.pt")
+    ck = torch.load(f"{work}/unet.pt", map_location="cpu")
     text = TextEncoder(len(vocab.VOCAB), dim=ck["text_dim"])
     unet = UNet(context_dim=ck["text_dim"], channels=ck["channels"])
     text.load_state_dict(ck["text"])
@@ -202,14 +223,17 @@ def train_xl(args, gen):
             low_meta.append(torch.stack([s, fg, bg], 1))
     low, low_meta = torch.cat(low), torch.cat(low_meta)
     log(f"xl: {len(low)} low-resolution latents")
+    dev = torch.device(args.device)
     text, sd_unet, ck = load_unet(args.work)
     text2 = TextEncoder2(len(vocab.VOCAB), vocab.EOS, dim=args.xl_text2_dim, pooled_dim=args.xl_text2_dim)
     unet = UNetXL(context_dim=ck["text_dim"] + args.xl_text2_dim, pooled_dim=args.xl_text2_dim, channels=ck["channels"])
     unet.load_sd_weights(sd_unet.state_dict())
+    text, text2, unet = text.to(dev), text2.to(dev), unet.to(dev)
     log(f"xl: second text encoder {count_params(text2)} params, U-Net {count_params(unet)} params")
     params = list(text.parameters()) + list(text2.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=args.xl_lr, weight_decay=0.01)
     ema = [copy.deepcopy(m) for m in (text, text2, unet)]
+    ema_params = [q for e in ema for q in e.parameters()]
     ac = schedule.alphas_cumprod()
     snr = ac / (1 - ac)
     rng = random.Random(args.seed)
@@ -228,23 +252,20 @@ def train_xl(args, gen):
         noise = torch.randn(x0.shape, generator=gen)
         a = ac[t][:, None, None, None]
         xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
+        w = (snr[t].clamp(max=5.0) / snr[t])
+        xt, t, ids, noise, w, time_ids = (v.to(dev) for v in (xt, t, ids, noise, w, time_ids))
         h2, pooled = text2(ids.long())
         # SDXL drops the pooled prompt with the caption: the empty caption encodes to it anyway
         pred = unet(xt, t, torch.cat([text(ids), h2], dim=2), pooled, time_ids)
-        w = (snr[t].clamp(max=5.0) / snr[t])
         loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
-        decay = min(args.ema, (1 + step) / (10 + step))
-        with torch.no_grad():
-            for mdl, e in zip((text, text2, unet), ema):
-                for p, q in zip(mdl.parameters(), e.parameters()):
-                    q.mul_(decay).add_(p, alpha=1 - decay)
+        ema_update(ema_params, params, min(args.ema, (1 + step) / (10 + step)))
         if step % 100 == 0 or step == args.xl_steps - 1:
             log(f"xl step {step} loss {loss.item():.4f}")
-    torch.save({"text": ema[0].state_dict(), "text2": ema[1].state_dict(), "unet": ema[2].state_dict(),
+    torch.save({"text": cpu_state(ema[0]), "text2": cpu_state(ema[1]), "unet": cpu_state(ema[2]),
                 "text_dim": ck["text_dim"], "text2_dim": args.xl_text2_dim, "channels": ck["channels"]},
                f"{args.work}/xl.pt")
 
@@ -288,10 +309,12 @@ def main():
     p.add_argument("--stage", choices=["all", "vae", "latents", "unet", "classifier", "xl"], default="all")
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--device", default="cpu", help="where the U-Net stages train (cpu, cuda)")
     p.add_argument("--vae-steps", type=int, default=2500)
     p.add_argument("--vae-batch", type=int, default=32)
     p.add_argument("--latent-set", type=int, default=24000)
     p.add_argument("--unet-steps", type=int, default=3200)
+    p.add_argument("--unet-minutes", type=float, default=None, help="instead of --unet-steps: as many as fit")
     p.add_argument("--unet-batch", type=int, default=128)
     p.add_argument("--unet-lr", type=float, default=2e-3)
     p.add_argument("--unet-ch0", type=int, default=64)
