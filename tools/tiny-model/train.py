@@ -50,6 +50,25 @@ def ema_update(ema_params, params, decay):
         torch._foreach_add_(ema_params, params, alpha=1 - decay)
 
 
+def noised(x0, gen, ac):
+    """SD's forward process at random timesteps: (x_t, t, noise, loss weight)."""
+    t = torch.randint(schedule.TRAIN_STEPS, (len(x0),), generator=gen)
+    noise = torch.randn(x0.shape, generator=gen)
+    a = ac[t][:, None, None, None]
+    snr = ac[t] / (1 - ac[t])
+    # min-SNR-5 weighting (Hang et al. 2023) for faster convergence of epsilon prediction
+    return a.sqrt() * x0 + (1 - a).sqrt() * noise, t, noise, snr.clamp(max=5.0) / snr
+
+
+def optimise(opt, params, pred, noise, w):
+    loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    opt.step()
+    return loss
+
+
 def edge_loss(a, b):
     """L1 on horizontal and vertical differences: keeps corners and edges sharp."""
     return (F.l1_loss(a[..., 1:, :] - a[..., :-1, :], b[..., 1:, :] - b[..., :-1, :])
@@ -142,7 +161,6 @@ def train_unet(args, gen):
     ema_text, ema_unet = copy.deepcopy(text), copy.deepcopy(unet)
     ema_params = list(ema_text.parameters()) + list(ema_unet.parameters())
     ac = schedule.alphas_cumprod()
-    snr = ac / (1 - ac)
     rng = random.Random(args.seed)
     start = 0
     if args.resume and os.path.exists(f"{args.work}/unet.pt"):
@@ -161,19 +179,9 @@ def train_unet(args, gen):
         flip = torch.rand(args.unet_batch, generator=gen) < 0.5
         x0 = torch.where(flip[:, None, None, None], torch.flip(x0, dims=[3]), x0)
         ids = caption_ids(meta[idx], rng)
-        t = torch.randint(schedule.TRAIN_STEPS, (args.unet_batch,), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
-        a = ac[t][:, None, None, None]
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        # min-SNR-5 weighting (Hang et al. 2023) for faster convergence of epsilon prediction
-        w = (snr[t].clamp(max=5.0) / snr[t])
+        xt, t, noise, w = noised(x0, gen, ac)
         xt, t, ids, noise, w = (v.to(dev) for v in (xt, t, ids, noise, w))
-        pred = unet(xt, t, text(ids))
-        loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        loss = optimise(opt, params, unet(xt, t, text(ids)), noise, w)
         sched.step()
         ema_update(ema_params, params, min(args.ema, (1 + step) / (10 + step)))
         if args.unet_minutes and step == start + 50:
@@ -235,7 +243,6 @@ def train_xl(args, gen):
     ema = [copy.deepcopy(m) for m in (text, text2, unet)]
     ema_params = [q for e in ema for q in e.parameters()]
     ac = schedule.alphas_cumprod()
-    snr = ac / (1 - ac)
     rng = random.Random(args.seed)
     size = float(shapes.IMAGE_SIZE)
     for step in range(args.xl_steps):
@@ -248,20 +255,11 @@ def train_xl(args, gen):
         original = torch.where(from_low, torch.tensor(float(LOW_RES)), torch.tensor(size))
         time_ids = torch.stack([original, original, torch.zeros_like(original), torch.zeros_like(original),
                                 torch.full_like(original, size), torch.full_like(original, size)], 1)
-        t = torch.randint(schedule.TRAIN_STEPS, (args.unet_batch,), generator=gen)
-        noise = torch.randn(x0.shape, generator=gen)
-        a = ac[t][:, None, None, None]
-        xt = a.sqrt() * x0 + (1 - a).sqrt() * noise
-        w = (snr[t].clamp(max=5.0) / snr[t])
+        xt, t, noise, w = noised(x0, gen, ac)
         xt, t, ids, noise, w, time_ids = (v.to(dev) for v in (xt, t, ids, noise, w, time_ids))
         h2, pooled = text2(ids.long())
         # SDXL drops the pooled prompt with the caption: the empty caption encodes to it anyway
-        pred = unet(xt, t, torch.cat([text(ids), h2], dim=2), pooled, time_ids)
-        loss = (w * (pred - noise).pow(2).mean(dim=(1, 2, 3))).mean()
-        opt.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
+        loss = optimise(opt, params, unet(xt, t, torch.cat([text(ids), h2], dim=2), pooled, time_ids), noise, w)
         ema_update(ema_params, params, min(args.ema, (1 + step) / (10 + step)))
         if step % 100 == 0 or step == args.xl_steps - 1:
             log(f"xl step {step} loss {loss.item():.4f}")
