@@ -48,4 +48,20 @@ test.describe("SDXL-Turbo from a hub", () => {
     await generate(page, 1);
     await expect(page.getByRole("alert")).toContainText("shader-f16");
   });
+
+  test("an SDXL repo without model.json is described from its diffusers configs, and generates", async ({ page }) => {
+    await page.goto(`/?hub=${encodeURIComponent(hub.url)}`);
+    await page.getByText("Models", { exact: true }).click();
+    const name = "test/tiny-shapes-xl-diffusers";
+    await page.getByLabel("Custom model").fill(`${hub.url}/${name}`);
+    await page.getByRole("button", { name: "Add model" }).click();
+    await expect(row(page, name)).toContainText("Download: fp32");
+    await row(page, name).getByRole("button", { name: `Download ${name}`, exact: true }).click();
+    await expect(row(page, name)).toContainText("Downloaded ·", { timeout: 90_000 });
+    await row(page, name).getByRole("button", { name: `Use ${name}` }).click();
+    await page.getByLabel("Seed", { exact: true }).fill("303");
+    await generate(page, 2);
+    await expect(page.getByRole("img", { name: "Generated image, seed 303" })).toBeVisible();
+    await expect(page.getByRole("alert")).toHaveCount(0);
+  });
 });

@@ -73,7 +73,9 @@ const CORS = {
   "Cross-Origin-Resource-Policy": "cross-origin",
 };
 
-const DIFFUSERS_CONFIGS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/models/__fixtures__/tiny-shapes-diffusers");
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/models/__fixtures__");
+const DIFFUSERS_CONFIGS = path.join(FIXTURES, "tiny-shapes-diffusers");
+const XL_DIFFUSERS_CONFIGS = path.join(FIXTURES, "tiny-shapes-xl-diffusers");
 
 /**
  * Serves the built-in model as `test/tiny-shapes`, and also under SD-Turbo's repo and file names. In
@@ -96,10 +98,17 @@ export function tinyShapesRepos(modelDir: string): Record<string, HubRepo> {
 /**
  * The built-in SDXL-interface model under webnn/sdxl-turbo's file names, so the catalog entry's layout
  * (flat q4f16 files, two text encoders) goes through download → cache → load; its 4-bit U-Net has the
- * real export's float16 inputs and outputs.
+ * real export's float16 inputs and outputs. In `test/tiny-shapes-xl-diffusers` it has no model.json but an
+ * SDXL export's diffusers configs.
  */
 export function tinyShapesXlRepos(xlDir: string): Record<string, HubRepo> {
   return {
+    "test/tiny-shapes-xl-diffusers": {
+      dir: xlDir,
+      overlay: XL_DIFFUSERS_CONFIGS,
+      hide: ["model.json"],
+      rename: { "tokenizer/tokenizer.json": "tokenizer.json", "tokenizer_2/tokenizer.json": "tokenizer.json" },
+    },
     "webnn/sdxl-turbo": {
       dir: xlDir,
       rename: {

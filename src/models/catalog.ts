@@ -204,7 +204,7 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
 };
 
 /** ComfyUI's SDXL latent_rgb_factors and bias (latent_formats.SDXL), halved and shifted from [-1,1] to [0,1]. */
-const SDXL_LATENT_RGB = {
+export const SDXL_LATENT_RGB = {
   weights: [
     [0.18255, -0.12665, 0.0538, -0.15825],
     [0.2116, -0.0021, 0.05555, -0.1246],

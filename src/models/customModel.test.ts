@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../manifest";
-import { hubDownloads, variantFiles, type HubFileOverride } from "./catalog";
+import { CATALOG, hubDownloads, variantFiles, type HubFileOverride } from "./catalog";
 import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError, resolveCustomModel, type HubReader } from "./customModel";
 import type { ModelRef } from "./customModelRef";
 
@@ -51,6 +51,37 @@ function sd15(onnx: Record<string, number>, configs: Record<string, unknown> = {
   // undefined removes a config
   return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
 }
+
+/** An SDXL-Turbo ONNX export: the configs from the fixture folder, ONNX files of the given sizes. */
+function sdxl(onnx: Record<string, number>, configs: Record<string, unknown> = {}): Record<string, unknown> {
+  const repo = "someone/sdxl-onnx";
+  const base: Record<string, unknown> = {};
+  for (const p of [
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "text_encoder/config.json",
+    "text_encoder_2/config.json",
+    "unet/config.json",
+    "vae_decoder/config.json",
+    "tokenizer/tokenizer_config.json",
+    "tokenizer_2/tokenizer_config.json",
+  ]) {
+    base[`${repo}/${p}`] = readJson(join(FIXTURES, "sdxl-onnx", p));
+  }
+  for (const [p, v] of Object.entries(configs)) base[`${repo}/${p}`] = v;
+  for (const [p, bytes] of Object.entries(onnx)) base[`${repo}/${p}`] = bytes;
+  base["openai/clip-vit-large-patch14/tokenizer.json"] = 2_224_003;
+  return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
+}
+
+const SDXL_FILES = {
+  "text_encoder/model.onnx": 492_000_000,
+  "text_encoder_2/model.onnx": 2_780_000_000,
+  "unet/model.onnx": 1_000_000,
+  "unet/model.onnx_data": 10_270_000_000,
+  "vae_decoder/model.onnx": 198_000_000,
+};
+const sdxlRef: ModelRef = { hubBase: HUB, repo: "someone/sdxl-onnx", revision: "main" };
 
 const SD15_FILES = { "text_encoder/model.onnx": 492_000_000, "unet/model.onnx": 3_440_000_000, "vae_decoder/model.onnx": 198_000_000 };
 const sd15Ref: ModelRef = { hubBase: HUB, repo: "someone/sd15-onnx", revision: "main" };
@@ -228,7 +259,13 @@ describe("resolveCustomModel from a diffusers layout", () => {
       ModelConfigError,
     );
     const index = readJson(join(FIXTURES, "sd15-onnx/model_index.json")) as Record<string, unknown>;
-    await expect(resolve(sd15(SD15_FILES, { "model_index.json": { ...index, text_encoder_2: ["x", "y"] } }))).rejects.toThrow(/two text encoders \(SDXL\)/);
+    // model_index.json names a second text encoder (SDXL) that the repo has no ONNX file for
+    await expect(resolve(sd15(SD15_FILES, { "model_index.json": { ...index, text_encoder_2: ["x", "y"] } }))).rejects.toThrow(
+      /has no ONNX text_encoder_2\/model.onnx/,
+    );
+    await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, addition_embed_type: "text_time" } }))).rejects.toThrow(
+      /extra conditioning \("text_time"\) but the repo has one text encoder/,
+    );
     await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, in_channels: 9, out_channels: 4 } }))).rejects.toThrow(
       /9 input channels for 4 latent channels/,
     );
@@ -261,5 +298,117 @@ describe("resolveCustomModel from a diffusers layout", () => {
     expect(manifest.variants.map((v) => [v.precision, Object.values(v.files).map((f) => f.path)])).toEqual(
       own.variants.map((v) => [v.precision, Object.values(v.files).map((f) => f.path)]),
     );
+  });
+});
+
+describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
+  it("describes both text encoders, the pooled embedding and SDXL's size conditioning as the catalog's SDXL-Turbo does", async () => {
+    const entry = await resolveCustomModel("x", sdxlRef, fakeHub(sdxl(SDXL_FILES)));
+    const { manifest } = entry;
+    const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sdxl-onnx", p))).length;
+    const CLIP_JSON = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
+    const catalogSdxl = CATALOG.flatMap((m) => (m.kind === "hub" && m.manifest.id === "sdxl-turbo" ? [m.manifest] : []))[0];
+    expect(manifest.textEncoders).toEqual([
+      { part: "text_encoder", hiddenStates: "hidden_states.11" },
+      {
+        part: "text_encoder_2",
+        tokenizer: { path: "tokenizer_2/tokenizer.json", configPath: "tokenizer_2/tokenizer_config.json", maxLength: 77, padId: 0 },
+        hiddenStates: "hidden_states.31",
+        pooled: "text_embeds",
+      },
+    ]);
+    // the same outputs the catalog entry names for webnn/sdxl-turbo's files
+    expect(manifest.textEncoders!.map(({ part, hiddenStates, pooled }) => ({ part, hiddenStates, pooled }))).toEqual(
+      catalogSdxl.textEncoders!.map(({ part, hiddenStates, pooled }) => ({ part, hiddenStates, pooled })),
+    );
+    expect(manifest).toMatchObject({
+      additionEmbedType: "text_time",
+      forceZerosForEmptyPrompt: true,
+      textEmbeddingDim: 2048,
+      tokenizer: { padId: 49407 },
+      scalingFactor: 0.13025,
+      sizes: { native: 512, multiple: 32 },
+      scheduler: { ...catalogSdxl.scheduler },
+      defaults: { sampler: "Euler a" },
+      latentRgb: catalogSdxl.latentRgb,
+    });
+    expect(manifest.variants).toEqual([
+      {
+        id: "fp32",
+        label: "fp32",
+        precision: "fp32",
+        requiresShaderF16: false,
+        files: {
+          text_encoder: { path: "text_encoder/model.onnx" },
+          text_encoder_2: { path: "text_encoder_2/model.onnx" },
+          unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
+          vae_decoder: { path: "vae_decoder/model.onnx" },
+        },
+      },
+    ]);
+    // both tokenizers are CLIP's vocabulary, taken from OpenAI's repo
+    expect(entry.source.files).toEqual({ "tokenizer/tokenizer.json": CLIP_JSON, "tokenizer_2/tokenizer.json": CLIP_JSON });
+    expect(entry.downloadBytes.fp32).toBe(
+      2 * 2_224_003 + json("tokenizer/tokenizer_config.json") + json("tokenizer_2/tokenizer_config.json") + 492_000_000 + 2_780_000_000 + 1_000_000 + 10_270_000_000 + 198_000_000,
+    );
+  });
+
+  it("widths from the encoders without a U-Net config; SDXL's VAE without a VAE config; model_index.json's force_zeros", async () => {
+    const index = readJson(join(FIXTURES, "sdxl-onnx/model_index.json")) as Record<string, unknown>;
+    const entry = await resolveCustomModel(
+      "x",
+      sdxlRef,
+      fakeHub(
+        sdxl(SDXL_FILES, {
+          "unet/config.json": { addition_embed_type: "text_time" },
+          "vae_decoder/config.json": undefined,
+          "model_index.json": { ...index, force_zeros_for_empty_prompt: false },
+        }),
+      ),
+    );
+    expect(entry.manifest).toMatchObject({ textEmbeddingDim: 768 + 1280, scalingFactor: 0.13025, forceZerosForEmptyPrompt: false });
+    expect(entry.manifest.description).toMatch(/SDXL's VAE .* is assumed/);
+  });
+
+  it("says what is missing", async () => {
+    const resolve = (files: Record<string, unknown>) => resolveCustomModel("x", sdxlRef, fakeHub(files));
+    const { ["text_encoder_2/model.onnx"]: _, ...noSecond } = SDXL_FILES;
+    await expect(resolve(sdxl(noSecond))).rejects.toThrow(/has no ONNX text_encoder_2\/model.onnx/);
+    await expect(resolve(sdxl(SDXL_FILES, { "text_encoder_2/config.json": { hidden_size: 1280 } }))).rejects.toThrow(
+      /text_encoder_2\/config.json \(num_hidden_layers\) is missing; it names the hidden states SDXL's U-Net attends to/,
+    );
+    await expect(resolve(sdxl(SDXL_FILES, { "unet/config.json": { addition_embed_type: "image" } }))).rejects.toThrow(
+      /its U-Net takes "image" conditioning; SDXL's is "text_time"/,
+    );
+  });
+
+  it("describes the built-in SDXL-interface model's files as its model.json does", async () => {
+    const xl = join(__dirname, "../../public/models/tiny-shapes-xl");
+    const dir = join(FIXTURES, "tiny-shapes-xl-diffusers");
+    // as the test hub serves test/tiny-shapes-xl-diffusers: fixture configs over the model's folder, one tokenizer.json
+    const local = (path: string) => (/^tokenizer(_2)?\/tokenizer\.json$/.test(path) ? "tokenizer.json" : path);
+    const reader: HubReader = {
+      async json(f) {
+        const p = [join(dir, f.path), join(xl, local(f.path))].find(existsSync);
+        return f.path !== "model.json" && p ? readJson(p) : undefined;
+      },
+      async stat(f) {
+        const p = [join(dir, f.path), join(xl, local(f.path))].find(existsSync);
+        return p && f.path !== "model.json" ? { bytes: statSync(p).size } : undefined;
+      },
+    };
+    const ref = { hubBase: "http://127.0.0.1:8090", repo: "test/tiny-shapes-xl-diffusers", revision: "main" };
+    const { manifest } = await resolveCustomModel("x", ref, reader);
+    const own = parseManifest(readJson(join(xl, "model.json")));
+    for (const key of ["textEmbeddingDim", "latentChannels", "vaeScaleFactor", "scalingFactor", "scheduler", "additionEmbedType"] as const) {
+      expect(manifest[key], key).toEqual(own[key]);
+    }
+    expect(manifest.forceZerosForEmptyPrompt ?? false).toBe(own.forceZerosForEmptyPrompt ?? false);
+    expect(manifest.textEncoders!.map(({ part, hiddenStates, pooled }) => ({ part, hiddenStates, pooled }))).toEqual(
+      own.textEncoders!.map(({ part, hiddenStates, pooled }) => ({ part, hiddenStates, pooled })),
+    );
+    expect(manifest.textEncoders![1].tokenizer).toMatchObject({ maxLength: own.tokenizer.maxLength, padId: own.tokenizer.padId });
+    const paths = (m: typeof own) => Object.entries(m.variants.find((v) => v.id === "fp32")!.files).map(([part, f]) => [part, f.path]);
+    expect(paths(manifest)).toEqual(paths(own));
   });
 });

@@ -1,15 +1,16 @@
 /**
  * Custom models: a Hugging Face repo id (`owner/name`, optionally `@revision`) or the address of a repo
  * on any hub with the same layout, turned into a catalog entry. The repo's own `model.json` (our manifest
- * schema) wins; without one, the manifest is inferred from the diffusers layout of an ONNX export:
- * `model_index.json`, the scheduler's and the parts' config.json files, and which ONNX files exist.
+ * schema) wins; without one, the manifest is inferred from the diffusers layout of an ONNX export (SD 1.x/2.x,
+ * or SDXL with its second text encoder): `model_index.json`, the scheduler's and the parts' config.json files,
+ * and which ONNX files exist.
  * Pure apart from the HubReader it is given, so tests feed it fixtures; customModelRef.ts reads the input.
  */
 import { AppError } from "../errors";
-import { parseManifest, type ModelFile, type ModelManifest, type ModelPart, type ModelVariant } from "../manifest";
+import { parseManifest, type ModelFile, type ModelManifest, type ModelPart, type ModelVariant, type TextEncoderSpec } from "../manifest";
 import type { SchedulerConfig } from "../engine/samplers/schedule";
 import type { SamplerName } from "../params";
-import { SD_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
+import { SD_LATENT_RGB, SDXL_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
 import { customModelId, type ModelRef } from "./customModelRef";
 
 export interface CustomModelEntry extends HubCatalogEntry {
@@ -147,8 +148,8 @@ const PRECISIONS: { precision: ModelVariant["precision"]; suffix: string }[] = [
   { precision: "q4f16", suffix: "_q4f16" },
   { precision: "int8", suffix: "_int8" },
 ];
-const REQUIRED_PARTS = ["text_encoder", "unet", "vae_decoder"] as const;
-const PARTS: readonly ModelPart[] = [...REQUIRED_PARTS, "vae_encoder"];
+const SD_PARTS: readonly ModelPart[] = ["text_encoder", "unet", "vae_decoder"];
+const SDXL_PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet", "vae_decoder"];
 /** Names ORT and PyTorch exporters give the weights they keep beside a graph over 2 GB. */
 const EXTERNAL_DATA_SUFFIXES = ["_data", ".data"];
 
@@ -161,22 +162,25 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
   };
   const index = await json("model_index.json");
   if (!index) throw ModelRepoNotFoundError.of(ref, "the repository has neither a model.json nor a model_index.json (or does not exist)");
-  if ("text_encoder_2" in index) throw ModelConfigError.of(ref, "it has two text encoders (SDXL), whose layout is not inferred");
+  const sdxl = "text_encoder_2" in index;
 
-  const [variants, schedulerConfig, unet, textEncoder, vae, tokenizerConfig] = await Promise.all([
-    variantsFrom(ref, hub),
+  const [variants, schedulerConfig, unet, textEncoder, textEncoder2, vae, tokenizerConfig, tokenizer2Config] = await Promise.all([
+    variantsFrom(ref, hub, sdxl ? SDXL_PARTS : SD_PARTS),
     json("scheduler/scheduler_config.json"),
     json("unet/config.json"),
     json("text_encoder/config.json"),
+    sdxl ? json("text_encoder_2/config.json") : undefined,
     json("vae_decoder/config.json").then((c) => c ?? json("vae/config.json")),
     json("tokenizer/tokenizer_config.json"),
+    sdxl ? json("tokenizer_2/tokenizer_config.json") : undefined,
   ]);
   if (!schedulerConfig) throw ModelConfigError.of(ref, "scheduler/scheduler_config.json is missing");
   const { scheduler, sampler } = schedulerFrom(ref, schedulerConfig);
-  const dims = dimensionsFrom(ref, unet, textEncoder, vae);
-  const tokenizer = await tokenizerFrom(ref, hub, index, tokenizerConfig, textEncoder);
+  const dims = dimensionsFrom(ref, sdxl, unet, sdxl ? [textEncoder, textEncoder2] : [textEncoder], vae);
+  const tokenizer = await tokenizerFrom(ref, hub, "tokenizer", index, tokenizerConfig, textEncoder);
+  const sdxlParts = sdxl ? await sdxlConditioning(ref, hub, index, textEncoder, textEncoder2, tokenizer2Config) : undefined;
   const lcm = sampler === "LCM";
-  const notes = vae ? "" : " No VAE config was found, so Stable Diffusion's VAE (8× scale, factor 0.18215) is assumed.";
+  const notes = vae ? "" : ` No VAE config was found, so ${sdxl ? "SDXL's VAE (8× scale, factor 0.13025)" : "Stable Diffusion's VAE (8× scale, factor 0.18215)"} is assumed.`;
   const manifest: ModelManifest = {
     schemaVersion: 1,
     id: customModelId(ref),
@@ -185,6 +189,7 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
     description: `Described from the repository's diffusers configs.${notes}`,
     tokenizer: tokenizer.spec,
     textEmbeddingDim: dims.textEmbeddingDim,
+    ...sdxlParts?.manifest,
     latentChannels: dims.latentChannels,
     vaeScaleFactor: dims.vaeScaleFactor,
     scalingFactor: dims.scalingFactor,
@@ -194,11 +199,43 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
     variants,
     latentRgb:
       dims.latentChannels === 4
-        ? SD_LATENT_RGB
+        ? sdxl
+          ? SDXL_LATENT_RGB
+          : SD_LATENT_RGB
         : // no known projection for other latent spaces: previews stay grey, the final image is unaffected
           { weights: [0, 1, 2].map(() => new Array<number>(dims.latentChannels).fill(0)), bias: [0.5, 0.5, 0.5] },
   };
-  return { manifest, overrides: tokenizer.overrides };
+  return { manifest, overrides: { ...tokenizer.overrides, ...sdxlParts?.overrides } };
+}
+
+/**
+ * SDXL's conditioning as diffusers' StableDiffusionXLPipeline builds it: both encoders' penultimate hidden
+ * states side by side (optimum's ONNX exports name them `hidden_states.<layers − 1>`), the second encoder's
+ * projected pooled output (`text_embeds`), the "text_time" embedding, and zeros for an empty negative prompt
+ * unless model_index.json says otherwise.
+ */
+async function sdxlConditioning(
+  ref: ModelRef,
+  hub: HubReader,
+  index: Json,
+  textEncoder: Json | undefined,
+  textEncoder2: Json | undefined,
+  tokenizer2Config: Json | undefined,
+): Promise<{ manifest: Pick<ModelManifest, "textEncoders" | "additionEmbedType" | "forceZerosForEmptyPrompt">; overrides: Record<string, HubFileOverride> }> {
+  const penultimate = (config: Json | undefined, part: string) => {
+    const layers = num(config?.num_hidden_layers);
+    if (layers === undefined) {
+      throw ModelConfigError.of(ref, `${part}/config.json (num_hidden_layers) is missing; it names the hidden states SDXL's U-Net attends to`);
+    }
+    return `hidden_states.${layers - 1}`;
+  };
+  const tokenizer2 = await tokenizerFrom(ref, hub, "tokenizer_2", index, tokenizer2Config, textEncoder2);
+  const textEncoders: TextEncoderSpec[] = [
+    { part: "text_encoder", hiddenStates: penultimate(textEncoder, "text_encoder") },
+    { part: "text_encoder_2", tokenizer: tokenizer2.spec, hiddenStates: penultimate(textEncoder2, "text_encoder_2"), pooled: "text_embeds" },
+  ];
+  const forceZeros = typeof index.force_zeros_for_empty_prompt === "boolean" ? index.force_zeros_for_empty_prompt : true;
+  return { manifest: { textEncoders, additionEmbedType: "text_time", forceZerosForEmptyPrompt: forceZeros }, overrides: tokenizer2.overrides };
 }
 
 const SAMPLERS: Record<string, SamplerName> = {
@@ -250,18 +287,33 @@ interface Dimensions {
   sizes: ModelManifest["sizes"];
 }
 
-/** Widths and sizes from the U-Net's, text encoder's and VAE's configs; the text width has no safe default. */
-function dimensionsFrom(ref: ModelRef, unet: Json | undefined, textEncoder: Json | undefined, vae: Json | undefined): Dimensions {
-  if (unet?.addition_embed_type !== undefined && unet.addition_embed_type !== null) {
-    throw ModelConfigError.of(ref, `its U-Net takes extra conditioning ("${String(unet.addition_embed_type)}"), as SDXL's does`);
-  }
-  // the U-Net attends to the text encoder's per-token states: cross_attention_dim, or the encoder's hidden_size
-  // (not projection_dim, which is the pooled embedding's width)
-  const textEmbeddingDim = width(unet?.cross_attention_dim) ?? num(textEncoder?.hidden_size);
-  if (textEmbeddingDim === undefined) {
+/** Widths and sizes from the U-Net's, text encoders' and VAE's configs; the text width has no safe default. */
+function dimensionsFrom(
+  ref: ModelRef,
+  sdxl: boolean,
+  unet: Json | undefined,
+  textEncoders: (Json | undefined)[],
+  vae: Json | undefined,
+): Dimensions {
+  const addition = unet?.addition_embed_type ?? undefined;
+  if (addition !== undefined && !(sdxl && addition === "text_time")) {
     throw ModelConfigError.of(
       ref,
-      "the text embedding width is unknown: neither unet/config.json (cross_attention_dim) nor text_encoder/config.json (hidden_size) is there",
+      sdxl
+        ? `its U-Net takes "${String(addition)}" conditioning; SDXL's is "text_time"`
+        : `its U-Net takes extra conditioning ("${String(addition)}") but the repo has one text encoder`,
+    );
+  }
+  // the U-Net attends to the text encoders' per-token states (side by side): cross_attention_dim, or the sum of
+  // the encoders' hidden_size (not projection_dim, which is the pooled embedding's width)
+  const hidden = textEncoders.map((c) => num(c?.hidden_size));
+  const summed = hidden.every((h) => h !== undefined) ? hidden.reduce((a, b) => a! + b!, 0) : undefined;
+  const textEmbeddingDim = width(unet?.cross_attention_dim) ?? summed;
+  if (textEmbeddingDim === undefined) {
+    const encoders = sdxl ? "text_encoder/ and text_encoder_2/config.json" : "text_encoder/config.json";
+    throw ModelConfigError.of(
+      ref,
+      `the text embedding width is unknown: neither unet/config.json (cross_attention_dim) nor ${encoders} (hidden_size) is there`,
     );
   }
   const latentChannels = num(vae?.latent_channels) ?? num(unet?.out_channels) ?? 4;
@@ -283,13 +335,14 @@ function dimensionsFrom(ref: ModelRef, unet: Json | undefined, textEncoder: Json
     textEmbeddingDim,
     latentChannels,
     vaeScaleFactor,
-    scalingFactor: num(vae?.scaling_factor) ?? 0.18215,
+    scalingFactor: num(vae?.scaling_factor) ?? (sdxl ? 0.13025 : 0.18215),
     sizes: { native, min: down(native / 2), max: down(native * 1.5), multiple },
   };
 }
 
-/** One variant per precision whose three required graphs all exist; external data where the hub has it. */
-async function variantsFrom(ref: ModelRef, hub: HubReader): Promise<ModelVariant[]> {
+/** One variant per precision whose required graphs all exist; external data where the hub has it. */
+async function variantsFrom(ref: ModelRef, hub: HubReader, required: readonly ModelPart[]): Promise<ModelVariant[]> {
+  const parts: readonly ModelPart[] = [...required, "vae_encoder"];
   const at = (path: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path });
   const exists = async (path: string) => (await hub.stat(at(path))) !== undefined;
   const graphFile = async (path: string): Promise<ModelFile | undefined> => {
@@ -300,14 +353,14 @@ async function variantsFrom(ref: ModelRef, hub: HubReader): Promise<ModelVariant
   };
   const found = await Promise.all(
     PRECISIONS.map(async ({ precision, suffix }) => {
-      const files = await Promise.all(PARTS.map((part) => graphFile(`${part}/model${suffix}.onnx`)));
-      return { precision, files: Object.fromEntries(PARTS.flatMap((part, i) => (files[i] ? [[part, files[i]]] : []))) };
+      const files = await Promise.all(parts.map((part) => graphFile(`${part}/model${suffix}.onnx`)));
+      return { precision, files: Object.fromEntries(parts.flatMap((part, i) => (files[i] ? [[part, files[i]]] : []))) };
     }),
   );
   const variants: ModelVariant[] = [];
   for (const { precision, files } of found) {
-    const [textEncoder, unet, vaeDecoder] = REQUIRED_PARTS.map((p) => files[p]);
-    if (!textEncoder || !unet || !vaeDecoder) continue;
+    const [textEncoder, unet, vaeDecoder] = (["text_encoder", "unet", "vae_decoder"] as const).map((p) => files[p]);
+    if (!textEncoder || !unet || !vaeDecoder || required.some((p) => !files[p])) continue;
     variants.push({
       id: precision,
       label: precision,
@@ -318,7 +371,7 @@ async function variantsFrom(ref: ModelRef, hub: HubReader): Promise<ModelVariant
   }
   if (variants.length === 0) {
     const plain = found[0].files;
-    throw NoOnnxFilesError.of(ref, REQUIRED_PARTS.filter((p) => !plain[p]).map((p) => `${p}/model.onnx`));
+    throw NoOnnxFilesError.of(ref, required.filter((p) => !plain[p]).map((p) => `${p}/model.onnx`));
   }
   return variants;
 }
@@ -327,23 +380,25 @@ async function variantsFrom(ref: ModelRef, hub: HubReader): Promise<ModelVariant
 async function tokenizerFrom(
   ref: ModelRef,
   hub: HubReader,
+  folder: "tokenizer" | "tokenizer_2",
   index: Json,
   config: Json | undefined,
   textEncoder: Json | undefined,
 ): Promise<{ spec: ModelManifest["tokenizer"]; overrides: Record<string, HubFileOverride> }> {
-  const path = "tokenizer/tokenizer.json";
-  const configPath = "tokenizer/tokenizer_config.json";
+  const path = `${folder}/tokenizer.json`;
+  const configPath = `${folder}/tokenizer_config.json`;
   const own = (await hub.stat({ repo: ref.repo, revision: ref.revision, path })) !== undefined;
   const overrides: Record<string, HubFileOverride> = {};
-  const declared = Array.isArray(index.tokenizer) ? str(index.tokenizer[1]) : undefined;
+  const entry = index[folder];
+  const declared = Array.isArray(entry) ? str(entry[1]) : undefined;
   if (!own) {
     if (declared !== undefined && !declared.startsWith("CLIPTokenizer")) {
-      throw ModelConfigError.of(ref, `it has no tokenizer/tokenizer.json, and its ${declared} cannot be replaced by CLIP's`);
+      throw ModelConfigError.of(ref, `it has no ${path}, and its ${declared} cannot be replaced by CLIP's`);
     }
     if (!(await hub.stat(CLIP_TOKENIZER_JSON))) {
       throw ModelConfigError.of(
         ref,
-        `it has no tokenizer/tokenizer.json, and the hub has no ${CLIP_TOKENIZER_JSON.repo}/${CLIP_TOKENIZER_JSON.path} to use instead`,
+        `it has no ${path}, and the hub has no ${CLIP_TOKENIZER_JSON.repo}/${CLIP_TOKENIZER_JSON.path} to use instead`,
       );
     }
     overrides[path] = CLIP_TOKENIZER_JSON;
