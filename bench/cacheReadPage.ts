@@ -1,11 +1,9 @@
 /**
  * Browser half of bench/cacheRead.ts: writes and reads back the same random bytes through our chunked
- * IndexedDB layout, OPFS and Cache Storage, and downloads a file from the local hub into the cache.
- * Each function returns timings; the Node driver measures the heap from outside through CDP.
+ * IndexedDB layout, OPFS and Cache Storage. Each function returns timings.
  */
 import { createSHA256 } from "hash-wasm";
 import { createStore, promisifyRequest } from "idb-keyval";
-import { downloadFile } from "../src/storage/downloader";
 import { createWeightCache, DEFAULT_CHUNK_BYTES } from "../src/storage/weightCache";
 
 const MB = 1024 * 1024;
@@ -113,15 +111,4 @@ export async function cacheStorageBench(totalMB: number): Promise<Timing> {
   });
   await caches.delete("cache-bench");
   return { store: "Cache Storage", mb: totalMB, writeMBps: rate(totalMB, writeMs), ...reads };
-}
-
-/** The real download path: hub → fetch stream → 8 MiB chunks in IndexedDB, SHA-256 on the way. */
-export async function downloadBench(url: string): Promise<{ mb: number; seconds: number; MBps: number }> {
-  const cache = createWeightCache(createStore(DB, "weights"));
-  await cache.deleteModel("bench-download");
-  const t = performance.now();
-  const rec = await downloadFile(cache, { modelId: "bench-download", path: "unet/model.onnx", url });
-  const seconds = (performance.now() - t) / 1000;
-  await cache.deleteModel("bench-download");
-  return { mb: Math.round(rec.bytes / MB), seconds: Math.round(seconds * 10) / 10, MBps: Math.round(rec.bytes / MB / seconds) };
 }
