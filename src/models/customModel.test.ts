@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../manifest";
@@ -31,48 +31,28 @@ function fakeHub(files: Record<string, unknown>): HubReader & { asked: string[] 
   };
 }
 
-/** SD 1.5's ONNX export: the configs from the fixture folder, ONNX files of the given sizes. */
-function sd15(onnx: Record<string, number>, configs: Record<string, unknown> = {}): Record<string, unknown> {
-  const repo = "someone/sd15-onnx";
+/**
+ * A diffusers-layout ONNX repo `someone/<fixture>`: the configs from the fixture folder (`configs` replaces or,
+ * with undefined, removes some), ONNX files of the given sizes, and CLIP's tokenizer.json in OpenAI's repo.
+ */
+function onnxRepo(fixture: string, onnx: Record<string, number>, configs: Record<string, unknown>): Record<string, unknown> {
+  const repo = `someone/${fixture}`;
   const base: Record<string, unknown> = {};
-  for (const p of [
-    "model_index.json",
-    "scheduler/scheduler_config.json",
-    "text_encoder/config.json",
-    "unet/config.json",
-    "vae_decoder/config.json",
-    "tokenizer/tokenizer_config.json",
-  ]) {
-    base[`${repo}/${p}`] = readJson(join(FIXTURES, "sd15-onnx", p));
-  }
+  const walk = (dir: string): string[] =>
+    readdirSync(join(FIXTURES, fixture, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
+    );
+  for (const p of walk("")) base[`${repo}/${p}`] = readJson(join(FIXTURES, fixture, p));
   for (const [p, v] of Object.entries(configs)) base[`${repo}/${p}`] = v;
   for (const [p, bytes] of Object.entries(onnx)) base[`${repo}/${p}`] = bytes;
   base["openai/clip-vit-large-patch14/tokenizer.json"] = 2_224_003;
-  // undefined removes a config
   return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
 }
 
-/** An SDXL-Turbo ONNX export: the configs from the fixture folder, ONNX files of the given sizes. */
-function sdxl(onnx: Record<string, number>, configs: Record<string, unknown> = {}): Record<string, unknown> {
-  const repo = "someone/sdxl-onnx";
-  const base: Record<string, unknown> = {};
-  for (const p of [
-    "model_index.json",
-    "scheduler/scheduler_config.json",
-    "text_encoder/config.json",
-    "text_encoder_2/config.json",
-    "unet/config.json",
-    "vae_decoder/config.json",
-    "tokenizer/tokenizer_config.json",
-    "tokenizer_2/tokenizer_config.json",
-  ]) {
-    base[`${repo}/${p}`] = readJson(join(FIXTURES, "sdxl-onnx", p));
-  }
-  for (const [p, v] of Object.entries(configs)) base[`${repo}/${p}`] = v;
-  for (const [p, bytes] of Object.entries(onnx)) base[`${repo}/${p}`] = bytes;
-  base["openai/clip-vit-large-patch14/tokenizer.json"] = 2_224_003;
-  return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
-}
+/** SD 1.5's ONNX export (fixture sd15-onnx). */
+const sd15 = (onnx: Record<string, number>, configs: Record<string, unknown> = {}) => onnxRepo("sd15-onnx", onnx, configs);
+/** An SDXL-Turbo ONNX export (fixture sdxl-onnx). */
+const sdxl = (onnx: Record<string, number>, configs: Record<string, unknown> = {}) => onnxRepo("sdxl-onnx", onnx, configs);
 
 const SDXL_FILES = {
   "text_encoder/model.onnx": 492_000_000,
