@@ -3,11 +3,14 @@ import { createRoot } from "react-dom/client";
 import { openGallery } from "./gallery/galleryDb";
 import { App } from "./ui/App";
 import { builtInModel, loadManifest, startEngine } from "./ui/bootstrap";
+import { preloadSelectedModel } from "./ui/preload";
 import { StoreContext } from "./ui/StoreContext";
 import { createAppStore } from "./ui/store";
 import "./ui/styles.css";
 
-const store = createAppStore({ engine: startEngine(), model: builtInModel(), gallery: openGallery() });
+const engine = startEngine();
+const store = createAppStore({ engine, model: builtInModel(), gallery: openGallery() });
+preloadSelectedModel(store, engine);
 void loadManifest(store);
 void store.getState().loadGalleryPage(0);
 

@@ -27,7 +27,8 @@ export interface VaeTilingMessage {
   overlap: number;
 }
 
-export interface GenerateJob {
+/** Which model runs, in which precision, on which backend: what a generation and a preload share. */
+export interface ModelTarget {
   modelId: string;
   /** Where hub models come from (Hugging Face, a mirror, or a local server). */
   hubBase?: string;
@@ -36,6 +37,9 @@ export interface GenerateJob {
   /** Variant id from the manifest; the engine picks the first usable one when absent. */
   variant?: string;
   backend: BackendChoice;
+}
+
+export interface GenerateJob extends ModelTarget {
   params: GenerateParams;
   previews: boolean;
   init?: InitImageMessage;
@@ -44,6 +48,12 @@ export interface GenerateJob {
 
 export type WorkerRequest =
   | { kind: "generate"; id: string; job: GenerateJob }
+  /**
+   * Starts the runtime and creates the model's sessions before any generation asks for them, so the first
+   * Generate does not wait for them. Runs in turn with generations; only the latest preload is carried out.
+   * Answered with status events ending in "done" (or an error, or "cancelled" when a newer preload replaced it).
+   */
+  | { kind: "preload"; id: string; target: ModelTarget }
   /** Stops a generation (running or queued) or pauses a download; what a download stored is kept. */
   | { kind: "cancel"; id: string }
   | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string }

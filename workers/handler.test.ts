@@ -1,38 +1,54 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ModelSource } from "../src/engine/loadModel";
 import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
-import type { GenerateJob, WorkerEvent } from "../src/protocol";
+import type { GenerateJob, ModelTarget, WorkerEvent } from "../src/protocol";
 import { readGenerationInfo } from "../src/png/parameters";
 import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
+const xlFolder = join(__dirname, "../public/models/tiny-shapes-xl");
 
-function setup() {
+/** A job's last event; a preload's last event is its "done" status. */
+const isEnd = (e: WorkerEvent) =>
+  e.kind === "result" || e.kind === "error" || e.kind === "cancelled" || (e.kind === "status" && e.status.status === "done" && e.id.startsWith("pre"));
+
+function setup(openSource: (base: string) => ModelSource = diskSource) {
   const events: WorkerEvent[] = [];
   const runtime = createNodeRuntime();
-  const handle = createHandler(
-    { createRuntime: async () => runtime, openSource: () => diskSource(folder), cache: Promise.resolve(null) },
-    (e) => events.push(e),
-  );
+  // count the sessions the handler creates and releases
+  const sessions = { created: 0, released: 0 };
+  const create = runtime.createSession.bind(runtime);
+  runtime.createSession = async (model, external) => {
+    const session = await create(model, external);
+    sessions.created += 1;
+    return { ...session, release: () => ((sessions.released += 1), session.release()) };
+  };
+  const handle = createHandler({ createRuntime: async () => runtime, openSource, cache: Promise.resolve(null) }, (e) => events.push(e));
   const settled = (id: string) =>
     new Promise<WorkerEvent>((resolve) => {
       const poll = () => {
-        const end = events.find((e) => e.id === id && (e.kind === "result" || e.kind === "error" || e.kind === "cancelled"));
+        const end = events.find((e) => e.id === id && isEnd(e));
         if (end) resolve(end);
         else setTimeout(poll, 10);
       };
       poll();
     });
-  return { events, handle, settled };
+  return { events, handle, settled, sessions };
 }
 
 const job = (over: Partial<GenerateJob["params"]> = {}): GenerateJob => ({
-  modelId: "tiny-shapes",
-  modelBase: folder,
-  backend: "wasm",
+  ...target(),
   previews: true,
   params: { prompt: "a red star", negativePrompt: "", steps: 3, guidance: 4, seed: 9, width: 64, height: 64, sampler: "Euler", ...over },
 });
+
+function target(over: Partial<ModelTarget> = {}): ModelTarget {
+  return { modelId: "tiny-shapes", modelBase: folder, backend: "wasm", ...over };
+}
+
+/** Parts the built-in model's text-to-image needs: text encoder, U-Net, VAE decoder (the encoder loads on first img2img). */
+const TXT2IMG_SESSIONS = 3;
 
 describe("worker handler", () => {
   it("answers a generate request with status, progress, previews and a PNG carrying its parameters", async () => {
@@ -81,5 +97,69 @@ describe("worker handler", () => {
     handle({ kind: "storage", id: "s" });
     await expect.poll(() => events.find((e) => e.id === "s")).toBeDefined();
     expect(events.find((e) => e.id === "s")).toMatchObject({ kind: "storage", report: { cache: false, models: [] } });
+  });
+
+  describe("preload", () => {
+    it("creates the sessions once: a later generate reuses them", async () => {
+      const { events, handle, settled, sessions } = setup();
+      handle({ kind: "preload", id: "pre", target: target() });
+      expect(await settled("pre")).toMatchObject({ status: { status: "done", modelId: "tiny-shapes", variant: "fp32", backend: { name: "cpu" } } });
+      expect(sessions.created).toBe(TXT2IMG_SESSIONS);
+      handle({ kind: "generate", id: "g", job: job() });
+      expect((await settled("g")).kind).toBe("result");
+      expect(sessions.created).toBe(TXT2IMG_SESSIONS);
+      // the generate says it is ready at once: no loading of its own
+      expect(events.filter((e) => e.id === "g" && e.kind === "status").map((e) => e.kind === "status" && e.status.status)).toEqual(["done"]);
+    });
+
+    it("makes a generate sent during the preload wait for it instead of loading a second time", async () => {
+      const { events, handle, settled, sessions } = setup();
+      handle({ kind: "preload", id: "pre", target: target() });
+      handle({ kind: "generate", id: "g", job: job() });
+      expect((await settled("g")).kind).toBe("result");
+      expect(sessions.created).toBe(TXT2IMG_SESSIONS);
+      const order = events.filter(isEnd).map((e) => e.id);
+      expect(order).toEqual(["pre", "g"]);
+    });
+
+    it("reports a failed load on the preload, and again as the generate's own error", async () => {
+      // a U-Net file that is an HTML page, as a misconfigured server would send
+      const broken = (base: string): ModelSource => ({
+        read: (path) => (path.startsWith("unet/") ? Promise.resolve(new TextEncoder().encode("<!doctype html>")) : diskSource(base).read(path)),
+      });
+      const { handle, settled, sessions } = setup(broken);
+      handle({ kind: "preload", id: "pre", target: target() });
+      handle({ kind: "generate", id: "g", job: job() });
+      const pre = await settled("pre");
+      const gen = await settled("g");
+      for (const end of [pre, gen]) {
+        expect(end.kind === "error" && end.error).toMatchObject({ name: "ModelLoadError", message: expect.stringContaining("unet/model.onnx") });
+      }
+      // what did load before the failure is let go
+      expect(sessions.released).toBe(sessions.created);
+    });
+
+    it("releases the old model's sessions when another model is preloaded", async () => {
+      const { handle, settled, sessions } = setup();
+      handle({ kind: "preload", id: "pre-1", target: target() });
+      await settled("pre-1");
+      expect(sessions.released).toBe(0);
+      handle({ kind: "preload", id: "pre-2", target: target({ modelId: "tiny-shapes-xl", modelBase: xlFolder }) });
+      expect((await settled("pre-2")).kind).toBe("status");
+      expect(sessions.released).toBe(TXT2IMG_SESSIONS);
+      const created = sessions.created;
+      handle({ kind: "generate", id: "g", job: { ...job(), modelId: "tiny-shapes-xl", modelBase: xlFolder } });
+      expect((await settled("g")).kind).toBe("result");
+      expect(sessions.created).toBe(created);
+    });
+
+    it("carries out only the newest of several preloads", async () => {
+      const { handle, settled, sessions } = setup();
+      handle({ kind: "preload", id: "pre-1", target: target() });
+      handle({ kind: "preload", id: "pre-2", target: target({ modelId: "tiny-shapes-xl", modelBase: xlFolder }) });
+      expect((await settled("pre-1")).kind).toBe("cancelled");
+      expect(await settled("pre-2")).toMatchObject({ status: { status: "done", modelId: "tiny-shapes-xl" } });
+      expect(sessions.released).toBe(0);
+    });
   });
 });

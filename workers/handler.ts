@@ -9,7 +9,7 @@ import { prepareSampling } from "../src/engine/samplers";
 import { SAMPLER_NAMES, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
-import type { BackendChoice, GenerateJob, WorkerEvent, WorkerRequest } from "../src/protocol";
+import type { BackendChoice, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
 import type { WeightCache } from "../src/storage/weightCache";
 import { createModels } from "./models";
 
@@ -26,13 +26,17 @@ export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
 const MAX_STEPS = 150;
 
 /**
- * The worker's message handler: a thin switch over requests. Jobs run one at a time in arrival
- * order; a cancel aborts the running job between steps or drops a queued one.
+ * The worker's message handler: a thin switch over requests. Generations and preloads run one at a time in
+ * arrival order, so a generation that arrives during a preload waits for its sessions instead of creating
+ * them a second time, and a model is never released while a job uses it. A cancel aborts the running job
+ * between steps or drops a queued one.
  */
 export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
   const controllers = new Map<string, AbortController>();
   let queue: Promise<void> = Promise.resolve();
   let loaded: { key: string; model: LoadedModel; runtime: Runtime } | undefined;
+  /** Only the newest preload is worth its load: the UI sends one per change of model, variant or backend. */
+  let latestPreload: string | undefined;
   const runtimes = new Map<BackendChoice, Promise<Runtime>>();
   const models = createModels(deps.cache, deps.openSource, post);
 
@@ -46,11 +50,16 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     return r;
   };
 
-  async function ensureModel(id: string, job: GenerateJob, manifest: ModelManifest, source: ModelSource) {
-    const runtime = await runtimeFor(job.backend);
-    const variant = pickVariant(manifest, runtime.backend.shaderF16 && runtime.backend.name === "webgpu", job.variant);
-    const key = `${job.modelId}|${job.modelBase}|${variant.id}|${runtime.backend.name}`;
+  const readManifest = async (source: ModelSource): Promise<ModelManifest> =>
+    parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
+
+  /** The target's sessions, reused when they are loaded already; the previous model's are released first. */
+  async function ensureModel(id: string, target: ModelTarget, manifest: ModelManifest, source: ModelSource, superseded = () => false) {
+    const runtime = await runtimeFor(target.backend);
+    const variant = pickVariant(manifest, runtime.backend.shaderF16 && runtime.backend.name === "webgpu", target.variant);
+    const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}`;
     if (loaded?.key !== key) {
+      if (superseded()) throw new JobCancelledError();
       await loaded?.model.release();
       loaded = undefined;
       post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
@@ -63,10 +72,17 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     return loaded;
   }
 
+  async function preload(id: string, target: ModelTarget) {
+    const superseded = () => id !== latestPreload;
+    if (superseded()) throw new JobCancelledError();
+    const source = await models.sourceFor(target, { hub: false });
+    await ensureModel(id, target, await readManifest(source), source, superseded);
+  }
+
   async function run(id: string, job: GenerateJob, signal: AbortSignal) {
     const t0 = performance.now();
     const source = await models.sourceFor(job);
-    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
+    const manifest = await readManifest(source);
     const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
     const requested = prepared?.params ?? job.params;
     const problems = validateParams(requested, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
@@ -126,24 +142,32 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     );
   }
 
+  /** Runs `work` after the jobs before it; a cancel before its turn drops it. */
+  function enqueue(id: string, work: (signal: AbortSignal) => Promise<void>) {
+    const controller = new AbortController();
+    controllers.set(id, controller);
+    queue = queue.then(async () => {
+      try {
+        controller.signal.throwIfAborted();
+        await work(controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted || err instanceof JobCancelledError) post({ kind: "cancelled", id });
+        else post({ kind: "error", id, error: serializeError(err) });
+      } finally {
+        controllers.delete(id);
+      }
+    });
+  }
+
   return (req) => {
     switch (req.kind) {
-      case "generate": {
-        const controller = new AbortController();
-        controllers.set(req.id, controller);
-        queue = queue.then(async () => {
-          try {
-            controller.signal.throwIfAborted();
-            await run(req.id, req.job, controller.signal);
-          } catch (err) {
-            if (controller.signal.aborted) post({ kind: "cancelled", id: req.id });
-            else post({ kind: "error", id: req.id, error: serializeError(err) });
-          } finally {
-            controllers.delete(req.id);
-          }
-        });
+      case "generate":
+        enqueue(req.id, (signal) => run(req.id, req.job, signal));
         break;
-      }
+      case "preload":
+        latestPreload = req.id;
+        enqueue(req.id, () => preload(req.id, req.target));
+        break;
       case "cancel":
         controllers.get(req.id)?.abort(new JobCancelledError());
         break;

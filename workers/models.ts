@@ -2,7 +2,7 @@ import type { ModelSource } from "../src/engine/loadModel";
 import { CATALOG, DEFAULT_HUB_BASE, findEntry, type HubCatalogEntry } from "../src/models/catalog";
 import { isCustomModelId } from "../src/models/customModelRef";
 import { openCustomModelStore, type CustomModelStore } from "../src/models/customModelStore";
-import type { GenerateJob, StorageReport } from "../src/protocol";
+import type { ModelTarget, StorageReport } from "../src/protocol";
 import { cachedSource, downloadState, hubSource } from "../src/storage/cachedSource";
 import { downloadModel } from "../src/storage/downloader";
 import { ModelNotDownloadedError } from "../src/storage/errors";
@@ -28,15 +28,23 @@ export function createModels(
   };
 
   return {
-    async sourceFor(job: GenerateJob): Promise<ModelSource> {
-      const entry = await hubEntry(job.modelId);
-      if (!entry && isCustomModelId(job.modelId)) {
-        throw new ModelNotDownloadedError(`The custom model "${job.modelId}" was removed; add it again in Models.`, { model: job.modelId });
+    /** `hub: false` refuses a source that would fetch the weights from the hub (a preload must not download gigabytes). */
+    async sourceFor(target: ModelTarget, { hub = true }: { hub?: boolean } = {}): Promise<ModelSource> {
+      const entry = await hubEntry(target.modelId);
+      if (!entry && isCustomModelId(target.modelId)) {
+        throw new ModelNotDownloadedError(`The custom model "${target.modelId}" was removed; add it again in Models.`, { model: target.modelId });
       }
-      if (!entry) return openSource(job.modelBase);
+      if (!entry) return openSource(target.modelBase);
       const c = await cache;
-      const variant = job.variant ?? entry.manifest.variants[0].id;
-      return c ? cachedSource(c, entry, variant) : hubSource(entry, variant, job.hubBase ?? DEFAULT_HUB_BASE);
+      const variant = target.variant ?? entry.manifest.variants[0].id;
+      if (c) return cachedSource(c, entry, variant);
+      if (!hub) {
+        throw new ModelNotDownloadedError(
+          `${entry.manifest.name} is not stored in this browser, so it is not loaded ahead; it is fetched from the hub when you generate.`,
+          { model: target.modelId },
+        );
+      }
+      return hubSource(entry, variant, target.hubBase ?? DEFAULT_HUB_BASE);
     },
 
     async download(id: string, modelId: string, variant: string | undefined, hubBase: string, signal: AbortSignal) {

@@ -3,6 +3,7 @@ import type {
   DownloadStatus,
   GenerateJob,
   LoadStatus,
+  ModelTarget,
   ResultMessage,
   RgbaImageMessage,
   StorageReport,
@@ -32,8 +33,13 @@ export interface Running<T> {
 
 export type RunningJob = Running<ResultMessage>;
 
+/** How a preload ends: the model's variant and the backend it runs on. */
+export type ModelLoaded = Extract<LoadStatus, { status: "done" }>;
+
 export interface EngineClient {
   generate(job: GenerateJob, handlers?: JobHandlers): RunningJob;
+  /** Loads the model ahead of a generation; rejects with the load's error, or JobCancelledError when a newer preload replaced it. */
+  preload(target: ModelTarget, onStatus?: (s: LoadStatus) => void): Running<ModelLoaded>;
   download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string): Running<void>;
   deleteModel(modelId: string): Promise<void>;
   storage(): Promise<StorageReport>;
@@ -41,6 +47,8 @@ export interface EngineClient {
 
 interface Pending {
   onEvent: (ev: WorkerEvent) => void;
+  /** A preload ends with its "done" status; a generation goes on to run. */
+  endsOnLoad: boolean;
   resolve: (value: unknown) => void;
   reject: (e: Error) => void;
 }
@@ -66,6 +74,13 @@ export function createEngineClient(port: MessagePort): EngineClient {
         pending.delete(ev.id);
         p.resolve(undefined);
         break;
+      case "status":
+        p.onEvent(ev);
+        if (p.endsOnLoad && ev.status.status === "done") {
+          pending.delete(ev.id);
+          p.resolve(ev.status);
+        }
+        break;
       case "download":
         p.onEvent(ev);
         if (ev.status.status === "done") {
@@ -86,10 +101,10 @@ export function createEngineClient(port: MessagePort): EngineClient {
     }
   });
 
-  function request<T>(make: (id: string) => WorkerRequest, onEvent: (ev: WorkerEvent) => void = () => undefined): Running<T> {
+  function request<T>(make: (id: string) => WorkerRequest, onEvent: (ev: WorkerEvent) => void = () => undefined, endsOnLoad = false): Running<T> {
     const id = `req-${Date.now().toString(36)}-${(counter++).toString(36)}`;
     const done = new Promise<T>((resolve, reject) =>
-      pending.set(id, { onEvent, resolve: resolve as (v: unknown) => void, reject }),
+      pending.set(id, { onEvent, endsOnLoad, resolve: resolve as (v: unknown) => void, reject }),
     );
     port.postMessage(make(id));
     return { id, done, cancel: () => port.postMessage({ kind: "cancel", id }) };
@@ -104,6 +119,14 @@ export function createEngineClient(port: MessagePort): EngineClient {
           else if (ev.kind === "progress") handlers.onProgress?.(ev);
           else if (ev.kind === "preview") handlers.onPreview?.(ev);
         },
+      ),
+    preload: (target, onStatus) =>
+      request<ModelLoaded>(
+        (id) => ({ kind: "preload", id, target }),
+        (ev) => {
+          if (ev.kind === "status") onStatus?.(ev.status);
+        },
+        true,
       ),
     download: (modelId, hubBase, onStatus, variant) =>
       request<void>(

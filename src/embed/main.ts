@@ -1,5 +1,6 @@
 /** The embed widget's entry (embed.html): the app's store and engine, a compact UI, and the postMessage API. */
 import { builtInModel, loadManifest, startEngine } from "../ui/bootstrap";
+import { preloadSelectedModel } from "../ui/preload";
 import { createAppStore } from "../ui/store";
 import "./embed.css";
 import { parseEmbedOptions } from "./options";
@@ -11,8 +12,10 @@ for (const problem of problems) console.warn(`Embed URL: ${problem}`);
 
 // No gallery: images made in a widget belong to the host page, and a third-party iframe's storage is
 // partitioned (or blocked) anyway. No previews either: the compact UI shows progress only.
-const store = createAppStore({ engine: startEngine(), model: builtInModel() });
+const engine = startEngine();
+const store = createAppStore({ engine, model: builtInModel() });
 store.getState().setPreviews(false);
+preloadSelectedModel(store, engine);
 void loadManifest(store).then(() => {
   if (!store.getState().manifest) return;
   store.getState().setRandomSeed(options.defaults.seed === undefined);

@@ -16,7 +16,11 @@ export interface LoadedModel {
   textEncoders: LoadedTextEncoder[];
   unet: ModelSession;
   vaeDecoder: ModelSession;
-  vaeEncoder?: ModelSession;
+  /**
+   * Created on first use: only img2img and inpainting need the encoder, so text-to-image does not wait for it.
+   * Absent when the model has none.
+   */
+  vaeEncoder?: () => Promise<ModelSession>;
   release(): Promise<void>;
 }
 
@@ -69,13 +73,13 @@ export function pickVariant(manifest: ModelManifest, shaderF16: boolean, wanted?
   return usable[0];
 }
 
-async function loadPart(
-  part: ModelPart,
-  manifest: ModelManifest,
-  variant: ModelVariant,
-  source: ModelSource,
-  runtime: Runtime,
-): Promise<ModelSession> {
+interface PartBytes {
+  part: ModelPart;
+  bytes: Uint8Array;
+  external: ExternalDataFile[];
+}
+
+async function readPart(part: ModelPart, manifest: ModelManifest, variant: ModelVariant, source: ModelSource): Promise<PartBytes> {
   const file = variant.files[part];
   if (!file) throw new ModelLoadError(`${manifest.name} has no ${part} file.`);
   const bytes = await source.read(file.path);
@@ -89,13 +93,21 @@ async function loadPart(
     // ORT resolves external data by the file name recorded in the graph, relative to the model
     external.push({ path: ext.path.split("/").pop() ?? ext.path, data: await source.read(ext.path) });
   }
+  return { part, bytes, external };
+}
+
+async function createPart(
+  { part, bytes, external }: PartBytes,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+  runtime: Runtime,
+): Promise<ModelSession> {
+  const path = variant.files[part]?.path ?? part;
   let session: ModelSession;
   try {
     session = await runtime.createSession(bytes, external);
   } catch (err) {
-    throw new ModelLoadError(`ONNX Runtime could not load ${file.path} of ${manifest.name}: ${(err as Error).message}`, {
-      file: file.path,
-    });
+    throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path });
   }
   const names = session.inputs.map((i) => i.name);
   const missing = requiredInputs(part, manifest).filter((n) => !names.includes(n));
@@ -104,11 +116,52 @@ async function loadPart(
     throw new ModelLoadError(
       `The ${part} of ${manifest.name} lacks the input(s) ${missing.join(", ")} (it has ${names.join(", ")}); ` +
         `it is not a Stable Diffusion ONNX export this app understands.`,
-      { file: file.path },
+      { file: path },
     );
   }
   return session;
 }
+
+/**
+ * Reads held in memory ahead of session creation: the built-in models' files (a few MB) are all read while the
+ * first session is created, a multi-gigabyte model's one after another so their bytes never pile up.
+ */
+export const READ_AHEAD_BYTES = 256 * 2 ** 20;
+
+/**
+ * Yields `read(item)` in order. Once an item is read, the reads of the items after it start while the caller
+ * uses it (creates its session), as long as the bytes read and not yet finished with stay within `budget`.
+ * The first read runs alone: the first session also starts the runtime, so its bytes are needed soonest.
+ */
+export async function* readAhead<T, R>(
+  items: readonly T[],
+  size: (item: T) => number,
+  read: (item: T) => Promise<R>,
+  budget: number,
+): AsyncGenerator<R> {
+  const started: Promise<R>[] = [];
+  let held = 0;
+  const start = () => {
+    const item = items[started.length];
+    held += size(item);
+    const p = read(item);
+    // awaited in order below; a later read failing first must not count as an unhandled rejection
+    p.catch(() => undefined);
+    started.push(p);
+  };
+  for (let i = 0; i < items.length; i++) {
+    if (started.length === i) start();
+    const result = await started[i];
+    while (started.length < items.length && held + size(items[started.length]) <= budget) start();
+    yield result;
+    held -= size(items[i]);
+  }
+}
+
+const partBytes = (variant: ModelVariant, part: ModelPart): number => {
+  const file = variant.files[part];
+  return (file?.bytes ?? 0) + (file?.externalData ?? []).reduce((n, e) => n + (e.bytes ?? 0), 0);
+};
 
 export async function loadModel(
   manifest: ModelManifest,
@@ -120,31 +173,47 @@ export async function loadModel(
   const decoder = new TextDecoder();
   const readJson = async (path: string): Promise<object> => JSON.parse(decoder.decode(await source.read(path))) as object;
   const specs = textEncoderSpecs(manifest);
-  const parts = (["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"] as const).filter((p) => variant.files[p]);
+  const parts = (["text_encoder", "text_encoder_2", "unet", "vae_decoder"] as const).filter((p) => variant.files[p]);
   const count = parts.length + 1;
   onProgress?.({ file: manifest.tokenizer.path, index: 0, count });
-  const tokenizers = new Map<string, PromptTokenizer>();
-  const tokenizerFor = async (spec: TokenizerSpec) => {
+  const tokenizers = new Map<string, Promise<PromptTokenizer>>();
+  const tokenizerFor = (spec: TokenizerSpec) => {
     const key = `${spec.path} ${spec.configPath ?? ""} ${spec.maxLength} ${spec.padId}`;
     let tokenizer = tokenizers.get(key);
     if (!tokenizer) {
-      tokenizer = createPromptTokenizer(await readJson(spec.path), spec.configPath ? await readJson(spec.configPath) : {}, spec);
+      tokenizer = (async () => createPromptTokenizer(await readJson(spec.path), spec.configPath ? await readJson(spec.configPath) : {}, spec))();
       tokenizers.set(key, tokenizer);
     }
     return tokenizer;
   };
-  const encoderTokenizers: PromptTokenizer[] = [];
-  for (const spec of specs) encoderTokenizers.push(await tokenizerFor(spec.tokenizer ?? manifest.tokenizer));
+  // tokenizers load while the sessions are created; awaited (and their errors seen) after them
+  const encoderTokenizers = Promise.all(specs.map((spec) => tokenizerFor(spec.tokenizer ?? manifest.tokenizer)));
+  encoderTokenizers.catch(() => undefined);
   const sessions: Partial<Record<ModelPart, ModelSession>> = {};
+  const reads = readAhead(parts, (p) => partBytes(variant, p), (p) => readPart(p, manifest, variant, source), READ_AHEAD_BYTES);
+  let index = 0;
   try {
-    for (const [i, part] of parts.entries()) {
-      onProgress?.({ file: variant.files[part]?.path ?? part, index: i + 1, count });
-      sessions[part] = await loadPart(part, manifest, variant, source, runtime);
+    for await (const read of reads) {
+      index += 1;
+      onProgress?.({ file: variant.files[read.part]?.path ?? read.part, index, count });
+      sessions[read.part] = await createPart(read, manifest, variant, runtime);
     }
+    await encoderTokenizers;
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release()));
     throw err;
   }
+  const tokenizerList = await encoderTokenizers;
+  let encoder: Promise<ModelSession> | undefined;
+  const vaeEncoder = variant.files.vae_encoder
+    ? () =>
+        (encoder ??= readPart("vae_encoder", manifest, variant, source)
+          .then((read) => createPart(read, manifest, variant, runtime))
+          .catch((err: unknown) => {
+            encoder = undefined; // a later job tries again
+            throw err;
+          }))
+    : undefined;
   const all = Object.values(sessions);
   return {
     manifest,
@@ -152,13 +221,15 @@ export async function loadModel(
     textEncoders: specs.map((spec, i) => {
       const session = sessions[spec.part];
       if (!session) throw new ModelLoadError(`${manifest.name} has no ${spec.part} file.`);
-      return { spec, tokenizer: encoderTokenizers[i], maxLength: (spec.tokenizer ?? manifest.tokenizer).maxLength, session };
+      return { spec, tokenizer: tokenizerList[i], maxLength: (spec.tokenizer ?? manifest.tokenizer).maxLength, session };
     }),
     unet: sessions.unet!,
     vaeDecoder: sessions.vae_decoder!,
-    vaeEncoder: sessions.vae_encoder,
+    vaeEncoder,
     release: async () => {
-      await Promise.all(all.map((s) => s.release()));
+      const lazy = encoder;
+      encoder = undefined;
+      await Promise.all([...all.map((s) => s.release()), lazy?.then((s) => s.release(), () => undefined)]);
     },
   };
 }

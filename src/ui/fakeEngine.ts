@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { EngineClient, JobHandlers } from "../client/engineClient";
 import { JobCancelledError } from "../errors";
 import { parseManifest, type ModelManifest } from "../manifest";
-import type { GenerateJob, ResultMessage } from "../protocol";
+import type { GenerateJob, ModelTarget, ResultMessage } from "../protocol";
 
 export const tinyManifest = (): ModelManifest =>
   parseManifest(JSON.parse(readFileSync(new URL("../../public/models/tiny-shapes/model.json", import.meta.url), "utf8")));
@@ -25,9 +25,14 @@ export interface FakeJob {
   fail(err: Error): void;
 }
 
-export function fakeEngine(): { engine: EngineClient; started: FakeJob[] } {
+export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloads: ModelTarget[] } {
   const started: FakeJob[] = [];
+  const preloads: ModelTarget[] = [];
   const engine: EngineClient = {
+    preload(target) {
+      preloads.push(target);
+      return { id: `p${preloads.length}`, done: new Promise(() => undefined), cancel: () => undefined };
+    },
     generate(job, handlers = {}) {
       let resolve!: (r: ResultMessage) => void;
       let reject!: (e: Error) => void;
@@ -46,7 +51,7 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[] } {
     deleteModel: () => Promise.resolve(),
     storage: () => Promise.resolve({ cache: true, models: [] }),
   };
-  return { engine, started };
+  return { engine, started, preloads };
 }
 
 function result(job: GenerateJob): ResultMessage {

@@ -3,6 +3,7 @@ import { AppError, JobCancelledError, serializeError, type SerializedError } fro
 import type { GenerateParams } from "../params";
 import type { BackendMessage, LoadStatus, ResultMessage, RgbaImageMessage } from "../protocol";
 import type { FormProblem } from "./formSlice";
+import { modelTarget } from "./preload";
 import { EMPTY_TALLY, moveJob, plannedSteps, removeJob, type QueuedJob, type RunTally } from "./queue";
 import type { SliceCreator, StoreDeps } from "./store";
 
@@ -60,6 +61,11 @@ export interface QueueSlice {
   cancel(): void;
   select(i: number): void;
   showError(err: unknown): void;
+  /**
+   * Progress of a preload: shown while no job runs or while the running job waits for it; once the model is
+   * loaded, the backend it runs on. Undefined when the preload failed (the status line is cleared).
+   */
+  showLoadStatus(status: LoadStatus | undefined): void;
 }
 
 /** Object URLs of recent images are held in memory; beyond this many, the oldest are let go. */
@@ -124,11 +130,7 @@ export const createQueueSlice =
       notify(job.id, { kind: "started" });
       const handle = deps.engine.generate(
         {
-          modelId: s.model.id,
-          modelBase: s.model.base,
-          hubBase: s.hubBase,
-          backend: s.backendChoice,
-          ...(s.variant ? { variant: s.variant } : {}),
+          ...modelTarget(s),
           params: job.params,
           previews: s.previews,
           init: job.edit?.init,
@@ -220,6 +222,16 @@ export const createQueueSlice =
         running?.cancel();
       },
       select: (i) => set({ selected: i, pinned: true }),
+      showLoadStatus(status) {
+        const s = get();
+        if (status?.status === "done") set({ backend: status.backend });
+        if (s.current) {
+          // the job's own "done" status follows and says it is generating
+          if (s.phase === "loading" && status && status.status !== "done") set({ statusText: statusText(status) });
+          return;
+        }
+        set({ statusText: !status ? "" : status.status === "done" ? "Model ready." : statusText(status) });
+      },
       showError: (err) =>
         set({
           phase: "error",

@@ -81,10 +81,10 @@ export async function encodeImage(
   tiling: VaeTiling = DEFAULT_TILING,
   signal?: AbortSignal,
 ): Promise<Float32Array> {
-  const encoder = model.vaeEncoder;
-  if (!encoder) {
+  if (!model.vaeEncoder) {
     throw new ModelLoadError(`${model.manifest.name} has no VAE encoder, so it cannot start from an image (img2img, inpainting).`);
   }
+  const encoder = await model.vaeEncoder();
   const s = model.manifest.vaeScaleFactor;
   const chw = rgbaToChw(image.data, image.width, image.height);
   const encode = async (x: Float32Array, d: [number, number, number, number]) => {
