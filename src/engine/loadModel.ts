@@ -1,6 +1,7 @@
 import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
+import { mainWeightType } from "./onnxWeights";
 import type { ExternalDataFile, ModelSession, Runtime } from "./runtime";
 import { createPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
@@ -79,7 +80,13 @@ interface PartBytes {
   external: ExternalDataFile[];
 }
 
-async function readPart(part: ModelPart, manifest: ModelManifest, variant: ModelVariant, source: ModelSource): Promise<PartBytes> {
+async function readPart(
+  part: ModelPart,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+  source: ModelSource,
+  halfPrecision: boolean,
+): Promise<PartBytes> {
   const file = variant.files[part];
   if (!file) throw new ModelLoadError(`${manifest.name} has no ${part} file.`);
   const bytes = await source.read(file.path);
@@ -87,6 +94,16 @@ async function readPart(part: ModelPart, manifest: ModelManifest, variant: Model
     throw new ModelLoadError(`${file.path} of ${manifest.name} is not an ONNX model (was an HTML error page saved instead?).`, {
       file: file.path,
     });
+  }
+  // a variant found by file name (a custom model's plain model.onnx) may hold half-precision weights; say so
+  // before its external data is read and before ONNX Runtime fails on the first fp16 kernel
+  if (!variant.requiresShaderF16 && !halfPrecision && mainWeightType(bytes) === "float16") {
+    throw new ShaderF16UnsupportedError(
+      `${file.path} of ${manifest.name} holds half-precision (float16) weights, although its ${variant.label} variant ` +
+        `does not say so; it needs WebGPU with the 'shader-f16' feature, which this browser/GPU does not offer. ` +
+        `Try another browser or GPU, or a full-precision (fp32) export of the model.`,
+      { model: manifest.id, variant: variant.id, file: file.path },
+    );
   }
   const external: ExternalDataFile[] = [];
   for (const ext of file.externalData ?? []) {
@@ -190,13 +207,15 @@ export async function loadModel(
   const encoderTokenizers = Promise.all(specs.map((spec) => tokenizerFor(spec.tokenizer ?? manifest.tokenizer)));
   encoderTokenizers.catch(() => undefined);
   const sessions: Partial<Record<ModelPart, ModelSession>> = {};
-  const reads = readAhead(parts, (p) => partBytes(variant, p), (p) => readPart(p, manifest, variant, source), READ_AHEAD_BYTES);
+  const halfPrecision = runtime.backend.name === "webgpu" && runtime.backend.shaderF16;
+  const read = (part: ModelPart) => readPart(part, manifest, variant, source, halfPrecision);
+  const reads = readAhead(parts, (p) => partBytes(variant, p), read, READ_AHEAD_BYTES);
   let index = 0;
   try {
-    for await (const read of reads) {
+    for await (const bytes of reads) {
       index += 1;
-      onProgress?.({ file: variant.files[read.part]?.path ?? read.part, index, count });
-      sessions[read.part] = await createPart(read, manifest, variant, runtime);
+      onProgress?.({ file: variant.files[bytes.part]?.path ?? bytes.part, index, count });
+      sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
     }
     await encoderTokenizers;
   } catch (err) {
@@ -207,8 +226,8 @@ export async function loadModel(
   let encoder: Promise<ModelSession> | undefined;
   const vaeEncoder = variant.files.vae_encoder
     ? () =>
-        (encoder ??= readPart("vae_encoder", manifest, variant, source)
-          .then((read) => createPart(read, manifest, variant, runtime))
+        (encoder ??= read("vae_encoder")
+          .then((bytes) => createPart(bytes, manifest, variant, runtime))
           .catch((err: unknown) => {
             encoder = undefined; // a later job tries again
             throw err;
