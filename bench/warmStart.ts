@@ -4,6 +4,10 @@
  * divided by the time of a second generation in the same page. Goal ≤ 1.5. Each run is a fresh page load
  * in the same disk profile, generating with the built-in model's defaults.
  *
+ * Beside it, what a user who types a prompt first meets: the page preloads the selected model, so once it
+ * says "Model ready." a first Generate takes (click → image shown) what a second one does; `readyRatio`
+ * divides the two. It is not the goal's measure, which starts at navigation.
+ *
  * Run after a build: npx vite build && npx tsx bench/warmStart.ts [--runs 5]
  * (Chromium from CHROMIUM_PATH or /usr/bin/chromium; the app served by `vite preview` of dist/)
  */
@@ -30,6 +34,16 @@ async function ready(page: Page): Promise<number> {
       const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Generate");
       return button && !button.disabled ? performance.now() : false;
     },
+    null,
+    { polling: "raf", timeout: 120_000 },
+  );
+  return (await at.jsonValue()) as number;
+}
+
+/** The page's clock when the status line says the preloaded model is ready. */
+async function modelReady(page: Page): Promise<number> {
+  const at = await page.waitForFunction(
+    () => ([...document.querySelectorAll(".progress span")].some((s) => s.textContent === "Model ready.") ? performance.now() : false),
     null,
     { polling: "raf", timeout: 120_000 },
   );
@@ -75,6 +89,7 @@ try {
 
   console.log(`Chromium ${context.browser()?.version() ?? ""}, built-in model, its default settings, ${url}`);
   const ratios: number[] = [];
+  const readyRatios: number[] = [];
   for (let i = 0; i < Number(values.runs); i++) {
     await page.goto(url);
     const readyMs = await ready(page);
@@ -100,7 +115,27 @@ try {
       }),
     );
   }
-  console.log(JSON.stringify({ medianRatio: Math.round(median(ratios) * 100) / 100, goal: "≤ 1.5" }));
+  for (let i = 0; i < Number(values.runs); i++) {
+    await page.goto(url);
+    await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a red star on a blue background");
+    const modelReadyMs = await modelReady(page);
+    const clicked = await page.evaluate(() => performance.now());
+    const firstMs = (await generate(page)) - clicked;
+    const start = await page.evaluate(() => performance.now());
+    const secondMs = (await generate(page)) - start;
+    readyRatios.push(firstMs / secondMs);
+    console.log(
+      JSON.stringify({
+        run: i + 1,
+        modelReadyMs: Math.round(modelReadyMs),
+        firstAfterReadyMs: Math.round(firstMs),
+        secondMs: Math.round(secondMs),
+        readyRatio: Math.round((firstMs / secondMs) * 100) / 100,
+      }),
+    );
+  }
+  const r2 = (x: number) => Math.round(x * 100) / 100;
+  console.log(JSON.stringify({ medianRatio: r2(median(ratios)), goal: "≤ 1.5", medianReadyRatio: r2(median(readyRatios)) }));
 } finally {
   await context.close();
   await rm(profile, { recursive: true, force: true });
