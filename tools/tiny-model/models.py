@@ -19,13 +19,23 @@ class PixelNorm(nn.Module):
 
     def __init__(self, c):
         super().__init__()
+        self.channels = c
         self.weight = nn.Parameter(torch.ones(c))
         self.bias = nn.Parameter(torch.zeros(c))
 
     def forward(self, x):
-        mu = x.mean(1, keepdim=True)
-        var = (x - mu).pow(2).mean(1, keepdim=True)
-        return (x - mu) / torch.sqrt(var + 1e-6) * self.weight[:, None, None] + self.bias[:, None, None]
+        if torch.onnx.is_in_onnx_export():
+            # the channel means as a 1x1 convolution: ONNX Runtime's ReduceMean over axis 1 of NCHW is a
+            # strided reduction, 2.5x slower than this in WASM and 1.5x on x86 (same values up to rounding)
+            avg = torch.full((1, self.channels, 1, 1), 1.0 / self.channels)
+            mu = F.conv2d(x, avg)
+            d = x - mu
+            var = F.conv2d(d * d, avg)
+        else:
+            mu = x.mean(1, keepdim=True)
+            d = x - mu
+            var = d.pow(2).mean(1, keepdim=True)
+        return d / torch.sqrt(var + 1e-6) * self.weight[:, None, None] + self.bias[:, None, None]
 
 
 class Attention(nn.Module):
