@@ -92,6 +92,20 @@ describe("worker handler", () => {
     expect(order).toEqual(["1", "2", "3"]);
   });
 
+  it("lets a running generation finish when its model is deleted, and releases the sessions after it", async () => {
+    const { events, handle, settled, sessions } = setup();
+    handle({ kind: "generate", id: "g", job: job({ steps: 8 }) });
+    await new Promise<void>((resolve) => {
+      const poll = () => (events.some((e) => e.id === "g" && e.kind === "progress") ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    handle({ kind: "deleteModel", id: "d", modelId: "tiny-shapes" });
+    expect(sessions.released).toBe(0);
+    expect((await settled("g")).kind).toBe("result");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sessions.released).toBe(TXT2IMG_SESSIONS);
+  });
+
   it("reports that no storage is available when the browser gives none", async () => {
     const { handle, events } = setup();
     handle({ kind: "storage", id: "s" });

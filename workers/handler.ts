@@ -185,11 +185,13 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         break;
       }
       case "deleteModel":
-        if (loaded?.key.startsWith(`${req.modelId}|`)) {
+        // its sessions go after the jobs already running or queued, which hold their bytes and finish
+        queue = queue.then(async () => {
+          if (!loaded?.key.startsWith(`${req.modelId}|`)) return;
           const old = loaded;
           loaded = undefined;
-          void old.model.release();
-        }
+          await old.model.release().catch(() => undefined);
+        });
         models.deleteModel(req.id, req.modelId).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
         break;
       case "storage":
