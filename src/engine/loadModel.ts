@@ -211,18 +211,18 @@ export async function loadModel(
   const read = (part: ModelPart) => readPart(part, manifest, variant, source, halfPrecision);
   const reads = readAhead(parts, (p) => partBytes(variant, p), read, READ_AHEAD_BYTES);
   let index = 0;
+  let tokenizerList: PromptTokenizer[];
   try {
     for await (const bytes of reads) {
       index += 1;
       onProgress?.({ file: variant.files[bytes.part]?.path ?? bytes.part, index, count });
       sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
     }
-    await encoderTokenizers;
+    tokenizerList = await encoderTokenizers;
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release()));
     throw err;
   }
-  const tokenizerList = await encoderTokenizers;
   let encoder: Promise<ModelSession> | undefined;
   const vaeEncoder = variant.files.vae_encoder
     ? () =>
