@@ -143,6 +143,38 @@ def fit_latent_rgb(enc, mean, std, gen):
     return {"weights": sol[:4].T.tolist(), "bias": sol[4].tolist()}
 
 
+def vae_parts(enc, dec, mean, std, lat):
+    """The VAE's two export entries (module, inputs, input names, output names, dynamic axes), both models alike."""
+    return {
+        "vae_decoder": (VaeDecoderOnnx(dec, mean, std), (lat,), ["latent_sample"], ["sample"],
+                        {"latent_sample": {0: "batch", 2: "height", 3: "width"},
+                         "sample": {0: "batch", 2: "image_height", 3: "image_width"}}),
+        "vae_encoder": (VaeEncoderOnnx(enc, mean, std), (torch.rand(2, 3, 64, 64) * 2 - 1,), ["sample"],
+                        ["latent_sample"], {"sample": {0: "batch", 2: "image_height", 3: "image_width"},
+                                            "latent_sample": {0: "batch", 2: "height", 3: "width"}}),
+    }
+
+
+def built_in_manifest(model_id, name, description, conditioning, variants, latent_rgb):
+    """model.json of a built-in model; `conditioning` holds textEmbeddingDim and, for SDXL's interface, its fields."""
+    return {
+        "schemaVersion": 1,
+        "id": model_id,
+        "name": name,
+        "license": "MIT",
+        "description": description,
+        "tokenizer": {"path": "tokenizer.json", "configPath": "tokenizer_config.json", "maxLength": vocab.MAX_LENGTH,
+                      "padId": vocab.PAD},
+        **conditioning,
+        "latentChannels": 4,
+        "vaeScaleFactor": 8,
+        "scalingFactor": SCALING_FACTOR,
+        **SAMPLING,
+        "variants": variants,
+        "latentRgb": latent_rgb,
+    }
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--work", default=os.path.join(HERE, ".work"))
@@ -165,12 +197,7 @@ def main():
                  ["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
                  {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "steps_batch"},
                   "encoder_hidden_states": {0: "batch"}, "out_sample": {0: "batch", 2: "height", 3: "width"}}),
-        "vae_decoder": (VaeDecoderOnnx(dec, mean, std), (lat,), ["latent_sample"], ["sample"],
-                        {"latent_sample": {0: "batch", 2: "height", 3: "width"},
-                         "sample": {0: "batch", 2: "image_height", 3: "image_width"}}),
-        "vae_encoder": (VaeEncoderOnnx(enc, mean, std), (torch.rand(2, 3, 64, 64) * 2 - 1,), ["sample"],
-                        ["latent_sample"], {"sample": {0: "batch", 2: "image_height", 3: "image_width"},
-                                            "latent_sample": {0: "batch", 2: "height", 3: "width"}}),
+        **vae_parts(enc, dec, mean, std, lat),
     }
     files = {"fp32": {}, "fp16": {}}
     reference = {}
@@ -189,26 +216,17 @@ def main():
                        "abs_sum": float(y.double().abs().sum()), "head": y.flatten()[:32].tolist()},
         }
     vocab.write_tokenizer(out)
-    manifest = {
-        "schemaVersion": 1,
-        "id": "tiny-shapes",
-        "name": "Tiny Shapes (built-in)",
-        "license": "MIT",
-        "description": "A tiny latent diffusion model trained by this project on procedural images: "
-                       "one shape (circle, square, triangle, star, diamond) in one of 8 colours on a background of another.",
-        "tokenizer": {"path": "tokenizer.json", "configPath": "tokenizer_config.json", "maxLength": vocab.MAX_LENGTH,
-                      "padId": vocab.PAD},
-        "textEmbeddingDim": d,
-        "latentChannels": 4,
-        "vaeScaleFactor": 8,
-        "scalingFactor": SCALING_FACTOR,
-        **SAMPLING,
-        "variants": [
+    manifest = built_in_manifest(
+        "tiny-shapes", "Tiny Shapes (built-in)",
+        "A tiny latent diffusion model trained by this project on procedural images: "
+        "one shape (circle, square, triangle, star, diamond) in one of 8 colours on a background of another.",
+        {"textEmbeddingDim": d},
+        [
             {"id": "fp32", "label": "fp32", "precision": "fp32", "requiresShaderF16": False, "files": files["fp32"]},
             {"id": "fp16", "label": "fp16", "precision": "fp16", "requiresShaderF16": True, "files": files["fp16"]},
         ],
-        "latentRgb": fit_latent_rgb(enc, mean, std, torch.Generator().manual_seed(7)),
-    }
+        fit_latent_rgb(enc, mean, std, torch.Generator().manual_seed(7)),
+    )
     with open(f"{out}/model.json", "w") as f:
         json.dump(manifest, f, indent=1)
     ref_path = os.path.join(ROOT, "src", "engine", "__fixtures__", "tiny_reference.json")

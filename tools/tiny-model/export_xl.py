@@ -21,7 +21,7 @@ import torch.nn as nn
 from onnx import TensorProto, helper
 
 import vocab
-from export import SAMPLING, SCALING_FACTOR, VaeDecoderOnnx, VaeEncoderOnnx, export, fit_latent_rgb, sha256
+from export import built_in_manifest, export, fit_latent_rgb, sha256, vae_parts
 from models import TextEncoder, TextEncoder2, UNetXL
 from quantize import quantize_matmuls
 from train import load_vae
@@ -109,12 +109,7 @@ def main():
                  {"sample": {0: "batch", 2: "height", 3: "width"}, "timestep": {0: "steps_batch"},
                   "encoder_hidden_states": {0: "batch"}, "text_embeds": {0: "batch"}, "time_ids": {0: "batch"},
                   "out_sample": {0: "batch", 2: "height", 3: "width"}}),
-        "vae_decoder": (VaeDecoderOnnx(dec, mean, std), (lat,), ["latent_sample"], ["sample"],
-                        {"latent_sample": {0: "batch", 2: "height", 3: "width"},
-                         "sample": {0: "batch", 2: "image_height", 3: "image_width"}}),
-        "vae_encoder": (VaeEncoderOnnx(enc, mean, std), (torch.rand(2, 3, 64, 64) * 2 - 1,), ["sample"],
-                        ["latent_sample"], {"sample": {0: "batch", 2: "image_height", 3: "image_width"},
-                                            "latent_sample": {0: "batch", 2: "height", 3: "width"}}),
+        **vae_parts(enc, dec, mean, std, lat),
     }
     files = {"fp32": {}, "q4": {}}
     reference = {}
@@ -135,31 +130,24 @@ def main():
                             "head": y.flatten()[:32].tolist()} for n, y in zip(out_names, ys)},
         }
     vocab.write_tokenizer(out)
-    manifest = {
-        "schemaVersion": 1,
-        "id": "tiny-shapes-xl",
-        "name": "Tiny Shapes XL (built-in)",
-        "license": "MIT",
-        "description": "The built-in tiny model with SDXL's interface: two text encoders, a pooled prompt embedding "
-                       "and size conditioning (original size 32 gives a soft, upscaled look). Also as a 4-bit U-Net.",
-        "tokenizer": {"path": "tokenizer.json", "configPath": "tokenizer_config.json", "maxLength": vocab.MAX_LENGTH,
-                      "padId": vocab.PAD},
-        "textEmbeddingDim": d1 + d2,
-        "textEncoders": [
-            {"part": "text_encoder", "hiddenStates": "hidden_states.11"},
-            {"part": "text_encoder_2", "hiddenStates": "hidden_states.31", "pooled": "text_embeds"},
-        ],
-        "additionEmbedType": "text_time",
-        "latentChannels": 4,
-        "vaeScaleFactor": 8,
-        "scalingFactor": SCALING_FACTOR,
-        **SAMPLING,
-        "variants": [
+    manifest = built_in_manifest(
+        "tiny-shapes-xl", "Tiny Shapes XL (built-in)",
+        "The built-in tiny model with SDXL's interface: two text encoders, a pooled prompt embedding "
+        "and size conditioning (original size 32 gives a soft, upscaled look). Also as a 4-bit U-Net.",
+        {
+            "textEmbeddingDim": d1 + d2,
+            "textEncoders": [
+                {"part": "text_encoder", "hiddenStates": "hidden_states.11"},
+                {"part": "text_encoder_2", "hiddenStates": "hidden_states.31", "pooled": "text_embeds"},
+            ],
+            "additionEmbedType": "text_time",
+        },
+        [
             {"id": "fp32", "label": "fp32", "precision": "fp32", "requiresShaderF16": False, "files": files["fp32"]},
             {"id": "q4", "label": "4-bit U-Net", "precision": "q4", "requiresShaderF16": False, "files": files["q4"]},
         ],
-        "latentRgb": fit_latent_rgb(enc, mean, std, torch.Generator().manual_seed(7)),
-    }
+        fit_latent_rgb(enc, mean, std, torch.Generator().manual_seed(7)),
+    )
     with open(f"{out}/model.json", "w") as f:
         json.dump(manifest, f, indent=1)
     with open(os.path.join(ROOT, "src", "engine", "__fixtures__", "tiny_xl_reference.json"), "w") as f:
