@@ -131,6 +131,11 @@ def sha256(path):
     return h.hexdigest()
 
 
+def file_entry(out, rel):
+    """A manifest file entry for `rel` under `out`: path, size and SHA-256."""
+    return {"path": rel, "bytes": os.path.getsize(f"{out}/{rel}"), "sha256": sha256(f"{out}/{rel}")}
+
+
 def fit_latent_rgb(enc, mean, std, gen):
     """Least squares from U-Net-space latents to the 8x8-averaged image colour, for cheap previews."""
     with torch.no_grad():
@@ -207,7 +212,7 @@ def main():
         onnx.save(to_fp16(model), f"{out}/{name}/model_fp16.onnx")
         for variant, fname in (("fp32", "model.onnx"), ("fp16", "model_fp16.onnx")):
             rel = f"{name}/{fname}"
-            files[variant][name] = {"path": rel, "bytes": os.path.getsize(f"{out}/{rel}"), "sha256": sha256(f"{out}/{rel}")}
+            files[variant][name] = file_entry(out, rel)
         with torch.no_grad():
             y = module(*inputs)
         reference[name] = {

@@ -21,7 +21,7 @@ import torch.nn as nn
 from onnx import TensorProto, helper
 
 import vocab
-from export import built_in_manifest, export, fit_latent_rgb, sha256, vae_parts
+from export import built_in_manifest, export, file_entry, fit_latent_rgb, vae_parts
 from models import TextEncoder, TextEncoder2, UNetXL
 from quantize import quantize_matmuls
 from train import load_vae
@@ -70,10 +70,6 @@ def half_boundary(model):
     del graph.value_info[:]
     onnx.checker.check_model(model)
     return model
-
-
-def file_entry(out, rel):
-    return {"path": rel, "bytes": os.path.getsize(f"{out}/{rel}"), "sha256": sha256(f"{out}/{rel}")}
 
 
 def main():
