@@ -2,10 +2,6 @@
  * Browser side of bench/browser.ts: the engine as the app's worker runs it (same runtime, same ORT
  * files, previews and progress posted to the page with the same transfers), measured as in Node.
  */
-import plainMjs from "onnxruntime-web/ort-wasm-simd-threaded.mjs?url";
-import plainWasm from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
-import jsepMjs from "onnxruntime-web/ort-wasm-simd-threaded.jsep.mjs?url";
-import jsepWasm from "onnxruntime-web/ort-wasm-simd-threaded.jsep.wasm?url";
 import type * as Ort from "onnxruntime-common";
 import { fetchSource } from "../src/engine/fetchSource";
 import { loadModel, pickVariant } from "../src/engine/loadModel";
@@ -13,6 +9,7 @@ import { createWebRuntime } from "../src/engine/webRuntime";
 import { parseManifest } from "../src/manifest";
 import type { BackendChoice } from "../src/protocol";
 import { measureEngine, type EngineBenchOptions } from "./engineMeasure";
+import { ORT_ASSETS } from "../workers/ortAssets";
 
 export interface BrowserBenchRequest {
   modelBase: string;
@@ -22,13 +19,12 @@ export interface BrowserBenchRequest {
   sessionOptions: Ort.InferenceSession.SessionOptions;
 }
 
-const assets = { webgpu: { mjs: jsepMjs, wasm: jsepWasm }, wasm: { mjs: plainMjs, wasm: plainWasm } };
 
 self.onmessage = async (e: MessageEvent<BrowserBenchRequest>) => {
   const { modelBase, backend, threads, options, sessionOptions } = e.data;
   try {
     const t0 = performance.now();
-    const runtime = await createWebRuntime(backend, assets, { maxThreads: threads, sessionOptions });
+    const runtime = await createWebRuntime(backend, ORT_ASSETS, { maxThreads: threads, sessionOptions });
     const source = fetchSource(modelBase);
     const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
     const model = await loadModel(manifest, pickVariant(manifest, false), source, runtime);
