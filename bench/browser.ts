@@ -13,7 +13,8 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { createServer } from "vite";
 import type { EngineMeasurement } from "./engineMeasure";
-import { benchArgs, benchOptions, measureNode } from "./engineNode";
+import { benchArgs, benchOptions } from "./engineMeasure";
+import { measureNode } from "./engineNode";
 
 const { values } = parseArgs({
   options: { ...benchArgs, repeat: { type: "string", default: "3" }, backend: { type: "string", default: "wasm" }, ort: { type: "string", default: "{}" } },

@@ -1,19 +1,16 @@
 /** Page side of bench/browser.ts: starts the bench worker with the query's settings and shows its result. */
 import type { BrowserBenchRequest } from "./engineBench.worker";
+import { benchArgs, benchOptions } from "./engineMeasure";
 
 const q = new URLSearchParams(location.search);
+type BenchArg = keyof typeof benchArgs;
+const names = Object.keys(benchArgs) as BenchArg[];
+const arg = (name: BenchArg): string => q.get(name) ?? benchArgs[name].default;
 const request: BrowserBenchRequest = {
   modelBase: new URL("/models/tiny-shapes", location.href).href,
   backend: (q.get("backend") ?? "wasm") as BrowserBenchRequest["backend"],
-  threads: Number(q.get("threads") ?? 1),
-  options: {
-    steps: Number(q.get("steps") ?? 20),
-    runs: Number(q.get("runs") ?? 5),
-    warmupMs: Number(q.get("warmup-s") ?? 10) * 1000,
-    size: Number(q.get("size") ?? 64),
-    guidance: Number(q.get("guidance") ?? 4),
-    sampler: q.get("sampler") ?? "Euler",
-  },
+  threads: Number(arg("threads")),
+  options: benchOptions(Object.fromEntries(names.map((k) => [k, arg(k)])) as Record<BenchArg, string>),
   sessionOptions: JSON.parse(q.get("ort") ?? "{}") as BrowserBenchRequest["sessionOptions"],
 };
 const out = document.getElementById("out")!;

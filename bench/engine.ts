@@ -6,7 +6,8 @@
  */
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
-import { benchArgs, benchOptions, measureNode } from "./engineNode";
+import { benchArgs, benchOptions } from "./engineMeasure";
+import { measureNode } from "./engineNode";
 
 const { values } = parseArgs({ options: benchArgs });
 const result = await measureNode(Number(values.threads), benchOptions(values));

@@ -22,6 +22,28 @@ export interface EngineBenchOptions {
   sampler: string;
 }
 
+/** The benches' options as command-line flags (Node's parseArgs), with their defaults; the browser page reads the same names from its query. */
+export const benchArgs = {
+  steps: { type: "string", default: "20" },
+  runs: { type: "string", default: "5" },
+  "warmup-s": { type: "string", default: "10" },
+  threads: { type: "string", default: "1" },
+  size: { type: "string", default: "64" },
+  guidance: { type: "string", default: "4" },
+  sampler: { type: "string", default: "Euler" },
+} as const;
+
+export function benchOptions(values: { [K in keyof typeof benchArgs]: string }): EngineBenchOptions {
+  return {
+    steps: Number(values.steps),
+    runs: Number(values.runs),
+    warmupMs: Number(values["warmup-s"]) * 1000,
+    size: Number(values.size),
+    guidance: Number(values.guidance),
+    sampler: values.sampler,
+  };
+}
+
 export interface PartTiming {
   /** session.run calls per generation (all text encoders count as one part). */
   calls: number;

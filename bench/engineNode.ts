@@ -6,27 +6,6 @@ import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
 import { parseManifest } from "../src/manifest";
 import { measureEngine, type EngineBenchOptions, type EngineMeasurement } from "./engineMeasure";
 
-export const benchArgs = {
-  steps: { type: "string", default: "20" },
-  runs: { type: "string", default: "5" },
-  "warmup-s": { type: "string", default: "10" },
-  threads: { type: "string", default: "1" },
-  size: { type: "string", default: "64" },
-  guidance: { type: "string", default: "4" },
-  sampler: { type: "string", default: "Euler" },
-} as const;
-
-export function benchOptions(values: { [K in keyof typeof benchArgs]: string }): EngineBenchOptions {
-  return {
-    steps: Number(values.steps),
-    runs: Number(values.runs),
-    warmupMs: Number(values["warmup-s"]) * 1000,
-    size: Number(values.size),
-    guidance: Number(values.guidance),
-    sampler: values.sampler,
-  };
-}
-
 export async function measureNode(threads: number, opts: EngineBenchOptions): Promise<EngineMeasurement & { threads: number }> {
   const folder = join(import.meta.dirname, "../public/models/tiny-shapes");
   const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
