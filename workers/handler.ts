@@ -4,7 +4,7 @@ import { parseManifest, type ModelManifest } from "../src/manifest";
 import { DEFAULT_MASK_BLUR, generate } from "../src/engine/pipeline";
 import { prepareInitImage } from "../src/engine/initImage";
 import { randomSeed } from "../src/engine/random";
-import type { Runtime } from "../src/engine/runtime";
+import { runsHalfPrecision, type Runtime } from "../src/engine/runtime";
 import { prepareSampling } from "../src/engine/samplers";
 import { SAMPLER_NAMES, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
@@ -56,7 +56,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   /** The target's sessions, reused when they are loaded already; the previous model's are released first. */
   async function ensureModel(id: string, target: ModelTarget, manifest: ModelManifest, source: ModelSource, superseded = () => false) {
     const runtime = await runtimeFor(target.backend);
-    const variant = pickVariant(manifest, runtime.backend.shaderF16 && runtime.backend.name === "webgpu", target.variant);
+    const variant = pickVariant(manifest, runsHalfPrecision(runtime.backend), target.variant);
     const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}`;
     if (loaded?.key !== key) {
       if (superseded()) throw new JobCancelledError();

@@ -49,10 +49,9 @@ export async function encodePrompts(
     }
   }
   const batch = prompts.length;
-  const hidden = zeroRows(concatLastDim(states, batch * length), zeroed, length * sum(states.map((s) => s.width)));
-  const conditioning: UnetConditioning = {
-    encoder_hidden_states: runtime.tensor("float32", hidden, [batch, length, sum(states.map((s) => s.width))]),
-  };
+  const width = sum(states.map((s) => s.width));
+  const hidden = zeroRows(concatLastDim(states, batch * length), zeroed, length * width);
+  const conditioning: UnetConditioning = { encoder_hidden_states: runtime.tensor("float32", hidden, [batch, length, width]) };
   if (manifest.additionEmbedType === "text_time") {
     if (!pooled) throw new ModelLoadError(`${manifest.name} needs a pooled text embedding, but no text encoder gives one.`);
     conditioning.text_embeds = runtime.tensor("float32", zeroRows(pooled.data, zeroed, pooled.width), [batch, pooled.width]);

@@ -2,7 +2,7 @@ import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import { mainWeightType } from "./onnxWeights";
-import type { ExternalDataFile, ModelSession, Runtime } from "./runtime";
+import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
 import { createPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
 /** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
@@ -207,7 +207,7 @@ export async function loadModel(
   const encoderTokenizers = Promise.all(specs.map((spec) => tokenizerFor(spec.tokenizer ?? manifest.tokenizer)));
   encoderTokenizers.catch(() => undefined);
   const sessions: Partial<Record<ModelPart, ModelSession>> = {};
-  const halfPrecision = runtime.backend.name === "webgpu" && runtime.backend.shaderF16;
+  const halfPrecision = runsHalfPrecision(runtime.backend);
   const read = (part: ModelPart) => readPart(part, manifest, variant, source, halfPrecision);
   const reads = readAhead(parts, (p) => partBytes(variant, p), read, READ_AHEAD_BYTES);
   let index = 0;

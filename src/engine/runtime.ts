@@ -19,6 +19,11 @@ export interface BackendInfo {
   maxBufferBytes: number;
 }
 
+/** Whether models with half-precision weights or arithmetic can run: WebGPU with `shader-f16`, nothing else. */
+export function runsHalfPrecision(backend: BackendInfo): boolean {
+  return backend.name === "webgpu" && backend.shaderF16;
+}
+
 export interface InputInfo {
   name: string;
   type: string;
