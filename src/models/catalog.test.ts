@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifest } from "../manifest";
 import {
@@ -30,6 +32,18 @@ describe("catalog", () => {
       if (entry.kind !== "hub") continue;
       expect(parseManifest(JSON.parse(JSON.stringify(entry.manifest)))).toEqual(entry.manifest);
       for (const v of entry.manifest.variants) expect(entry.downloadBytes[v.id]).toBeGreaterThan(0);
+    }
+  });
+
+  it("lists each built-in model's variants as its model.json does (sizes within 1 %: a retrained model must update them)", () => {
+    for (const entry of CATALOG) {
+      if (entry.kind !== "builtin" || !entry.variants) continue;
+      const manifest = parseManifest(JSON.parse(readFileSync(join(__dirname, "../../public", entry.base, "model.json"), "utf8")));
+      expect(entry.variants.map((v) => [v.precision, v.requiresShaderF16])).toEqual(manifest.variants.map((v) => [v.precision, v.requiresShaderF16]));
+      manifest.variants.forEach((v, i) => {
+        const bytes = Object.values(v.files).reduce((n, f) => n + (f.bytes ?? 0), 0);
+        expect(Math.abs(entry.variants![i].bytes - bytes) / bytes, `${entry.id} ${v.id}`).toBeLessThan(0.01);
+      });
     }
   });
 
