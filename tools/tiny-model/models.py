@@ -19,7 +19,7 @@ class PixelNorm(nn.Module):
 
     def __init__(self, c):
         super().__init__()
-        self.channels = c
+        self.channels = c  # a plain int: the export traces the averaging kernel as a constant
         self.weight = nn.Parameter(torch.ones(c))
         self.bias = nn.Parameter(torch.zeros(c))
 
