@@ -3,7 +3,8 @@ import { defineConfig } from "@playwright/test";
 /** Debian's Chromium: Playwright's own browser download does not work on our machines. */
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const baseArgs = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
-const PORT = 4173;
+// E2E_PORT lets two checkouts run their end-to-end tests side by side
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: "e2e",
