@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { floatWeightTypes, mainWeightType } from "./onnxWeights";
+import { floatWeightTypes, graphInputNames, mainWeightType } from "./onnxWeights";
 
 const models = join(__dirname, "../../public/models");
 const read = (path: string) => new Uint8Array(readFileSync(join(models, path)));
@@ -29,5 +29,17 @@ describe("floatWeightTypes", () => {
     const unet = read("tiny-shapes/unet/model.onnx");
     expect(floatWeightTypes(unet.subarray(0, 1000)).size).toBe(0);
     expect(mainWeightType(new Uint8Array(0))).toBeUndefined();
+  });
+});
+
+describe("graphInputNames", () => {
+  it("lists the inputs the onnx package lists, less initializers ([i.name for i in graph.input if i.name not in inits])", () => {
+    expect(graphInputNames(read("tiny-shapes/unet/model.onnx"))).toEqual(["sample", "timestep", "encoder_hidden_states"]);
+    expect(graphInputNames(read("tiny-shapes-xl/unet/model.onnx"))).toEqual(["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"]);
+    expect(graphInputNames(read("tiny-shapes/text_encoder/model.onnx"))).toEqual(["input_ids"]);
+  });
+
+  it("finds none in bytes that are not ONNX", () => {
+    expect(graphInputNames(new TextEncoder().encode("<!doctype html>"))).toEqual([]);
   });
 });

@@ -87,3 +87,31 @@ function readVarint(bytes: Uint8Array, at: number, to: number): { value: number;
   }
   return undefined;
 }
+
+const GRAPH_INPUT = 11; // GraphProto.input
+const VALUE_INFO_NAME = 1; // ValueInfoProto.name
+const TENSOR_NAME = 8; // TensorProto.name
+
+/**
+ * The names of the graph's inputs a caller must feed, read from the protobuf without decoding the model: older
+ * exports (IR < 4) also list every initializer as an input, and those have values already.
+ */
+export function graphInputNames(bytes: Uint8Array): string[] {
+  const graph = first(fields(bytes, 0, bytes.length), MODEL_GRAPH);
+  if (!graph || graph.wire !== LEN) return [];
+  const decoder = new TextDecoder();
+  const text = (f: Field | undefined) => (f?.wire === LEN ? decoder.decode(bytes.subarray(f.start, f.end)) : undefined);
+  const inputs: string[] = [];
+  const initializers = new Set<string>();
+  for (const f of fields(bytes, graph.start, graph.end)) {
+    if (f.wire !== LEN) continue;
+    if (f.field === GRAPH_INPUT) {
+      const name = text(first(fields(bytes, f.start, f.end), VALUE_INFO_NAME));
+      if (name !== undefined) inputs.push(name);
+    } else if (f.field === GRAPH_INITIALIZER) {
+      const name = text(first(fields(bytes, f.start, f.end), TENSOR_NAME));
+      if (name !== undefined) initializers.add(name);
+    }
+  }
+  return inputs.filter((name) => !initializers.has(name));
+}
