@@ -13,8 +13,14 @@ export type ModelPart = "text_encoder" | "text_encoder_2" | "unet" | "vae_decode
 export type TextEncoderPart = "text_encoder" | "text_encoder_2";
 
 export interface TokenizerSpec {
+  /** A tokenizer.json; or, with `mergesPath`, a CLIP BPE vocab.json (repos that ship no tokenizer.json). */
   path: string;
+  /** merges.txt beside the vocab.json in `path`. */
+  mergesPath?: string;
+  /** tokenizer_config.json, whose special tokens (e.g. SD 2.x's pad "!") become added tokens as in transformers. */
   configPath?: string;
+  /** special_tokens_map.json, for special tokens the config leaves out. */
+  specialTokensPath?: string;
   maxLength: number;
   padId: number;
 }

@@ -3,7 +3,7 @@ import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../m
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import { mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
-import { createPromptTokenizer, type PromptTokenizer } from "./tokenizer";
+import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
 /** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
 export interface ModelSource {
@@ -188,17 +188,20 @@ export async function loadModel(
   onProgress?: (p: LoadProgress) => void,
 ): Promise<LoadedModel> {
   const decoder = new TextDecoder();
-  const readJson = async (path: string): Promise<object> => JSON.parse(decoder.decode(await source.read(path))) as object;
+  const tokenizerFiles = {
+    text: async (path: string) => decoder.decode(await source.read(path)),
+    json: async (path: string): Promise<unknown> => JSON.parse(decoder.decode(await source.read(path))),
+  };
   const specs = textEncoderSpecs(manifest);
   const parts = (["text_encoder", "text_encoder_2", "unet", "vae_decoder"] as const).filter((p) => variant.files[p]);
   const count = parts.length + 1;
   onProgress?.({ file: manifest.tokenizer.path, index: 0, count });
   const tokenizers = new Map<string, Promise<PromptTokenizer>>();
   const tokenizerFor = (spec: TokenizerSpec) => {
-    const key = `${spec.path} ${spec.configPath ?? ""} ${spec.maxLength} ${spec.padId}`;
+    const key = JSON.stringify(spec);
     let tokenizer = tokenizers.get(key);
     if (!tokenizer) {
-      tokenizer = (async () => createPromptTokenizer(await readJson(spec.path), spec.configPath ? await readJson(spec.configPath) : {}, spec))();
+      tokenizer = loadPromptTokenizer(spec, tokenizerFiles);
       tokenizers.set(key, tokenizer);
     }
     return tokenizer;

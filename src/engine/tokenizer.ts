@@ -1,4 +1,6 @@
 import { Tokenizer } from "@huggingface/tokenizers";
+import type { TokenizerSpec } from "../manifest";
+import { clipTokenizerJson, specialTokensOf, withSpecialTokens } from "./clipTokenizer";
 
 export interface PromptTokenizer {
   /** Token ids padded or truncated to exactly maxLength, ending with the end-of-text token. */
@@ -24,4 +26,30 @@ export function createPromptTokenizer(
       return out;
     },
   };
+}
+
+/** How a tokenizer's files are read: JSON documents and plain text, by path in the model. */
+export interface TokenizerFiles {
+  json(path: string): Promise<unknown>;
+  text(path: string): Promise<string>;
+}
+
+/**
+ * The prompt tokenizer a spec describes, from the model's own files: a tokenizer.json, or CLIP's vocab.json +
+ * merges.txt assembled as transformers' CLIPTokenizer does; either way with the special tokens its
+ * tokenizer_config.json and special_tokens_map.json name.
+ */
+export async function loadPromptTokenizer(spec: TokenizerSpec, files: TokenizerFiles): Promise<PromptTokenizer> {
+  const [main, config, specialTokensMap, merges] = await Promise.all([
+    files.json(spec.path),
+    spec.configPath ? files.json(spec.configPath) : undefined,
+    spec.specialTokensPath ? files.json(spec.specialTokensPath) : undefined,
+    spec.mergesPath ? files.text(spec.mergesPath) : undefined,
+  ]);
+  if (typeof main !== "object" || main === null) throw new TypeError(`${spec.path} is not a JSON object.`);
+  const json =
+    merges === undefined
+      ? withSpecialTokens(main as Record<string, unknown>, Object.values(specialTokensOf(config, specialTokensMap)))
+      : clipTokenizerJson(main as Record<string, number>, merges, config, specialTokensMap);
+  return createPromptTokenizer(json, typeof config === "object" && config !== null ? config : {}, spec);
 }

@@ -349,8 +349,7 @@ export function variantFiles(manifest: ModelManifest, variantId: string): ModelF
   const files: ModelFile[] = [];
   for (const t of [manifest.tokenizer, ...(manifest.textEncoders ?? []).map((e) => e.tokenizer)]) {
     if (!t) continue;
-    files.push({ path: t.path });
-    if (t.configPath) files.push({ path: t.configPath });
+    for (const path of [t.path, t.mergesPath, t.configPath, t.specialTokensPath]) if (path) files.push({ path });
   }
   for (const part of PARTS) {
     const file = variant.files[part];
