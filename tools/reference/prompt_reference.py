@@ -14,6 +14,10 @@ They are copied into a throwaway `modules` package beside stand-ins for what the
 webui: shared.opts with A1111's defaults (emphasis "Original", comma_padding_backtrack 20), devices on the CPU,
 and a hijack whose embedding database knows no textual-inversion embeddings.
 
+The committed goldens were made from A1111's files at these commits: prompt_parser.py 28bd8e14, extra_networks.py
+0a277ab5, sd_hijack_clip.py 5ad03e65, sd_emphasis.py f8391b8a (the latest each had in our source index), with
+torch 2.13.0 (CPU), transformers 5.18.0, tokenizers 0.23.2, lark 1.3.1.
+
 The tokenizer is transformers' CLIPTokenizer (as A1111 uses for SD 1.x) over the real CLIP vocabulary, which
 the script rebuilds from open_clip's BPE file the way OpenAI's CLIP SimpleTokenizer does; its tokenizer.json
 is written gzipped beside the goldens so the TypeScript test tokenizes with the same vocabulary.
@@ -22,8 +26,9 @@ Outputs in OUT_DIR:
   attention.json      prompt -> parse_prompt_attention's [[text, weight], ...] (or the error it raises)
   extra_networks.json prompt -> parse_prompt's remaining text and tags, grouped by network name as A1111 groups them,
                       and parse_prompt_attention of the remaining text
-  chunks.json         prompt -> tokenize_line's chunks (77 ids, 77 multipliers), token count, and the ids a
-                      pad-0 encoder (SD 2.x, SDXL's OpenCLIP) receives after process_tokens
+  chunks.json         prompt -> tokenize_line's chunks (77 ids, 77 multipliers), token count, the ids a pad-0
+                      encoder (SD 2.x, SDXL's OpenCLIP) receives after process_tokens, and the chunks' ids with
+                      comma_padding_backtrack set to 0
   emphasis.json       A1111's forward() over a stand-in transformer (seeded random hidden states): the raw
                       states per chunk and the weighted, concatenated result; plus pad_cond of a negative prompt
   clip-tokenizer.json.gz
@@ -291,11 +296,15 @@ def chunk_goldens(m, tokenizer):
         chunks, token_count = embedder(m, tokenizer, None).tokenize_line(prompt)
         transformer = StandInTransformer()
         embedder(m, tokenizer, transformer, pad_id=0).forward([prompt])
+        m["shared"].opts.comma_padding_backtrack = 0
+        no_backtrack, _ = embedder(m, tokenizer, None).tokenize_line(prompt)
+        m["shared"].opts.comma_padding_backtrack = 20
         out.append({
             "prompt": prompt,
             "tokenCount": token_count,
             "chunks": [{"ids": c.tokens, "weights": c.multipliers} for c in chunks],
             "pad0Ids": [call["ids"][0] for call in transformer.calls],
+            "noBacktrackIds": [c.tokens for c in no_backtrack],
         })
     return out
 
