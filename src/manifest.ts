@@ -73,6 +73,11 @@ export interface ModelManifest {
   additionEmbedType?: "text_time";
   /** diffusers' `force_zeros_for_empty_prompt` (SDXL): an empty negative prompt is all zeros, not the encoded "". */
   forceZerosForEmptyPrompt?: boolean;
+  /**
+   * diffusers' `time_cond_proj_dim`: an LCM-distilled U-Net takes the guidance scale as an embedding this wide
+   * (`timestep_cond`) and runs without a classifier-free guidance batch. Read from the graph when absent.
+   */
+  timeCondProjDim?: number;
   latentChannels: number;
   vaeScaleFactor: number;
   scalingFactor: number;

@@ -1,7 +1,7 @@
 import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
-import { mainWeightType } from "./onnxWeights";
+import { graphInputNames, mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
 import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
@@ -16,6 +16,8 @@ export interface LoadedModel {
   /** In the order their hidden states are concatenated. */
   textEncoders: LoadedTextEncoder[];
   unet: ModelSession;
+  /** Width of the guidance embedding an LCM-distilled U-Net takes as `timestep_cond`; absent for other U-Nets. */
+  guidanceEmbedDim?: number;
   vaeDecoder: ModelSession;
   /**
    * Created on first use: only img2img and inpainting need the encoder, so text-to-image does not wait for it.
@@ -45,6 +47,31 @@ function requiredInputs(part: ModelPart, manifest: ModelManifest): string[] {
     case "vae_encoder":
       return ["sample"];
   }
+}
+
+/** Inputs the engine can feed beyond the required ones: an LCM-distilled U-Net's guidance embedding. */
+const OPTIONAL_INPUTS: Partial<Record<ModelPart, string[]>> = { unet: ["timestep_cond"] };
+
+/**
+ * A part whose graph wants an input the engine cannot feed (an inpainting U-Net's mask, an upscaler's class labels,
+ * SDXL's time_ids on a manifest that does not say text_time) would fail at the first run; say so at load instead.
+ */
+function checkInputs(part: ModelPart, manifest: ModelManifest, path: string, names: readonly string[]): void {
+  const required = requiredInputs(part, manifest);
+  const missing = required.filter((n) => !names.includes(n));
+  const unknown = names.filter((n) => !required.includes(n) && !(OPTIONAL_INPUTS[part] ?? []).includes(n));
+  if (missing.length === 0 && unknown.length === 0) return;
+  const problem = [
+    missing.length > 0 ? `lacks the input(s) ${missing.join(", ")}` : "",
+    unknown.length > 0 ? `wants the input(s) ${unknown.join(", ")}, which this app cannot feed` : "",
+  ]
+    .filter(Boolean)
+    .join(" and ");
+  throw new ModelLoadError(
+    `The ${part} of ${manifest.name} (${path}) ${problem} (it has ${names.join(", ")}); it is not a Stable Diffusion ONNX export ` +
+      `this app understands.`,
+    { file: path, inputs: names.join(",") },
+  );
 }
 
 const ONNX_FIRST_BYTE = 0x08; // protobuf field 1 (ir_version), varint: every ONNX file starts so
@@ -105,6 +132,8 @@ async function readPart(
       { model: manifest.id, variant: variant.id, file: file.path },
     );
   }
+  // before the external data, which may be gigabytes
+  checkInputs(part, manifest, file.path, graphInputNames(bytes));
   const external: ExternalDataFile[] = [];
   for (const ext of file.externalData ?? []) {
     // ORT resolves external data by the file name recorded in the graph, relative to the model
@@ -120,23 +149,28 @@ async function createPart(
   runtime: Runtime,
 ): Promise<ModelSession> {
   const path = variant.files[part]?.path ?? part;
-  let session: ModelSession;
   try {
-    session = await runtime.createSession(bytes, external);
+    return await runtime.createSession(bytes, external);
   } catch (err) {
     throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path });
   }
-  const names = session.inputs.map((i) => i.name);
-  const missing = requiredInputs(part, manifest).filter((n) => !names.includes(n));
-  if (missing.length > 0) {
-    await session.release();
+}
+
+/**
+ * An LCM U-Net's `timestep_cond` width: diffusers' time_cond_proj_dim from the manifest, else the graph's own
+ * static shape.
+ */
+function guidanceEmbedDim(manifest: ModelManifest, unet: ModelSession): number | undefined {
+  const input = unet.inputs.find((i) => i.name === "timestep_cond");
+  if (!input) return undefined;
+  const dim = manifest.timeCondProjDim ?? input.shape[1];
+  if (typeof dim !== "number" || !(dim > 1)) {
     throw new ModelLoadError(
-      `The ${part} of ${manifest.name} lacks the input(s) ${missing.join(", ")} (it has ${names.join(", ")}); ` +
-        `it is not a Stable Diffusion ONNX export this app understands.`,
-      { file: path },
+      `The U-Net of ${manifest.name} takes a guidance embedding (timestep_cond) of no fixed width; its manifest must give ` +
+        `timeCondProjDim (diffusers' time_cond_proj_dim in unet/config.json).`,
     );
   }
-  return session;
+  return dim;
 }
 
 /**
@@ -156,7 +190,8 @@ export async function* readAhead<T, R>(
   read: (item: T) => Promise<R>,
   budget: number,
 ): AsyncGenerator<R> {
-  const started: Promise<R>[] = [];
+  // a slot is emptied once its result is handed over: the caller's session then holds the only copy of the bytes
+  const started: (Promise<R> | undefined)[] = [];
   let held = 0;
   const start = () => {
     const item = items[started.length];
@@ -168,7 +203,8 @@ export async function* readAhead<T, R>(
   };
   for (let i = 0; i < items.length; i++) {
     if (started.length === i) start();
-    const result = await started[i];
+    const result = await started[i]!;
+    started[i] = undefined;
     while (started.length < items.length && held + size(items[started.length]) <= budget) start();
     yield result;
     held -= size(items[i]);
@@ -215,6 +251,7 @@ export async function loadModel(
   const reads = readAhead(parts, (p) => partBytes(variant, p), read, READ_AHEAD_BYTES);
   let index = 0;
   let tokenizerList: PromptTokenizer[];
+  let embedDim: number | undefined;
   try {
     for await (const bytes of reads) {
       index += 1;
@@ -222,6 +259,7 @@ export async function loadModel(
       sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
     }
     tokenizerList = await encoderTokenizers;
+    embedDim = guidanceEmbedDim(manifest, sessions.unet!);
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release()));
     throw err;
@@ -246,6 +284,7 @@ export async function loadModel(
       return { spec, tokenizer: tokenizerList[i], maxLength: (spec.tokenizer ?? manifest.tokenizer).maxLength, session };
     }),
     unet: sessions.unet!,
+    guidanceEmbedDim: embedDim,
     vaeDecoder: sessions.vae_decoder!,
     vaeEncoder,
     release: async () => {

@@ -1,6 +1,7 @@
 import { InvalidParamsError } from "../errors";
 import type { GenerateParams } from "../params";
 import { encodePrompts } from "./conditioning";
+import { guidanceScaleEmbedding } from "./guidanceEmbedding";
 import type { LoadedModel } from "./loadModel";
 import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
@@ -93,13 +94,16 @@ export async function generate(
     params.steps,
     strength === undefined ? {} : { strength },
   );
-  const useCfg = params.guidance > 1;
+  // an LCM-distilled U-Net takes guidance as an embedding, in one batch; others get classifier-free guidance
+  const guidanceEmbedding = model.guidanceEmbedDim ? guidanceScaleEmbedding(params.guidance, model.guidanceEmbedDim) : undefined;
+  const useCfg = !guidanceEmbedding && params.guidance > 1;
   const batch = useCfg ? 2 : 1;
 
   // 2. encode prompt: [uncond, cond] in one batch when guidance is on, as diffusers orders them
   const prompts = useCfg ? [params.negativePrompt, params.prompt] : [params.prompt];
   const zeroed = prompts.map((p, b) => useCfg && b === 0 && p.trim() === "" && manifest.forceZerosForEmptyPrompt === true);
   const conditioning = await encodePrompts(manifest, model.textEncoders, runtime, prompts, params, zeroed);
+  if (guidanceEmbedding) conditioning.timestep_cond = runtime.tensor("float32", guidanceEmbedding, [1, guidanceEmbedding.length]);
   const tText = performance.now();
 
   // 3. prepare latents: the same noise torch.randn gives for this seed

@@ -73,14 +73,20 @@ export const SD_LATENT_RGB = {
 };
 
 /**
- * Neither SD repo below ships tokenizer/tokenizer.json (their tokenizer/ folders hold vocab.json,
- * merges.txt, special_tokens_map.json and tokenizer_config.json only — file lists on the hub's tree
- * pages for schmuell/sd-turbo-ort-web@ace89b7 and aislamov/lcm-dreamshaper-v7-onnx@main). Every SD 1.x/2.x
- * model uses the same CLIP BPE vocabulary, so the tokenizer.json comes from OpenAI's CLIP ViT-L/14 repo
- * (SD 1.x's own text encoder); Microsoft's SD-Turbo WebGPU demo (onnxruntime-inference-examples
- * js/sd-turbo) likewise takes its tokenizer from a CLIP repo. Padding follows each model's own config.
+ * Neither SD repo below ships tokenizer/tokenizer.json: their tokenizer/ folders hold vocab.json, merges.txt,
+ * special_tokens_map.json and tokenizer_config.json (file lists on the hub's tree pages for
+ * schmuell/sd-turbo-ort-web@ace89b7 and aislamov/lcm-dreamshaper-v7-onnx@main), from which the engine assembles the
+ * tokenizer as transformers' CLIPTokenizer does. SD 2.x pads with "!" (id 0), SD 1.x with the end token.
  */
 const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
+const clipTokenizer = (folder: string, padId: number) => ({
+  path: `${folder}/vocab.json`,
+  mergesPath: `${folder}/merges.txt`,
+  configPath: `${folder}/tokenizer_config.json`,
+  specialTokensPath: `${folder}/special_tokens_map.json`,
+  maxLength: 77,
+  padId,
+});
 
 /** SD-Turbo's and SDXL-Turbo's scheduler_config.json (stabilityai/sd-turbo, stabilityai/sdxl-turbo): the same numbers. */
 const TURBO_SCHEDULER = {
@@ -105,7 +111,6 @@ const SD_TURBO: HubCatalogEntry = {
     hub: "hf",
     repo: "schmuell/sd-turbo-ort-web",
     revision: "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1",
-    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
   },
   downloadBytes: { fp16: 2_583_000_000 },
   recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
@@ -117,8 +122,7 @@ const SD_TURBO: HubCatalogEntry = {
     description:
       "Stability AI's SD-Turbo, a distilled Stable Diffusion 2.1: 512×512 images in 1 to 4 steps without guidance. " +
       "Half-precision weights; needs WebGPU with shader-f16. About 2.6 GB to download once.",
-    // SD 2.x pads with "!" (id 0), not with the end token as SD 1.x does
-    tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 0 },
+    tokenizer: clipTokenizer("tokenizer", 0),
     textEmbeddingDim: 1024,
     latentChannels: 4,
     vaeScaleFactor: 8,
@@ -157,10 +161,10 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
     hub: "hf",
     repo: "aislamov/lcm-dreamshaper-v7-onnx",
     revision: "main",
-    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
   },
   downloadBytes: { fp16: 2_083_000_000 },
-  recommended: { steps: { min: 2, max: 8 }, guidance: { min: 1, max: 1 } },
+  // guidance is embedded (w = g − 1), not a second batch: 1 is unguided, the model card's example uses 8
+  recommended: { steps: { min: 2, max: 8 }, guidance: { min: 1, max: 15 } },
   manifest: {
     schemaVersion: 1,
     id: "lcm-dreamshaper-v7",
@@ -169,8 +173,10 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
     description:
       "Dreamshaper v7 (Stable Diffusion 1.5) distilled as a latent consistency model: 512×512 images in 2 to 8 steps. " +
       "Half-precision weights; needs WebGPU with shader-f16. About 2.1 GB to download once.",
-    tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 49407 },
+    tokenizer: clipTokenizer("tokenizer", 49407),
     textEmbeddingDim: 768,
+    // SimianLuo/LCM_Dreamshaper_v7's unet/config.json: the U-Net takes the guidance embedding as timestep_cond
+    timeCondProjDim: 256,
     latentChannels: 4,
     vaeScaleFactor: 8,
     scalingFactor: 0.18215,
@@ -185,7 +191,7 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
       prediction_type: "epsilon",
       set_alpha_to_one: true,
     },
-    defaults: { sampler: "LCM", steps: 4, guidance: 1, width: 512, height: 512 },
+    defaults: { sampler: "LCM", steps: 4, guidance: 8, width: 512, height: 512 },
     variants: [
       {
         id: "fp16",

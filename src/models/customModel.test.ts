@@ -33,7 +33,8 @@ function fakeHub(files: Record<string, unknown>): HubReader & { asked: string[] 
 
 /**
  * A diffusers-layout ONNX repo `someone/<fixture>`: the configs from the fixture folder (`configs` replaces or,
- * with undefined, removes some), ONNX files of the given sizes, and CLIP's tokenizer.json in OpenAI's repo.
+ * with undefined, removes some), ONNX files of the given sizes, and in each tokenizer folder CLIP's vocab.json,
+ * merges.txt and special_tokens_map.json, as diffusers' ONNX exports ship them.
  */
 function onnxRepo(fixture: string, onnx: Record<string, number>, configs: Record<string, unknown>): Record<string, unknown> {
   const repo = `someone/${fixture}`;
@@ -43,11 +44,28 @@ function onnxRepo(fixture: string, onnx: Record<string, number>, configs: Record
       e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)],
     );
   for (const p of walk("")) base[`${repo}/${p}`] = readJson(join(FIXTURES, fixture, p));
+  for (const folder of ["tokenizer", "tokenizer_2"]) {
+    if (base[`${repo}/${folder}/tokenizer_config.json`] === undefined) continue;
+    base[`${repo}/${folder}/vocab.json`] = VOCAB_BYTES;
+    base[`${repo}/${folder}/merges.txt`] = MERGES_BYTES;
+    base[`${repo}/${folder}/special_tokens_map.json`] = SPECIAL_TOKENS_MAP;
+  }
   for (const [p, v] of Object.entries(configs)) base[`${repo}/${p}`] = v;
   for (const [p, bytes] of Object.entries(onnx)) base[`${repo}/${p}`] = bytes;
-  base["openai/clip-vit-large-patch14/tokenizer.json"] = 2_224_003;
   return Object.fromEntries(Object.entries(base).filter(([, v]) => v !== undefined));
 }
+
+/** Sizes of CLIP's vocab.json and merges.txt (openai/clip-vit-large-patch14's, as SD repos copy them). */
+const VOCAB_BYTES = 1_059_962;
+const MERGES_BYTES = 524_619;
+const SPECIAL_TOKENS_MAP = { bos_token: "<|startoftext|>", eos_token: "<|endoftext|>", pad_token: "<|endoftext|>", unk_token: "<|endoftext|>" };
+const TOKENIZER_BYTES = VOCAB_BYTES + MERGES_BYTES + JSON.stringify(SPECIAL_TOKENS_MAP).length;
+const CLIP_TOKENIZER = (folder: string) => ({
+  path: `${folder}/vocab.json`,
+  mergesPath: `${folder}/merges.txt`,
+  configPath: `${folder}/tokenizer_config.json`,
+  specialTokensPath: `${folder}/special_tokens_map.json`,
+});
 
 /** SD 1.5's ONNX export (fixture sd15-onnx). */
 const sd15 = (onnx: Record<string, number>, configs: Record<string, unknown> = {}) => onnxRepo("sd15-onnx", onnx, configs);
@@ -82,7 +100,7 @@ describe("resolveCustomModel with the repo's model.json", () => {
     const entry = await resolveCustomModel("test/tiny-shapes", ref, fakeHub(files), 5);
     expect(entry.manifest).toMatchObject({ id: "custom--test--tiny-shapes", name: "test/tiny-shapes", variants: manifest.variants });
     expect(entry.manifest.description).toMatch(/Added from http:\/\/127\.0\.0\.1:8090\/test\/tiny-shapes\.$/);
-    expect(entry.source).toEqual({ hub: "hf", repo: "test/tiny-shapes", revision: "main", base: "http://127.0.0.1:8090", files: {} });
+    expect(entry.source).toEqual({ hub: "hf", repo: "test/tiny-shapes", revision: "main", base: "http://127.0.0.1:8090" });
     expect(entry.custom).toEqual({ input: "test/tiny-shapes", inferred: false, addedAt: 5 });
     for (const v of manifest.variants) {
       const sum = variantFiles(manifest, v.id).reduce((s, f) => s + statSync(join(TINY, f.path)).size, 0);
@@ -104,7 +122,7 @@ describe("resolveCustomModel with the repo's model.json", () => {
 });
 
 describe("resolveCustomModel from a diffusers layout", () => {
-  it("describes SD 1.5's ONNX export from its configs, with CLIP's tokenizer.json from OpenAI's repo", async () => {
+  it("describes SD 1.5's ONNX export from its configs, with the repo's own CLIP vocabulary and merges", async () => {
     const hub = fakeHub(sd15({ ...SD15_FILES, "vae_encoder/model.onnx": 136_000_000 }));
     const entry = await resolveCustomModel("someone/sd15-onnx", sd15Ref, hub);
     const m = entry.manifest;
@@ -117,7 +135,7 @@ describe("resolveCustomModel from a diffusers layout", () => {
       scalingFactor: 0.18215,
       sizes: { native: 512, min: 256, max: 768, multiple: 64 },
       // the model_max_length and pad token of its tokenizer_config.json; the end token is 49407 in CLIP's vocabulary
-      tokenizer: { path: "tokenizer/tokenizer.json", configPath: "tokenizer/tokenizer_config.json", maxLength: 77, padId: 49407 },
+      tokenizer: { ...CLIP_TOKENIZER("tokenizer"), maxLength: 77, padId: 49407 },
       scheduler: {
         num_train_timesteps: 1000,
         beta_start: 0.00085,
@@ -146,13 +164,14 @@ describe("resolveCustomModel from a diffusers layout", () => {
         },
       },
     ]);
-    expect(entry.source.files).toEqual({ "tokenizer/tokenizer.json": { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" } });
+    // every file from the repo itself
+    expect(entry.source.files).toBeUndefined();
     const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sd15-onnx", p))).length;
-    expect(entry.downloadBytes.fp32).toBe(2_224_003 + json("tokenizer/tokenizer_config.json") + 492_000_000 + 3_440_000_000 + 198_000_000 + 136_000_000);
+    expect(entry.downloadBytes.fp32).toBe(TOKENIZER_BYTES + json("tokenizer/tokenizer_config.json") + 492_000_000 + 3_440_000_000 + 198_000_000 + 136_000_000);
     expect(entry.custom.inferred).toBe(true);
     expect(parseManifest(JSON.parse(JSON.stringify(m)))).toEqual(m);
-    // CLIP's tokenizer.json is 2 MB: its known ids make fetching it unnecessary
-    expect(hub.asked.filter((a) => a.startsWith("GET ") && a.endsWith("tokenizer.json"))).toEqual([]);
+    // vocab.json is 1 MB: CLIP's known ids make fetching it unnecessary
+    expect(hub.asked.filter((a) => a.startsWith("GET ") && a.endsWith("vocab.json"))).toEqual([]);
   });
 
   it("finds precision variants by file name and weights kept beside a graph", async () => {
@@ -212,7 +231,29 @@ describe("resolveCustomModel from a diffusers layout", () => {
       sd15Ref,
       fakeHub(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" } })),
     );
+    // an LCM-LoRA-style model (LCM scheduler, plain U-Net) samples without guidance
     expect(lcm.manifest.defaults).toMatchObject({ sampler: "LCM", steps: 4, guidance: 1 });
+    expect(lcm.manifest.timeCondProjDim).toBeUndefined();
+    const unet = readJson(join(FIXTURES, "sd15-onnx/unet/config.json")) as Record<string, unknown>;
+    const distilled = await resolveCustomModel(
+      "x",
+      sd15Ref,
+      fakeHub(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" }, "unet/config.json": { ...unet, time_cond_proj_dim: 256 } })),
+    );
+    // an LCM-distilled U-Net embeds the guidance scale: SimianLuo/LCM_Dreamshaper_v7's example runs 4 steps at 8
+    expect(distilled.manifest).toMatchObject({ timeCondProjDim: 256, defaults: { sampler: "LCM", steps: 4, guidance: 8 } });
+  });
+
+  it("gives a turbo repo (trailing Euler schedule) turbo's 1 step without guidance", async () => {
+    const scheduler = readJson(join(FIXTURES, "sd15-onnx/scheduler/scheduler_config.json")) as Record<string, unknown>;
+    const files = sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", timestep_spacing: "trailing" } });
+    const turboRef = { ...sd15Ref, repo: "someone/sd-turbo-onnx" };
+    const renamed = Object.fromEntries(Object.entries(files).map(([k, v]) => [k.replace("someone/sd15-onnx/", "someone/sd-turbo-onnx/"), v]));
+    const turbo = await resolveCustomModel("x", turboRef, fakeHub(renamed));
+    expect(turbo.manifest.defaults).toMatchObject({ sampler: "Euler", steps: 1, guidance: 0 });
+    // the same schedule in a repo that does not say turbo keeps the usual defaults
+    const plain = await resolveCustomModel("x", sd15Ref, fakeHub(files));
+    expect(plain.manifest.defaults).toMatchObject({ steps: 20, guidance: 7.5 });
   });
 
   it("reads the widths from the text encoder when the U-Net has no config, and assumes SD's VAE without a VAE config", async () => {
@@ -249,9 +290,9 @@ describe("resolveCustomModel from a diffusers layout", () => {
     await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, in_channels: 9, out_channels: 4 } }))).rejects.toThrow(
       /9 input channels for 4 latent channels/,
     );
-    const noClip = sd15(SD15_FILES);
-    delete noClip["openai/clip-vit-large-patch14/tokenizer.json"];
-    await expect(resolve(noClip)).rejects.toThrow(/no tokenizer\/tokenizer.json, and the hub has no openai\/clip-vit-large-patch14\/tokenizer.json/);
+    const noVocab = sd15(SD15_FILES);
+    delete noVocab["someone/sd15-onnx/tokenizer/vocab.json"];
+    await expect(resolve(noVocab)).rejects.toThrow(/tokenizer\/ has neither a tokenizer.json nor CLIP's vocab.json and merges.txt/);
   });
 
   it("describes the built-in model's files as its model.json does, from the configs a diffusers export of it holds", async () => {
@@ -286,13 +327,12 @@ describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
     const entry = await resolveCustomModel("x", sdxlRef, fakeHub(sdxl(SDXL_FILES)));
     const { manifest } = entry;
     const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sdxl-onnx", p))).length;
-    const CLIP_JSON = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
     const catalogSdxl = CATALOG.flatMap((m) => (m.kind === "hub" && m.manifest.id === "sdxl-turbo" ? [m.manifest] : []))[0];
     expect(manifest.textEncoders).toEqual([
       { part: "text_encoder", hiddenStates: "hidden_states.11" },
       {
         part: "text_encoder_2",
-        tokenizer: { path: "tokenizer_2/tokenizer.json", configPath: "tokenizer_2/tokenizer_config.json", maxLength: 77, padId: 0 },
+        tokenizer: { ...CLIP_TOKENIZER("tokenizer_2"), maxLength: 77, padId: 0 },
         hiddenStates: "hidden_states.31",
         pooled: "text_embeds",
       },
@@ -326,10 +366,9 @@ describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
         },
       },
     ]);
-    // both tokenizers are CLIP's vocabulary, taken from OpenAI's repo
-    expect(entry.source.files).toEqual({ "tokenizer/tokenizer.json": CLIP_JSON, "tokenizer_2/tokenizer.json": CLIP_JSON });
+    expect(entry.source.files).toBeUndefined();
     expect(entry.downloadBytes.fp32).toBe(
-      2 * 2_224_003 + json("tokenizer/tokenizer_config.json") + json("tokenizer_2/tokenizer_config.json") + 492_000_000 + 2_780_000_000 + 1_000_000 + 10_270_000_000 + 198_000_000,
+      2 * TOKENIZER_BYTES + json("tokenizer/tokenizer_config.json") + json("tokenizer_2/tokenizer_config.json") + 492_000_000 + 2_780_000_000 + 1_000_000 + 10_270_000_000 + 198_000_000,
     );
   });
 

@@ -7,7 +7,15 @@
  * Pure apart from the HubReader it is given, so tests feed it fixtures; customModelRef.ts reads the input.
  */
 import { AppError } from "../errors";
-import { parseManifest, type ModelFile, type ModelManifest, type ModelPart, type ModelVariant, type TextEncoderSpec } from "../manifest";
+import {
+  parseManifest,
+  type ModelFile,
+  type ModelManifest,
+  type ModelPart,
+  type ModelVariant,
+  type TextEncoderSpec,
+  type TokenizerSpec,
+} from "../manifest";
 import type { SchedulerConfig } from "../engine/samplers/schedule";
 import type { SamplerName } from "../params";
 import { SD_LATENT_RGB, SDXL_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
@@ -83,22 +91,21 @@ export async function resolveCustomModel(input: string, ref: ModelRef, hub: HubR
   const found = own !== undefined ? ownManifest(ref, own) : await inferManifest(ref, hub);
   const label = ref.revision === "main" ? ref.repo : `${ref.repo}@${ref.revision}`;
   const manifest: ModelManifest = {
-    ...found.manifest,
+    ...found,
     id: customModelId(ref),
     name: label,
-    description: `${found.manifest.description ? `${found.manifest.description} ` : ""}Added from ${ref.hubBase}/${ref.repo}.`,
+    description: `${found.description ? `${found.description} ` : ""}Added from ${ref.hubBase}/${ref.repo}.`,
   };
-  const source = { hub: "hf" as const, repo: ref.repo, revision: ref.revision, base: ref.hubBase, files: found.overrides };
+  const source = { hub: "hf" as const, repo: ref.repo, revision: ref.revision, base: ref.hubBase };
   const files = new Map(manifest.variants.flatMap((v) => variantFiles(manifest, v.id)).map((f) => [f.path, f]));
   const sizes = new Map<string, number>();
   await Promise.all(
     [...files.values()].map(async (file) => {
-      const from = source.files[file.path] ?? at(file.path);
-      const stat = await hub.stat(from);
+      const stat = await hub.stat(at(file.path));
       if (!stat) {
         throw ModelConfigError.of(
           ref,
-          own !== undefined ? `its model.json lists ${file.path}, which the repository does not have` : `${from.repo}/${from.path} is not on the hub`,
+          own !== undefined ? `its model.json lists ${file.path}, which the repository does not have` : `${ref.repo}/${file.path} is not on the hub`,
         );
       }
       sizes.set(file.path, file.bytes ?? stat.bytes ?? 0);
@@ -110,15 +117,9 @@ export async function resolveCustomModel(input: string, ref: ModelRef, hub: HubR
   return { kind: "hub", manifest, source, downloadBytes, custom: { input: input.trim(), inferred: own === undefined, addedAt: now } };
 }
 
-interface Found {
-  manifest: ModelManifest;
-  /** Files fetched from another repo (the CLIP tokenizer), by manifest path. */
-  overrides: Record<string, HubFileOverride>;
-}
-
-function ownManifest(ref: ModelRef, json: unknown): Found {
+function ownManifest(ref: ModelRef, json: unknown): ModelManifest {
   try {
-    return { manifest: parseManifest(json), overrides: {} };
+    return parseManifest(json);
   } catch (err) {
     throw ModelConfigError.of(ref, `its model.json is not valid (${(err as Error).message})`);
   }
@@ -131,12 +132,6 @@ const str = (v: unknown): string | undefined => (typeof v === "string" ? v : und
 /** diffusers allows a per-block list for some widths; a model whose blocks differ is not one we can describe. */
 const width = (v: unknown): number | undefined => (Array.isArray(v) && v.every((x) => x === v[0]) ? num(v[0]) : num(v));
 
-/**
- * Every SD 1.x/2.x repo uses CLIP's BPE vocabulary, and diffusers' ONNX exports ship vocab.json and
- * merges.txt rather than a tokenizer.json; the catalog takes the same file from OpenAI's CLIP repo.
- */
-const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
-const CLIP_TOKENIZER_CONFIG: HubFileOverride = { ...CLIP_TOKENIZER_JSON, path: "tokenizer_config.json" };
 /** Ids in CLIP's vocabulary of the pad tokens SD repos configure: "!" (SD 2.x) and the end token (SD 1.x, the default). */
 const CLIP_PAD_IDS: Record<string, number> = { "!": 0, "<|endoftext|>": 49407 };
 
@@ -153,7 +148,7 @@ const SDXL_PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "une
 /** Names ORT and PyTorch exporters give the weights they keep beside a graph over 2 GB. */
 const EXTERNAL_DATA_SUFFIXES = ["_data", ".data"];
 
-async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
+async function inferManifest(ref: ModelRef, hub: HubReader): Promise<ModelManifest> {
   const at = (path: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path });
   const json = async (path: string): Promise<Json | undefined> => {
     const value = await hub.json(at(path));
@@ -179,7 +174,18 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
   const dims = dimensionsFrom(ref, sdxl, unet, sdxl ? [textEncoder, textEncoder2] : [textEncoder], vae);
   const tokenizer = await tokenizerFrom(ref, hub, "tokenizer", index, tokenizerConfig, textEncoder);
   const sdxlParts = sdxl ? await sdxlConditioning(ref, hub, index, textEncoder, textEncoder2, tokenizer2Config) : undefined;
-  const lcm = sampler === "LCM";
+  // an LCM-distilled U-Net embeds the guidance scale (w = g − 1) instead of running a guidance batch: the LCM
+  // paper's and diffusers' examples use 4 steps at 8; an LCM-LoRA-fused model samples with LCM at ~1 (no guidance)
+  const timeCondProjDim = num(unet?.time_cond_proj_dim);
+  const lcm = sampler === "LCM" || timeCondProjDim !== undefined;
+  // SD-Turbo and SDXL-Turbo (adversarial diffusion distillation) ship trailing Euler schedulers and run 1–4 steps
+  // without guidance; a plain SD or SDXL repo's scheduler spaces its timesteps "leading"
+  const turbo = !lcm && /turbo/i.test(ref.repo) && scheduler.timestep_spacing === "trailing";
+  const defaults = lcm
+    ? { sampler: "LCM", steps: 4, guidance: timeCondProjDim !== undefined ? 8 : 1 }
+    : turbo
+      ? { sampler, steps: 1, guidance: 0 }
+      : { sampler, steps: 20, guidance: 7.5 };
   const notes = vae ? "" : ` No VAE config was found, so ${sdxl ? "SDXL's VAE (8× scale, factor 0.13025)" : "Stable Diffusion's VAE (8× scale, factor 0.18215)"} is assumed.`;
   const manifest: ModelManifest = {
     schemaVersion: 1,
@@ -187,15 +193,16 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
     name: ref.repo,
     license: "See the repository's model card",
     description: `Described from the repository's diffusers configs.${notes}`,
-    tokenizer: tokenizer.spec,
+    tokenizer,
     textEmbeddingDim: dims.textEmbeddingDim,
-    ...sdxlParts?.manifest,
+    ...sdxlParts,
+    ...(timeCondProjDim !== undefined ? { timeCondProjDim } : {}),
     latentChannels: dims.latentChannels,
     vaeScaleFactor: dims.vaeScaleFactor,
     scalingFactor: dims.scalingFactor,
     sizes: dims.sizes,
     scheduler,
-    defaults: { sampler, steps: lcm ? 4 : 20, guidance: lcm ? 1 : 7.5, width: dims.sizes.native, height: dims.sizes.native },
+    defaults: { ...defaults, width: dims.sizes.native, height: dims.sizes.native },
     variants,
     latentRgb:
       dims.latentChannels === 4
@@ -205,7 +212,7 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<Found> {
         : // no known projection for other latent spaces: previews stay grey, the final image is unaffected
           { weights: [0, 1, 2].map(() => new Array<number>(dims.latentChannels).fill(0)), bias: [0.5, 0.5, 0.5] },
   };
-  return { manifest, overrides: { ...tokenizer.overrides, ...sdxlParts?.overrides } };
+  return manifest;
 }
 
 /**
@@ -221,7 +228,7 @@ async function sdxlConditioning(
   textEncoder: Json | undefined,
   textEncoder2: Json | undefined,
   tokenizer2Config: Json | undefined,
-): Promise<{ manifest: Pick<ModelManifest, "textEncoders" | "additionEmbedType" | "forceZerosForEmptyPrompt">; overrides: Record<string, HubFileOverride> }> {
+): Promise<Pick<ModelManifest, "textEncoders" | "additionEmbedType" | "forceZerosForEmptyPrompt">> {
   const penultimate = (config: Json | undefined, part: string) => {
     const layers = num(config?.num_hidden_layers);
     if (layers === undefined) {
@@ -232,10 +239,10 @@ async function sdxlConditioning(
   const tokenizer2 = await tokenizerFrom(ref, hub, "tokenizer_2", index, tokenizer2Config, textEncoder2);
   const textEncoders: TextEncoderSpec[] = [
     { part: "text_encoder", hiddenStates: penultimate(textEncoder, "text_encoder") },
-    { part: "text_encoder_2", tokenizer: tokenizer2.spec, hiddenStates: penultimate(textEncoder2, "text_encoder_2"), pooled: "text_embeds" },
+    { part: "text_encoder_2", tokenizer: tokenizer2, hiddenStates: penultimate(textEncoder2, "text_encoder_2"), pooled: "text_embeds" },
   ];
   const forceZeros = typeof index.force_zeros_for_empty_prompt === "boolean" ? index.force_zeros_for_empty_prompt : true;
-  return { manifest: { textEncoders, additionEmbedType: "text_time", forceZerosForEmptyPrompt: forceZeros }, overrides: tokenizer2.overrides };
+  return { textEncoders, additionEmbedType: "text_time", forceZerosForEmptyPrompt: forceZeros };
 }
 
 const SAMPLERS: Record<string, SamplerName> = {
@@ -376,7 +383,11 @@ async function variantsFrom(ref: ModelRef, hub: HubReader, required: readonly Mo
   return variants;
 }
 
-/** The repo's tokenizer.json, else CLIP's; the pad id the repo's tokenizer_config.json names. */
+/**
+ * The repo's own tokenizer files: its tokenizer.json, else the vocab.json + merges.txt that diffusers' ONNX exports
+ * of CLIP tokenizers ship (the engine assembles them as transformers' CLIPTokenizer does); the pad id the repo's
+ * tokenizer_config.json names.
+ */
 async function tokenizerFrom(
   ref: ModelRef,
   hub: HubReader,
@@ -384,37 +395,41 @@ async function tokenizerFrom(
   index: Json,
   config: Json | undefined,
   textEncoder: Json | undefined,
-): Promise<{ spec: ModelManifest["tokenizer"]; overrides: Record<string, HubFileOverride> }> {
-  const path = `${folder}/tokenizer.json`;
-  const configPath = `${folder}/tokenizer_config.json`;
-  const own = (await hub.stat({ repo: ref.repo, revision: ref.revision, path })) !== undefined;
-  const overrides: Record<string, HubFileOverride> = {};
+): Promise<TokenizerSpec> {
+  const at = (name: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path: `${folder}/${name}` });
+  const has = async (name: string) => (await hub.stat(at(name))) !== undefined;
+  const [tokenizerJson, vocab, merges, specialTokens] = await Promise.all(
+    ["tokenizer.json", "vocab.json", "merges.txt", "special_tokens_map.json"].map(has),
+  );
   const entry = index[folder];
   const declared = Array.isArray(entry) ? str(entry[1]) : undefined;
-  if (!own) {
-    if (declared !== undefined && !declared.startsWith("CLIPTokenizer")) {
-      throw ModelConfigError.of(ref, `it has no ${path}, and its ${declared} cannot be replaced by CLIP's`);
-    }
-    if (!(await hub.stat(CLIP_TOKENIZER_JSON))) {
-      throw ModelConfigError.of(
-        ref,
-        `it has no ${path}, and the hub has no ${CLIP_TOKENIZER_JSON.repo}/${CLIP_TOKENIZER_JSON.path} to use instead`,
-      );
-    }
-    overrides[path] = CLIP_TOKENIZER_JSON;
-    if (!config) overrides[configPath] = CLIP_TOKENIZER_CONFIG;
+  const clip = declared === undefined || declared.startsWith("CLIPTokenizer");
+  if (!tokenizerJson && !(vocab && merges && clip)) {
+    throw ModelConfigError.of(
+      ref,
+      clip
+        ? `${folder}/ has neither a tokenizer.json nor CLIP's vocab.json and merges.txt`
+        : `${folder}/ has no tokenizer.json, and its ${declared} is not a CLIP tokenizer this app can assemble from vocab.json`,
+    );
   }
+  const files = tokenizerJson
+    ? { path: at("tokenizer.json").path }
+    : { path: at("vocab.json").path, mergesPath: at("merges.txt").path };
   const padToken = tokenText(config?.pad_token) ?? "<|endoftext|>";
-  const clip = !own || declared?.startsWith("CLIPTokenizer") === true;
-  // the repo's own tokenizer.json (about 2 MB for CLIP) is fetched only when CLIP's known ids do not answer
+  // CLIP's vocabulary answers for the usual pad tokens; other vocabularies are fetched (about 1–2 MB) to look it up
   const padId =
     (clip ? CLIP_PAD_IDS[padToken] : undefined) ??
-    (own ? tokenId(await hub.json({ repo: ref.repo, revision: ref.revision, path }), padToken) : undefined);
+    (tokenizerJson ? tokenId(await hub.json(at("tokenizer.json")), padToken) : vocabId(await hub.json(at("vocab.json")), padToken));
   if (padId === undefined) throw ModelConfigError.of(ref, `its pad token "${padToken}" is not in the tokenizer's vocabulary`);
   const limit = num(config?.model_max_length);
   const maxLength = limit !== undefined && limit <= 4096 ? limit : (num(textEncoder?.max_position_embeddings) ?? 77);
-  const hasConfig = config !== undefined || overrides[configPath] !== undefined;
-  return { spec: { path, ...(hasConfig ? { configPath } : {}), maxLength, padId }, overrides };
+  return {
+    ...files,
+    ...(config !== undefined ? { configPath: at("tokenizer_config.json").path } : {}),
+    ...(specialTokens ? { specialTokensPath: at("special_tokens_map.json").path } : {}),
+    maxLength,
+    padId,
+  };
 }
 
 /** transformers writes special tokens as strings or as { content }. */
@@ -422,12 +437,13 @@ function tokenText(v: unknown): string | undefined {
   return str(v) ?? (isObject(v) ? str(v.content) : undefined);
 }
 
+const vocabId = (vocab: unknown, token: string): number | undefined => (isObject(vocab) ? num(vocab[token]) : undefined);
+
 /** A token's id in a tokenizer.json: its added tokens, then the model's vocabulary. */
 function tokenId(tokenizerJson: unknown, token: string): number | undefined {
   if (!isObject(tokenizerJson)) return undefined;
   const added = Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : [];
   const hit = added.find((t) => isObject(t) && t.content === token);
   if (isObject(hit) && num(hit.id) !== undefined) return num(hit.id);
-  const vocab = isObject(tokenizerJson.model) ? tokenizerJson.model.vocab : undefined;
-  return isObject(vocab) ? num(vocab[token]) : undefined;
+  return vocabId(isObject(tokenizerJson.model) ? tokenizerJson.model.vocab : undefined, token);
 }
