@@ -8,6 +8,11 @@ import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 /** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
 export interface ModelSource {
   read(path: string): Promise<Uint8Array>;
+  /**
+   * Where ONNX Runtime can open a file by itself (a file path in Node, a URL in a browser), so that weights of
+   * gigabytes never pass through one JavaScript buffer of ours. Sources without it hand over bytes.
+   */
+  locate?(path: string): Promise<string>;
 }
 
 export interface LoadedModel {
@@ -103,7 +108,8 @@ export function pickVariant(manifest: ModelManifest, shaderF16: boolean, wanted?
 
 interface PartBytes {
   part: ModelPart;
-  bytes: Uint8Array;
+  /** The graph's bytes, or where ONNX Runtime opens it. */
+  model: Uint8Array | string;
   external: ExternalDataFile[];
 }
 
@@ -137,20 +143,22 @@ async function readPart(
   const external: ExternalDataFile[] = [];
   for (const ext of file.externalData ?? []) {
     // ORT resolves external data by the file name recorded in the graph, relative to the model
-    external.push({ path: ext.path.split("/").pop() ?? ext.path, data: await source.read(ext.path) });
+    const data = source.locate ? await source.locate(ext.path) : await source.read(ext.path);
+    external.push({ path: ext.path.split("/").pop() ?? ext.path, data });
   }
-  return { part, bytes, external };
+  // a located graph is opened by ONNX Runtime itself; these bytes were read only for the checks above
+  return { part, model: source.locate ? await source.locate(file.path) : bytes, external };
 }
 
 async function createPart(
-  { part, bytes, external }: PartBytes,
+  { part, model, external }: PartBytes,
   manifest: ModelManifest,
   variant: ModelVariant,
   runtime: Runtime,
 ): Promise<ModelSession> {
   const path = variant.files[part]?.path ?? part;
   try {
-    return await runtime.createSession(bytes, external);
+    return await runtime.createSession(model, external);
   } catch (err) {
     throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path });
   }

@@ -14,7 +14,7 @@ export function createNodeRuntime(threads = 1): Runtime {
   );
 }
 
-/** A model folder on disk. */
+/** A model folder on disk; ONNX Runtime opens the files itself, external data included. */
 export function diskSource(folder: string): ModelSource {
-  return { read: async (path) => new Uint8Array(await readFile(join(folder, path))) };
+  return { read: async (path) => new Uint8Array(await readFile(join(folder, path))), locate: async (path) => join(folder, path) };
 }

@@ -37,9 +37,13 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/**
+ * Weights kept beside a graph, by the file name the graph records: their bytes, or a location ONNX Runtime opens
+ * itself (onnxruntime-web streams a URL of over 1 GB into memory it allocates, where one ArrayBuffer could not hold it).
+ */
 export interface ExternalDataFile {
   path: string;
-  data: Uint8Array;
+  data: Uint8Array | string;
 }
 
 /** Time spent inside session.run, so benchmarks can tell engine overhead from model time. */
@@ -71,13 +75,19 @@ export class Runtime {
     return new this.ort.Tensor(type as "float32", data as Float32Array, dims);
   }
 
-  async createSession(model: Uint8Array, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
-    const session = await this.ort.InferenceSession.create(model, {
+  /**
+   * `model` is the graph's bytes or a location ONNX Runtime opens itself: a file path in Node, where it also finds the
+   * external data beside the graph (onnxruntime-node ignores `externalData`), or a URL in a browser.
+   */
+  async createSession(model: Uint8Array | string, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
+    const options: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       ...this.sessionOptions,
       executionProviders: this.executionProviders,
       ...(externalData.length > 0 ? { externalData } : {}),
-    });
+    };
+    const session =
+      typeof model === "string" ? await this.ort.InferenceSession.create(model, options) : await this.ort.InferenceSession.create(model, options);
     const inputs: InputInfo[] = session.inputMetadata.map((m) =>
       m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: "unknown", shape: [] },
     );
