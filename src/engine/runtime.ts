@@ -80,11 +80,13 @@ export class Runtime {
    * external data beside the graph (onnxruntime-node ignores `externalData`), or a URL in a browser.
    */
   async createSession(model: Uint8Array | string, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
+    // a graph opened from a file path brings the external data beside it (onnxruntime-node); bytes and URLs need it given
+    const fromPath = typeof model === "string" && !URL_SCHEME.test(model);
     const options: Ort.InferenceSession.SessionOptions = {
       graphOptimizationLevel: "all",
       ...this.sessionOptions,
       executionProviders: this.executionProviders,
-      ...(externalData.length > 0 ? { externalData } : {}),
+      ...(externalData.length > 0 && !fromPath ? { externalData } : {}),
     };
     const session =
       typeof model === "string" ? await this.ort.InferenceSession.create(model, options) : await this.ort.InferenceSession.create(model, options);
@@ -116,6 +118,9 @@ export class Runtime {
     return run;
   }
 }
+
+/** blob:, http:, https: … — a location that is not a file path. */
+const URL_SCHEME = /^[a-z][a-z0-9+.-]+:/i;
 
 /**
  * The engine computes in float32 and int32; a model's boundary may be float16 (q4f16 exports) or
