@@ -37,6 +37,8 @@ export function PromptForm() {
   const batchId = useId();
   const backendId = useId();
   const params = useApp((s) => s.params);
+  // an LCM-distilled U-Net takes the guidance scale as an input rather than through a second, unconditioned batch
+  const guidanceEmbedded = useApp((s) => s.manifest?.timeCondProjDim !== undefined);
   const randomSeed = useApp((s) => s.randomSeed);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
@@ -86,7 +88,7 @@ export function PromptForm() {
       </div>
       <div className="row">
         <NumberField field="steps" label="Steps" />
-        <NumberField field="guidance" label="Guidance (CFG)" step={0.5} />
+        <NumberField field="guidance" label={guidanceEmbedded ? "Guidance (LCM, embedded)" : "Guidance (CFG)"} step={0.5} />
       </div>
       {outpainting ? (
         <p className="hint">Outpainting: the size is the source&rsquo;s plus how far it is extended.</p>
