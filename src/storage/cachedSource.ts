@@ -8,8 +8,10 @@ import { DownloadFailedError, HubAccessDeniedError, HubFileNotFoundError, ModelN
 import type { WeightCache } from "./weightCache";
 
 export interface ModelDownloadState {
-  /** Files complete and verified. */
+  /** Files complete (usable). */
   done: number;
+  /** Of those, the files checked against a size or SHA-256 that did not come with their bytes. */
+  verified: number;
   total: number;
   /** Bytes stored for this variant, partial files included. */
   bytesStored: number;
@@ -20,13 +22,14 @@ export interface ModelDownloadState {
 /** How far one variant of a hub model is downloaded, from the cache's index alone (no data read). */
 export async function downloadState(cache: WeightCache, entry: HubCatalogEntry, variantId: string): Promise<ModelDownloadState> {
   const records = new Map((await cache.files(entry.manifest.id)).map((r) => [r.path, r]));
-  const state: ModelDownloadState = { done: 0, total: 0, bytesStored: 0, missing: [] };
+  const state: ModelDownloadState = { done: 0, verified: 0, total: 0, bytesStored: 0, missing: [] };
   for (const { path } of variantFiles(entry.manifest, variantId)) {
     const rec = records.get(path);
     state.total += 1;
     state.bytesStored += rec?.bytes ?? 0;
-    if (rec?.complete && rec.verified) state.done += 1;
+    if (rec?.complete) state.done += 1;
     else state.missing.push(path);
+    if (rec?.complete && rec.verified) state.verified += 1;
   }
   return state;
 }
@@ -41,7 +44,7 @@ const manifestBytes = (entry: HubCatalogEntry) => new TextEncoder().encode(JSON.
 
 /**
  * A ModelSource over the weight cache. `model.json` is the catalog's manifest; every other file must be
- * complete and verified, else ModelNotDownloadedError says how many of the variant's files are there.
+ * complete, else ModelNotDownloadedError says how many of the variant's files are there.
  * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError).
  */
 export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): ModelSource {

@@ -130,8 +130,8 @@ export class DamagedModelFileError extends AppError {
   override name = "DamagedModelFileError";
   static of(info: { model: string; modelId: string; file: string; cause: string }): DamagedModelFileError {
     return new DamagedModelFileError(
-      `The stored copy of ${info.file} of ${info.model} cannot be loaded (${info.cause}). It is probably incomplete or damaged: ` +
-        `open Models and choose "Download ${info.file} again" for ${info.model}.`,
+      `${info.cause.replace(/\.?$/, ".")} The stored copy of ${info.file} is probably incomplete or damaged: open Models and ` +
+        `choose "Download ${info.file} again" for ${info.model}.`,
       { model: info.model, modelId: info.modelId, file: info.file },
     );
   }
