@@ -65,7 +65,7 @@ async function generate(page: Page) {
 function cacheRecords(page: Page, modelId: string) {
   return page.evaluate(
     (id) =>
-      new Promise<{ path: string; bytes: number; complete: boolean; verified: boolean }[]>((resolve, reject) => {
+      new Promise<{ path: string; bytes: number; complete: boolean; verified: boolean; checks?: string[] }[]>((resolve, reject) => {
         const open = indexedDB.open("diffusion-weights");
         open.onerror = () => reject(open.error);
         open.onsuccess = () => {
@@ -110,6 +110,60 @@ test("a repo added as a custom model downloads with progress, resumes a dropped 
   await generate(page);
 });
 
+test("from a hub that redirects to a CDN with Hugging Face's CORS, cut and short downloads resume by Range alone and are verified by the hub's SHA-256", async ({
+  page,
+}) => {
+  const hf = await startHub({ root, repos: tinyShapesRepos(TINY), cdn: true });
+  try {
+    await page.goto(`/?hub=${encodeURIComponent(hf.url)}`);
+    await page.getByText("Models", { exact: true }).click();
+    // the CDN refuses If-Range as Hugging Face's does: a request sending it fails its preflight
+    const unetUrl = `${hf.url}/test/tiny-shapes/resolve/main/unet/model.onnx`;
+    const withIfRange = await page.evaluate(
+      (url) => fetch(url, { headers: { Range: "bytes=10-", "If-Range": '"x"' } }).then(() => "answered", (e: Error) => e.name),
+      unetUrl,
+    );
+    expect(withIfRange).toBe("TypeError");
+    hf.reset();
+
+    // described from diffusers configs, this model pins no sizes or hashes: only the hub can vouch for its files
+    const name = "test/tiny-shapes-diffusers";
+    await addModel(page, name, name);
+    const tiny = row(page, name);
+    hf.throttle(1_500_000);
+    // the U-Net's connection drops; the VAE decoder's body ends early with a Content-Length that matches it
+    hf.fail({ path: "/unet/model.onnx", afterBytes: 1_500_000 });
+    hf.fail({ path: "/vae_decoder/model.onnx", truncateTo: 100_000 });
+    await tiny.getByRole("button", { name: `Download ${name}`, exact: true }).click();
+    await expect(tiny).toContainText("Downloaded ·", { timeout: 90_000 });
+    await expect(tiny).toContainText("verified");
+
+    const cdnGets = (file: string) => hf.requests().filter((r) => r.origin === "cdn" && r.method === "GET" && r.path.endsWith(file));
+    const [cut, resumed] = cdnGets("/unet/model.onnx");
+    expect(cdnGets("/unet/model.onnx")).toHaveLength(2);
+    expect(cut).toMatchObject({ status: 200, bytesSent: 1_500_000 });
+    expect(resumed).toMatchObject({ status: 206, range: expect.stringMatching(/^bytes=\d+-$/) });
+    expect(cdnGets("/vae_decoder/model.onnx")).toEqual([
+      expect.objectContaining({ status: 200, bytesSent: 100_000 }),
+      expect.objectContaining({ status: 206, range: "bytes=100000-" }),
+    ]);
+    // Range alone is CORS-safelisted: no preflight, and never If-Range
+    expect(hf.requests().filter((r) => r.method === "OPTIONS" || r.ifRange !== undefined)).toEqual([]);
+    const records = await cacheRecords(page, "custom--test--tiny-shapes-diffusers");
+    expect(records.map((r) => r.path).filter((p) => p.endsWith(".onnx"))).toHaveLength(4);
+    for (const r of records) {
+      // the CDN's ETag of an LFS file is its SHA-256; the JSON kept in git gets a git hash, so only its size counts
+      expect(r).toMatchObject({ complete: true, verified: true, checks: r.path.endsWith(".onnx") ? ["hub size", "hub SHA-256"] : ["hub size"] });
+    }
+
+    hf.throttle(undefined);
+    await tiny.getByRole("button", { name: `Use ${name}` }).click();
+    await generate(page);
+  } finally {
+    await hf.close();
+  }
+});
+
 test("a downloaded custom model is kept across reloads and generates with the hub and the network gone", async ({ page, context }) => {
   await openApp(page);
   await addModel(page, "test/tiny-shapes", "test/tiny-shapes");
@@ -152,7 +206,7 @@ test("a file whose hash differs from the manifest is refused, and only it is fet
   hub.reset();
   await tiny.getByRole("button", { name: "Resume download of test/tiny-shapes" }).click();
   await expect(tiny).toContainText("Downloaded ·", { timeout: 90_000 });
-  expect(hub.requests().map((r) => r.path.split("/resolve/main/")[1])).toEqual([
+  expect(hub.requests().filter((r) => r.method === "GET").map((r) => r.path.split("/resolve/main/")[1])).toEqual([
     "unet/model.onnx",
     "vae_decoder/model.onnx",
     "vae_encoder/model.onnx",
