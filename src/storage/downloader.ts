@@ -236,7 +236,8 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
     if (!res.ok) return;
     const facts = hubFacts(res);
-    writer.describe({ ...facts, totalBytes: facts.totalBytes ?? bodyLength(res) });
+    const length = facts.totalBytes === undefined ? bodyLength(res) : undefined;
+    writer.describe(length !== undefined ? { ...facts, totalBytes: length, totalIsContentLength: true } : facts);
   }
 
   /** Asks for the bytes not yet stored: Range alone, which needs no CORS preflight. */

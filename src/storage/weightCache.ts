@@ -31,6 +31,11 @@ export type FileCheck = "manifest size" | "manifest SHA-256" | "hub size" | "hub
 export interface HubFileFacts {
   /** From HEAD's Content-Length, X-Linked-Size or a Content-Range total. */
   totalBytes?: number;
+  /**
+   * totalBytes is a HEAD's Content-Length: a page cannot see Content-Encoding across origins, so it may be
+   * a compressed length, and a longer (decompressed) body then proves nothing wrong.
+   */
+  totalIsContentLength?: boolean;
   /** The strong ETag of the first response; a resumed response with another one is another version. */
   etag?: string;
   /** The file's SHA-256 as the hub states it (an LFS file's ETag or X-Linked-Etag). */
@@ -53,6 +58,8 @@ export interface FileRecord {
   sha256?: string;
   /** The hub's size for the whole file (not a response's Content-Length). */
   totalBytes?: number;
+  /** See HubFileFacts.totalIsContentLength. */
+  totalIsContentLength?: boolean;
   /** The first response's strong ETag: a resumed response must carry the same. */
   etag?: string;
   /** The SHA-256 the hub states for the file, checked when it finishes. */
@@ -248,7 +255,7 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
       describe(facts) {
         rec = {
           ...rec,
-          ...(facts.totalBytes !== undefined ? { totalBytes: facts.totalBytes } : {}),
+          ...(facts.totalBytes !== undefined ? { totalBytes: facts.totalBytes, totalIsContentLength: facts.totalIsContentLength === true } : {}),
           ...(facts.etag !== undefined ? { etag: facts.etag } : {}),
           ...(facts.sha256 !== undefined ? { hubSha256: facts.sha256.toLowerCase() } : {}),
         };
@@ -396,7 +403,9 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
 function checkFile(rec: FileRecord, sha256: string, expected: { bytes?: number; sha256?: string }): { checks: FileCheck[]; problem?: string } {
   const checks: FileCheck[] = [];
   const size = expected.bytes !== undefined ? { bytes: expected.bytes, check: "manifest size" as const } : rec.totalBytes !== undefined ? { bytes: rec.totalBytes, check: "hub size" as const } : undefined;
-  if (size) {
+  // a body longer than a HEAD's Content-Length was compressed on the wire: that length says nothing
+  const encoded = size?.check === "hub size" && rec.totalIsContentLength === true && rec.bytes > size.bytes;
+  if (size && !encoded) {
     if (size.bytes !== rec.bytes) return { checks, problem: `${rec.bytes} bytes instead of ${size.bytes}` };
     checks.push(size.check);
   }
