@@ -186,10 +186,14 @@ function hubFacts(res: Response): HubFileFacts {
 function otherVersion(recorded: Readonly<FileRecord>, facts: HubFileFacts, bodyTotal: number | undefined): string | undefined {
   if (recorded.etag && facts.etag && recorded.etag !== facts.etag) return `its ETag changed from ${recorded.etag} to ${facts.etag}`;
   if (recorded.hubSha256 && facts.sha256 && recorded.hubSha256 !== facts.sha256) return "its SHA-256 on the hub changed";
-  const total = facts.totalBytes ?? bodyTotal;
-  // a shorter body alone is a response cut short (the rest is fetched by Range), not another version
-  if (recorded.totalBytes !== undefined && total !== undefined && (facts.totalBytes !== undefined ? total !== recorded.totalBytes : total > recorded.totalBytes)) {
-    return `its size changed from ${recorded.totalBytes} to ${total} bytes`;
+  if (recorded.totalBytes === undefined) return undefined;
+  if (facts.totalBytes !== undefined && facts.totalBytes !== recorded.totalBytes) {
+    return `its size changed from ${recorded.totalBytes} to ${facts.totalBytes} bytes`;
+  }
+  // a shorter body alone is a response cut short (the rest is fetched by Range), not another version; a
+  // longer one is, unless the recorded size is a HEAD's Content-Length (maybe of a compressed body)
+  if (bodyTotal !== undefined && bodyTotal > recorded.totalBytes && !recorded.totalIsContentLength) {
+    return `its size changed from ${recorded.totalBytes} to ${bodyTotal} bytes`;
   }
   return undefined;
 }
