@@ -42,20 +42,32 @@ function variantOf(entry: HubCatalogEntry, path: string): string {
 
 const manifestBytes = (entry: HubCatalogEntry) => new TextEncoder().encode(JSON.stringify(entry.manifest));
 
+/** A source that can also hand over a file in parts, for weights too large for one buffer (over 2 GiB). */
+export interface StreamingModelSource extends ModelSource {
+  /** The file chunk by chunk, SHA-256 checked as it passes (see WeightCache.readStream). */
+  stream(path: string): Promise<ReadableStream<Uint8Array>>;
+}
+
 /**
  * A ModelSource over the weight cache. `model.json` is the catalog's manifest; every other file must be
  * complete, else ModelNotDownloadedError says how many of the variant's files are there.
- * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError).
+ * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError); a file too
+ * large for `read` throws FileTooLargeError and is kept, to be read with `stream`.
  */
-export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): ModelSource {
+export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): StreamingModelSource {
   const modelId = entry.manifest.id;
+  const notDownloaded = async (path: string): Promise<never> => {
+    const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
+    throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
+  };
   return {
     async read(path) {
       if (path === "model.json") return manifestBytes(entry);
-      const bytes = await cache.readFile(modelId, path);
-      if (bytes) return bytes;
-      const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
-      throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
+      return (await cache.readFile(modelId, path)) ?? notDownloaded(path);
+    },
+    async stream(path) {
+      if (path === "model.json") return new Blob([manifestBytes(entry)]).stream();
+      return (await cache.readStream(modelId, path)) ?? notDownloaded(path);
     },
   };
 }
