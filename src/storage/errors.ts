@@ -103,7 +103,7 @@ export class CacheReadError extends AppError {
   static of(file: string, detail: string): CacheReadError {
     return new CacheReadError(
       `The stored copy of ${file} could not be read (${detail}); it is kept. Close other tabs to free memory and try again; ` +
-        `if it keeps failing, use "Download again" for the model in Models.`,
+        `if it keeps failing, delete the model in Models and download it again.`,
       { file },
     );
   }
