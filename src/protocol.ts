@@ -56,7 +56,8 @@ export type WorkerRequest =
   | { kind: "preload"; id: string; target: ModelTarget }
   /** Stops a generation (running or queued) or pauses a download; what a download stored is kept. */
   | { kind: "cancel"; id: string }
-  | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string }
+  /** `again` names a stored file (one that would not load) to delete first, so just that file is fetched anew. */
+  | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string; again?: string }
   | { kind: "deleteModel"; id: string; modelId: string }
   | { kind: "storage"; id: string };
 
@@ -72,6 +73,8 @@ export type DownloadStatus =
       total?: number;
       bytesPerSecond: number;
       etaSeconds?: number;
+      /** Why the file started again from byte 0 (it changed on the hub), once it did. */
+      restarted?: string;
     }
   | { status: "done"; modelId: string };
 
@@ -79,8 +82,10 @@ export interface ModelStorage {
   modelId: string;
   /** Bytes stored, partial files included. */
   bytes: number;
-  /** Files complete and verified, out of the variant's total. */
+  /** Files complete, out of the variant's total. */
   done: number;
+  /** Complete files checked against a size or SHA-256 from the manifest or the hub (not just their own length). */
+  verified: number;
   total: number;
 }
 

@@ -65,7 +65,9 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
       post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
       const model = await loadModel(manifest, variant, source, runtime, (p) =>
         post({ kind: "status", id, status: { status: "progress", modelId: manifest.id, ...p } }),
-      );
+      ).catch(async (err: unknown) => {
+        throw await models.explainLoadError(target, err);
+      });
       loaded = { key, model, runtime };
     }
     post({ kind: "status", id, status: { status: "done", modelId: manifest.id, variant: variant.id, backend: runtime.backend } });
@@ -176,7 +178,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         const controller = new AbortController();
         controllers.set(req.id, controller);
         models
-          .download(req.id, req.modelId, req.variant, req.hubBase, controller.signal)
+          .download(req.id, req.modelId, req.variant, req.hubBase, controller.signal, req.again)
           .catch((err: unknown) => {
             if (controller.signal.aborted) post({ kind: "cancelled", id: req.id });
             else post({ kind: "error", id: req.id, error: serializeError(err) });

@@ -1,4 +1,5 @@
 import "fake-indexeddb/auto";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createStore } from "idb-keyval";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,7 +11,9 @@ import { parseModelRef } from "../src/models/customModelRef";
 import { hubReader } from "../src/models/customModelHub";
 import { openCustomModelStore } from "../src/models/customModelStore";
 import type { GenerateJob, WorkerEvent } from "../src/protocol";
+import { createNodeRuntime } from "../src/engine/nodeRuntime";
 import { createWeightCache } from "../src/storage/weightCache";
+import { createHandler } from "./handler";
 import { createModels } from "./models";
 
 const TINY = join(__dirname, "../public/models/tiny-shapes");
@@ -56,4 +59,52 @@ describe("worker models", () => {
     await customModels?.delete(entry.manifest.id);
     await expect(models.sourceFor(job(entry.manifest.id))).rejects.toThrow(/custom model "custom--test--tiny-shapes" was removed; add it again/);
   });
+
+  it("names a stored file that ONNX Runtime cannot parse, and downloading it again replaces just that file", async () => {
+    // the handler's own custom-model store (the default database), as the UI shares it with the worker
+    const customModels = await openCustomModelStore();
+    const ref = parseModelRef("test/tiny-shapes", hub.url);
+    const entry = await resolveCustomModel("test/tiny-shapes", ref, hubReader(ref.hubBase));
+    await customModels?.put(entry);
+    const cache = createWeightCache(createStore("worker-damaged-test-weights", "weights"));
+    const events: WorkerEvent[] = [];
+    const runtime = createNodeRuntime();
+    const handle = createHandler(
+      { createRuntime: async () => runtime, openSource: () => { throw new Error("not the app's folder"); }, cache: Promise.resolve(cache) },
+      (e) => events.push(e),
+    );
+    const settled = (id: string) =>
+      new Promise<WorkerEvent>((resolve) => {
+        const poll = () => {
+          const end = events.find((e) => e.id === id && (e.kind === "result" || e.kind === "error" || (e.kind === "download" && e.status.status === "done")));
+          if (end) resolve(end);
+          else setTimeout(poll, 10);
+        };
+        poll();
+      });
+    const id = entry.manifest.id;
+    handle({ kind: "download", id: "d1", modelId: id, hubBase: hub.url });
+    expect(await settled("d1")).toMatchObject({ status: { status: "done" } });
+
+    // a copy cut short that nothing could check (stored before sizes were checked): complete, but unparsable
+    const unet = await readFile(join(TINY, "unet/model.onnx"));
+    const w = await cache.writer(id, "unet/model.onnx");
+    await w.append(unet.subarray(0, 5000));
+    await w.finish();
+    handle({ kind: "generate", id: "g1", job: job(id) });
+    const failed = await settled("g1");
+    expect(failed).toMatchObject({ kind: "error", error: { name: "DamagedModelFileError", data: { modelId: id, file: "unet/model.onnx" } } });
+    expect(failed.kind === "error" && failed.error.message).toMatch(
+      /^ONNX Runtime could not load unet\/model\.onnx of test\/tiny-shapes: .* The stored copy of unet\/model\.onnx is probably incomplete or damaged: open Models and choose "Download unet\/model\.onnx again" for test\/tiny-shapes\.$/,
+    );
+
+    hub.reset();
+    handle({ kind: "download", id: "d2", modelId: id, hubBase: hub.url, again: "unet/model.onnx" });
+    expect(await settled("d2")).toMatchObject({ status: { status: "done" } });
+    expect(new Set(hub.requests().map((r) => r.path))).toEqual(new Set(["/test/tiny-shapes/resolve/main/unet/model.onnx"]));
+    expect((await cache.stat(id, "unet/model.onnx"))?.bytes).toBe(unet.length);
+    handle({ kind: "generate", id: "g2", job: job(id) });
+    expect((await settled("g2")).kind).toBe("result");
+    await customModels?.delete(id);
+  }, 60_000);
 });

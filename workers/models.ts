@@ -1,13 +1,27 @@
 import type { ModelSource } from "../src/engine/loadModel";
+import { ModelLoadError } from "../src/errors";
 import { CATALOG, DEFAULT_HUB_BASE, findEntry, type HubCatalogEntry } from "../src/models/catalog";
 import { isCustomModelId } from "../src/models/customModelRef";
 import { openCustomModelStore, type CustomModelStore } from "../src/models/customModelStore";
 import type { ModelTarget, StorageReport } from "../src/protocol";
 import { cachedSource, downloadState, hubSource } from "../src/storage/cachedSource";
 import { downloadModel } from "../src/storage/downloader";
-import { ModelNotDownloadedError } from "../src/storage/errors";
+import { DamagedModelFileError, ModelNotDownloadedError } from "../src/storage/errors";
 import { storageEstimate, type WeightCache } from "../src/storage/weightCache";
 import type { Post } from "./handler";
+
+/** loadModel's errors for a file whose bytes will not parse (not for a well-formed model that lacks inputs). */
+const UNPARSABLE = /^(ONNX Runtime could not load |\S+ of .+ is not an ONNX model)/;
+
+/** The graph file and its external data: what has to be fetched again when the graph will not load. */
+function fileWithData(entry: HubCatalogEntry, path: string): string[] {
+  for (const variant of entry.manifest.variants) {
+    for (const file of Object.values(variant.files)) {
+      if (file?.path === path) return [path, ...(file.externalData ?? []).map((d) => d.path)];
+    }
+  }
+  return [path];
+}
 
 /**
  * The worker's side of the model catalog: where a job's files come from (the app's own folder for
@@ -47,7 +61,19 @@ export function createModels(
       return hubSource(entry, variant, target.hubBase ?? DEFAULT_HUB_BASE);
     },
 
-    async download(id: string, modelId: string, variant: string | undefined, hubBase: string, signal: AbortSignal) {
+    /**
+     * A load error for a file this cache handed out that a fresh copy may cure becomes DamagedModelFileError,
+     * naming the model and file so the UI can offer to download that file again; any other error is returned as is.
+     */
+    async explainLoadError(target: ModelTarget, err: unknown): Promise<unknown> {
+      if (!(err instanceof ModelLoadError) || typeof err.data.file !== "string" || !UNPARSABLE.test(err.message)) return err;
+      const entry = await hubEntry(target.modelId);
+      if (!entry || !(await cache)) return err;
+      return DamagedModelFileError.of({ model: entry.manifest.name, modelId: entry.manifest.id, file: err.data.file, cause: err.message });
+    },
+
+    /** `again`: a stored file (with its external data) to delete first, so only it is downloaded anew. */
+    async download(id: string, modelId: string, variant: string | undefined, hubBase: string, signal: AbortSignal, again?: string) {
       const entry = await hubEntry(modelId);
       if (!entry) throw new ModelNotDownloadedError(`"${modelId}" is not a model that can be downloaded.`, { model: modelId });
       const c = await cache;
@@ -58,6 +84,7 @@ export function createModels(
           { model: modelId },
         );
       }
+      for (const path of again ? fileWithData(entry, again) : []) await c.deleteFile(modelId, path);
       post({ kind: "download", id, status: { status: "initiate", modelId } });
       await downloadModel(c, entry, variant ?? entry.manifest.variants[0].id, hubBase, {
         signal,
@@ -81,7 +108,13 @@ export function createModels(
         for (const entry of [...CATALOG, ...custom]) {
           if (entry.kind !== "hub") continue;
           const state = await downloadState(c, entry, entry.manifest.variants[0].id);
-          report.models.push({ modelId: entry.manifest.id, bytes: usage.get(entry.manifest.id) ?? 0, done: state.done, total: state.total });
+          report.models.push({
+            modelId: entry.manifest.id,
+            bytes: usage.get(entry.manifest.id) ?? 0,
+            done: state.done,
+            verified: state.verified,
+            total: state.total,
+          });
         }
       }
       post({ kind: "storage", id, report });

@@ -5,11 +5,18 @@
  * counter, an optional throttle and a switch that cuts a response midway (for resume tests).
  *
  * Control endpoints (JSON): GET /_hub/stats, POST /_hub/reset, POST /_hub/fail {afterBytes?, status?,
- * corruptAt?, path?, times?}, POST /_hub/throttle {bytesPerSecond}. Like huggingface.co, a 404 says in
- * X-Error-Code whether the repo (RepoNotFound) or only the file (EntryNotFound) is missing.
+ * corruptAt?, truncateTo?, path?, times?}, POST /_hub/throttle {bytesPerSecond}. Like huggingface.co, a
+ * 404 says in X-Error-Code whether the repo (RepoNotFound) or only the file (EntryNotFound) is missing.
+ *
+ * With `cdn: true` it answers as huggingface.co does for LFS files (everything but JSON and text): a 302
+ * carrying X-Linked-Etag (the file's SHA-256) and X-Linked-Size to a CDN on another origin, whose CORS
+ * is that of Hugging Face's xet CDN as observed (huggingface/datasets#7931): ETag = the quoted SHA-256,
+ * Access-Control-Allow-Headers without Range or If-Range, Accept-Ranges/Content-Range/ETag exposed. A
+ * browser request with If-Range then fails its preflight there, as it does against the real CDN.
  *
  * Standalone: npx tsx e2e/hub/server.ts [--port 8090] [--root DIR] [--tiny public/models/tiny-shapes]
  */
+import { createHash } from "node:crypto";
 import { createReadStream, promises as fs } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import path from "node:path";
@@ -32,14 +39,18 @@ export interface HubOptions {
   root: string;
   repos?: Record<string, HubRepo>;
   bytesPerSecond?: number;
+  /** Redirect LFS files to a second, CDN-like origin with Hugging Face's CDN's CORS and SHA-256 ETags. */
+  cdn?: boolean;
 }
 
-/** The next matching responses (`times`, default 1) are cut after `afterBytes` body bytes or answered with `status`. */
+/** The next matching GETs (`times`, default 1) are cut after `afterBytes` body bytes or answered with `status`. */
 export interface FailRule {
   afterBytes?: number;
   status?: number;
   /** Serve the file with the byte at this offset flipped: same size, other SHA-256. */
   corruptAt?: number;
+  /** Send only this many body bytes with a Content-Length that says so, ending cleanly (a cut the response hides). */
+  truncateTo?: number;
   /** Only requests whose path contains this. */
   path?: string;
   times?: number;
@@ -47,8 +58,11 @@ export interface FailRule {
 
 export interface HubRequestLog {
   method: string;
+  /** "cdn" for the second origin of `cdn` mode. */
+  origin: "hub" | "cdn";
   path: string;
   range?: string;
+  ifRange?: string;
   status: number;
   bytesSent: number;
 }
@@ -56,6 +70,8 @@ export interface HubRequestLog {
 export interface Hub {
   url: string;
   port: number;
+  /** The CDN origin in `cdn` mode. */
+  cdnUrl?: string;
   /** Body bytes written since start or the last reset. */
   bytesSent(): number;
   requests(): HubRequestLog[];
@@ -72,6 +88,19 @@ const CORS = {
   "Access-Control-Expose-Headers": "Content-Length, Content-Range, Accept-Ranges, ETag, X-Error-Code",
   "Cross-Origin-Resource-Policy": "cross-origin",
 };
+
+/** As huggingface.co answers a resolve request (its CORS lets a page read the redirect's linked size and hash). */
+const HF_EXPOSE =
+  "X-Repo-Commit, X-Request-Id, X-Error-Code, X-Error-Message, X-Total-Count, ETag, Link, Accept-Ranges, Content-Range, " +
+  "Content-Length, X-Linked-Size, X-Linked-ETag";
+/** Hugging Face's xet CDN, as answered in 2026 (huggingface/datasets#7931): no If-Range, no CORP header. */
+const CDN_CORS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Headers": "Content-Range, Content-Type, Content-Disposition, ETag",
+  "Access-Control-Expose-Headers": "Accept-Ranges, Content-Range, Content-Type, Content-Disposition, ETag, X-Cache",
+};
+/** Files a hub repo keeps in git rather than LFS: served directly even in `cdn` mode. */
+const IN_GIT = /\.(json|txt|md)$/;
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/models/__fixtures__");
 const DIFFUSERS_CONFIGS = path.join(FIXTURES, "tiny-shapes-diffusers");
@@ -185,7 +214,7 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     return rule;
   }
 
-  async function control(req: IncomingMessage, res: ServerResponse, action: string) {
+  async function controlRequest(req: IncomingMessage, res: ServerResponse, action: string) {
     const json = (status: number, value: unknown) => {
       res.writeHead(status, { "Content-Type": "application/json", ...CORS }).end(JSON.stringify(value));
     };
@@ -207,38 +236,79 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     return json(404, { error: `no control action ${action}` });
   }
 
-  async function serveFile(req: IncomingMessage, res: ServerResponse, urlPath: string, entry: HubRequestLog) {
-    const m = /^\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(urlPath);
+  const hashes = new Map<string, { key: string; sha256: string; sha1: string }>();
+  /** The file's SHA-256 (an LFS ETag) and SHA-1 (standing in for a git blob id), computed once per version. */
+  async function digests(file: string, stat: { size: number; mtimeMs: number }) {
+    const key = `${stat.size}-${stat.mtimeMs}`;
+    const known = hashes.get(file);
+    if (known?.key === key) return known;
+    const sha256 = createHash("sha256");
+    const sha1 = createHash("sha1");
+    for await (const chunk of createReadStream(file)) {
+      sha256.update(chunk as Buffer);
+      sha1.update(chunk as Buffer);
+    }
+    const value = { key, sha256: sha256.digest("hex"), sha1: sha1.digest("hex") };
+    hashes.set(file, value);
+    return value;
+  }
+
+  /** The file behind `/{owner}/{name}/resolve/{rev}/{path}` (or the CDN's `/cdn/{owner}/{name}/{rev}/{path}`). */
+  async function locate(urlPath: string, cdn: boolean) {
+    const m = (cdn ? /^\/cdn\/([^/]+\/[^/]+)\/([^/]+)\/(.+)$/ : /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/).exec(urlPath);
     const repo = m ? decodeURIComponent(m[1]) : undefined;
-    const file = m && repo ? await resolveFile(repo, m[2].split("/").map(decodeURIComponent).join("/")) : undefined;
+    const repoPath = m ? m[3].split("/").map(decodeURIComponent).join("/") : "";
+    const file = m && repo ? await resolveFile(repo, repoPath) : undefined;
     const stat = file ? await fs.stat(file).catch(() => undefined) : undefined;
-    const rule = takeRule(urlPath);
+    return { repo, revision: m?.[2], repoPath, file, stat: stat?.isFile() ? stat : undefined };
+  }
+
+  async function serveFile(req: IncomingMessage, res: ServerResponse, urlPath: string, entry: HubRequestLog) {
+    const cdn = entry.origin === "cdn";
+    const cors = cdn ? CDN_CORS : options.cdn ? { ...CORS, "Access-Control-Expose-Headers": HF_EXPOSE } : CORS;
     const finish = (status: number, headers: Record<string, string> = {}) => {
       entry.status = status;
-      res.writeHead(status, { ...CORS, ...headers }).end();
+      res.writeHead(status, { ...cors, ...headers }).end();
     };
-    if (rule?.status) return finish(rule.status);
-    if (!file || !stat?.isFile()) {
+    const { repo, revision, repoPath, file, stat } = await locate(urlPath, cdn);
+    if (!file || !stat) {
+      if (cdn) return finish(404);
       return finish(404, { "X-Error-Code": repo && (await repoExists(repo)) ? "EntryNotFound" : "RepoNotFound" });
     }
-
     const size = stat.size;
-    const etag = `"${size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+    if (options.cdn && !cdn && !IN_GIT.test(repoPath)) {
+      // huggingface.co: the LFS file's hash and size on the redirect, the bytes from the CDN
+      const { sha256, sha1 } = await digests(file, stat);
+      return finish(302, {
+        Location: `${cdnBase}/cdn/${repo}/${revision}/${repoPath}`,
+        ETag: `"${sha1}"`,
+        "X-Linked-Etag": `"${sha256}"`,
+        "X-Linked-Size": String(size),
+      });
+    }
+    // rules shape the bytes a GET sends; a HEAD before it leaves them for that GET
+    const rule = req.method === "GET" ? takeRule(urlPath) : undefined;
+    if (rule?.status) return finish(rule.status);
+
+    const etag = options.cdn
+      ? `"${(await digests(file, stat))[cdn ? "sha256" : "sha1"]}"`
+      : `"${size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
     const ifRange = req.headers["if-range"];
     const range = ifRange === undefined || ifRange === etag ? parseRange(req.headers.range, size) : undefined;
     if (range === "unsatisfiable") return finish(416, { "Content-Range": `bytes */${size}` });
-    const { start, end } = range ?? { start: 0, end: size - 1 };
+    const { start } = range ?? { start: 0 };
+    const end = Math.min(range?.end ?? size - 1, rule?.truncateTo !== undefined ? start + rule.truncateTo - 1 : Infinity);
     const status = range ? 206 : 200;
     entry.status = status;
     res.writeHead(status, {
-      ...CORS,
+      ...cors,
       "Content-Type": file.endsWith(".json") ? "application/json" : "application/octet-stream",
       "Content-Length": String(end - start + 1),
       "Accept-Ranges": "bytes",
       ETag: etag,
       ...(range ? { "Content-Range": `bytes ${start}-${end}/${size}` } : {}),
     });
-    if (req.method === "HEAD" || size === 0) return void res.end();
+    if (req.method === "HEAD" || size === 0 || end < start) return void res.end();
 
     const cutAt = rule?.afterBytes;
     const corruptAt = rule?.corruptAt;
@@ -274,26 +344,32 @@ export async function startHub(options: HubOptions): Promise<Hub> {
     stream.on("error", () => res.destroy());
   }
 
-  const server = createServer((req, res) => {
+  const handler = (origin: "hub" | "cdn") => (req: IncomingMessage, res: ServerResponse) => {
     const urlPath = new URL(req.url ?? "/", "http://hub").pathname;
-    const entry: HubRequestLog = { method: req.method ?? "GET", path: urlPath, status: 0, bytesSent: 0 };
+    const entry: HubRequestLog = { method: req.method ?? "GET", origin, path: urlPath, status: 0, bytesSent: 0 };
     if (typeof req.headers.range === "string") entry.range = req.headers.range;
-    if (!urlPath.startsWith("/_hub/")) {
+    if (typeof req.headers["if-range"] === "string") entry.ifRange = req.headers["if-range"];
+    const control = origin === "hub" && urlPath.startsWith("/_hub/");
+    if (!control) {
       log.push(entry);
       if (log.length > MAX_LOG) log = log.slice(-MAX_LOG);
     }
     if (req.method === "OPTIONS") {
-      res.writeHead(204, {
-        ...CORS,
-        "Access-Control-Allow-Methods": "GET, HEAD, POST",
-        "Access-Control-Allow-Headers": "Range, If-Range, Content-Type",
-        "Access-Control-Max-Age": "600",
-      });
+      const preflight =
+        origin === "cdn"
+          ? { ...CDN_CORS, "Access-Control-Allow-Methods": "GET, HEAD" }
+          : {
+              ...CORS,
+              "Access-Control-Allow-Methods": "GET, HEAD, POST",
+              // like the real CDN, strict mode allows no If-Range (simple Range needs no preflight)
+              "Access-Control-Allow-Headers": options.cdn ? "Range, Content-Type" : "Range, If-Range, Content-Type",
+            };
+      res.writeHead(204, { ...preflight, "Access-Control-Max-Age": "600" });
       entry.status = 204;
       return void res.end();
     }
-    const handled = urlPath.startsWith("/_hub/")
-      ? control(req, res, urlPath.slice("/_hub/".length))
+    const handled = control
+      ? controlRequest(req, res, urlPath.slice("/_hub/".length))
       : req.method === "GET" || req.method === "HEAD"
         ? serveFile(req, res, urlPath, entry)
         : Promise.resolve(void res.writeHead(405, CORS).end());
@@ -301,20 +377,29 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       if (!res.headersSent) res.writeHead(500, CORS).end();
       else res.destroy();
     });
-  });
-  // loopback only and a bounded number of sockets: this is a test fixture, never a public server
-  server.maxConnections = 64;
-  server.keepAliveTimeout = 2000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", resolve);
-  });
-  const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  };
+
+  const listen = async (origin: "hub" | "cdn", port: number) => {
+    const server = createServer(handler(origin));
+    // loopback only and a bounded number of sockets: this is a test fixture, never a public server
+    server.maxConnections = 64;
+    server.keepAliveTimeout = 2000;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", resolve);
+    });
+    const address = server.address();
+    return { server, port: typeof address === "object" && address ? address.port : 0 };
+  };
+  const cdnServer = options.cdn ? await listen("cdn", 0) : undefined;
+  const cdnBase = cdnServer ? `http://127.0.0.1:${cdnServer.port}` : "";
+  const { server, port } = await listen("hub", options.port ?? 0);
+  const servers = [server, ...(cdnServer ? [cdnServer.server] : [])];
 
   const hub: Hub = {
     url: `http://127.0.0.1:${port}`,
     port,
+    ...(cdnServer ? { cdnUrl: cdnBase } : {}),
     bytesSent: () => total,
     requests: () => log.map((e) => ({ ...e })),
     reset() {
@@ -330,10 +415,15 @@ export async function startHub(options: HubOptions): Promise<Hub> {
       rate = bytesPerSecond && bytesPerSecond > 0 ? bytesPerSecond : undefined;
     },
     close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+      Promise.all(
+        servers.map(
+          (srv) =>
+            new Promise<void>((resolve) => {
+              srv.closeAllConnections();
+              srv.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
   };
   return hub;
 }

@@ -40,7 +40,8 @@ export interface EngineClient {
   generate(job: GenerateJob, handlers?: JobHandlers): RunningJob;
   /** Loads the model ahead of a generation; rejects with the load's error, or JobCancelledError when a newer preload replaced it. */
   preload(target: ModelTarget, onStatus?: (s: LoadStatus) => void): Running<ModelLoaded>;
-  download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string): Running<void>;
+  /** `again` names a stored file that would not load: it is deleted first and downloaded anew. */
+  download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string, again?: string): Running<void>;
   deleteModel(modelId: string): Promise<void>;
   storage(): Promise<StorageReport>;
 }
@@ -128,9 +129,9 @@ export function createEngineClient(port: MessagePort): EngineClient {
         },
         true,
       ),
-    download: (modelId, hubBase, onStatus, variant) =>
+    download: (modelId, hubBase, onStatus, variant, again) =>
       request<void>(
-        (id) => ({ kind: "download", id, modelId, hubBase, variant }),
+        (id) => ({ kind: "download", id, modelId, hubBase, variant, ...(again ? { again } : {}) }),
         (ev) => {
           if (ev.kind === "download") onStatus?.(ev.status);
         },

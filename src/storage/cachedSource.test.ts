@@ -47,6 +47,7 @@ describe("cached model source", () => {
     expect((err as Error).message).toBe(
       "SD-Turbo is not fully downloaded (2 of 6 files); connect to the internet to finish the download.",
     );
+    await expect(source.stream("unet/model.onnx")).rejects.toThrow(ModelNotDownloadedError);
     expect(sha256Hex(await source.read("tokenizer/tokenizer_config.json"))).toBe(await fileSha("tokenizer_config.json"));
   });
 
@@ -54,11 +55,15 @@ describe("cached model source", () => {
     const progress: number[] = [];
     await downloadModel(cache, sdTurbo, "fp16", hub.url, { onProgress: (p) => progress.push(p.index ?? -1) });
     expect(new Set(progress)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
-    expect(await downloadState(cache, sdTurbo, "fp16")).toEqual({ done: 6, total: 6, bytesStored: expect.any(Number), missing: [] });
+    // the catalog gives no sizes: HEAD did, so every file is verified against the hub's size
+    expect(await downloadState(cache, sdTurbo, "fp16")).toEqual({ done: 6, verified: 6, total: 6, bytesStored: expect.any(Number), missing: [] });
 
     const source = cachedSource(cache, sdTurbo, "fp16");
     expect(parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json")))).id).toBe("sd-turbo");
     expect(sha256Hex(await source.read("unet/model.onnx"))).toBe(await fileSha("unet/model.onnx"));
+    // the same bytes in parts, for weights too large for one buffer
+    const streamed = new Uint8Array(await new Response(await source.stream("unet/model.onnx")).arrayBuffer());
+    expect(sha256Hex(streamed)).toBe(await fileSha("unet/model.onnx"));
     expect(sha256Hex(await source.read("tokenizer/tokenizer.json"))).toBe(await fileSha("tokenizer.json"));
 
     // offline: everything comes from the cache, nothing from the hub

@@ -8,8 +8,10 @@ import { DownloadFailedError, HubAccessDeniedError, HubFileNotFoundError, ModelN
 import type { WeightCache } from "./weightCache";
 
 export interface ModelDownloadState {
-  /** Files complete and verified. */
+  /** Files complete (usable). */
   done: number;
+  /** Of those, the files checked against a size or SHA-256 that did not come with their bytes. */
+  verified: number;
   total: number;
   /** Bytes stored for this variant, partial files included. */
   bytesStored: number;
@@ -20,13 +22,14 @@ export interface ModelDownloadState {
 /** How far one variant of a hub model is downloaded, from the cache's index alone (no data read). */
 export async function downloadState(cache: WeightCache, entry: HubCatalogEntry, variantId: string): Promise<ModelDownloadState> {
   const records = new Map((await cache.files(entry.manifest.id)).map((r) => [r.path, r]));
-  const state: ModelDownloadState = { done: 0, total: 0, bytesStored: 0, missing: [] };
+  const state: ModelDownloadState = { done: 0, verified: 0, total: 0, bytesStored: 0, missing: [] };
   for (const { path } of variantFiles(entry.manifest, variantId)) {
     const rec = records.get(path);
     state.total += 1;
     state.bytesStored += rec?.bytes ?? 0;
-    if (rec?.complete && rec.verified) state.done += 1;
+    if (rec?.complete) state.done += 1;
     else state.missing.push(path);
+    if (rec?.complete && rec.verified) state.verified += 1;
   }
   return state;
 }
@@ -39,20 +42,32 @@ function variantOf(entry: HubCatalogEntry, path: string): string {
 
 const manifestBytes = (entry: HubCatalogEntry) => new TextEncoder().encode(JSON.stringify(entry.manifest));
 
+/** A source that can also hand over a file in parts, for weights too large for one buffer (over 2 GiB). */
+export interface StreamingModelSource extends ModelSource {
+  /** The file chunk by chunk, SHA-256 checked as it passes (see WeightCache.readStream). */
+  stream(path: string): Promise<ReadableStream<Uint8Array>>;
+}
+
 /**
  * A ModelSource over the weight cache. `model.json` is the catalog's manifest; every other file must be
- * complete and verified, else ModelNotDownloadedError says how many of the variant's files are there.
- * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError).
+ * complete, else ModelNotDownloadedError says how many of the variant's files are there.
+ * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError); a file too
+ * large for `read` throws FileTooLargeError and is kept, to be read with `stream`.
  */
-export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): ModelSource {
+export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): StreamingModelSource {
   const modelId = entry.manifest.id;
+  const notDownloaded = async (path: string): Promise<never> => {
+    const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
+    throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
+  };
   return {
     async read(path) {
       if (path === "model.json") return manifestBytes(entry);
-      const bytes = await cache.readFile(modelId, path);
-      if (bytes) return bytes;
-      const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
-      throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
+      return (await cache.readFile(modelId, path)) ?? notDownloaded(path);
+    },
+    async stream(path) {
+      if (path === "model.json") return new Blob([manifestBytes(entry)]).stream();
+      return (await cache.readStream(modelId, path)) ?? notDownloaded(path);
     },
   };
 }

@@ -60,7 +60,9 @@ describe("downloader", () => {
   it("downloads a file into the cache, reporting progress, and records its size and SHA-256", async () => {
     const progress: DownloadProgress[] = [];
     const rec = await downloadFile(cache, file("unet/model.onnx"), { onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
-    expect(rec).toMatchObject({ bytes: SIZE, totalBytes: SIZE, complete: true, verified: true, sha256: sha256Hex(model) });
+    // HEAD said the size before the first byte: that, not the GET's own Content-Length, verifies it
+    expect(rec).toMatchObject({ bytes: SIZE, totalBytes: SIZE, complete: true, verified: true, checks: ["hub size"], sha256: sha256Hex(model) });
+    expect(hub.requests().map((r) => r.method)).toEqual(["HEAD", "GET"]);
     expect(sha256Hex((await cache.readFile("m", "unet/model.onnx"))!)).toBe(sha256Hex(model));
     expect(hub.bytesSent()).toBe(SIZE);
     expect(progress.at(-1)).toMatchObject({ file: "unet/model.onnx", loaded: SIZE, total: SIZE });
@@ -68,7 +70,7 @@ describe("downloader", () => {
 
     // complete files are not fetched again
     await downloadFile(cache, file("unet/model.onnx"));
-    expect(hub.requests()).toHaveLength(1);
+    expect(hub.requests()).toHaveLength(2);
   });
 
   it("reads a body that is not a byte stream too (no BYOB reader), with the same result", async () => {
@@ -110,7 +112,8 @@ describe("downloader", () => {
     hub.fail({ afterBytes: 150_000, path: "unet" });
     const rec = await downloadFile(cache, file("unet/model.onnx"), { sleep: noSleep });
     expect(rec.sha256).toBe(sha256Hex(model));
-    const [first, second] = hub.requests();
+    const [head, first, second] = hub.requests();
+    expect(head.method).toBe("HEAD");
     expect(first.bytesSent).toBe(150_000);
     // what reached the client before the cut is kept; the retry asks for exactly the rest
     const kept = Number(/^bytes=(\d+)-$/.exec(second.range ?? "")?.[1]);
@@ -119,19 +122,31 @@ describe("downloader", () => {
     expect(second).toMatchObject({ status: 206, bytesSent: SIZE - kept });
   });
 
-  it("starts over when the file changed on the hub between pause and resume (If-Range)", async () => {
+  it("starts over, saying so, when the file changed on the hub between pause and resume (ETag, no If-Range)", async () => {
+    const changing = path.join(root, "test/repo/changing.onnx");
+    await writeFile(changing, model);
     hub.fail({ afterBytes: 100_000, path: "changing" });
     const first = await downloadFile(cache, file("changing.onnx"), { maxAttempts: 1 }).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(DownloadFailedError);
     const kept = (await cache.stat("m", "changing.onnx"))?.bytes ?? 0;
     expect(kept).toBeGreaterThan(0);
 
+    const newer = testBytes(SIZE, 43);
+    newer[0] = 0x08;
+    await writeFile(changing, newer);
     const later = new Date(Date.now() + 60_000);
-    await utimes(path.join(root, "test/repo/changing.onnx"), later, later);
+    await utimes(changing, later, later);
     hub.reset();
-    const rec = await downloadFile(cache, file("changing.onnx"));
-    expect(hub.requests()).toEqual([expect.objectContaining({ range: `bytes=${kept}-`, status: 200, bytesSent: SIZE })]);
-    expect(rec.sha256).toBe(sha256Hex(model));
+    const progress: DownloadProgress[] = [];
+    const rec = await downloadFile(cache, file("changing.onnx"), { onProgress: (p) => progress.push(p), progressIntervalMs: 0 });
+    expect(hub.requests()).toEqual([
+      expect.objectContaining({ method: "GET", range: `bytes=${kept}-`, status: 206 }),
+      expect.objectContaining({ method: "HEAD" }),
+      expect.objectContaining({ method: "GET", status: 200, bytesSent: SIZE }),
+    ]);
+    expect(hub.requests().every((r) => r.ifRange === undefined)).toBe(true);
+    expect(rec.sha256).toBe(sha256Hex(newer));
+    expect(progress.at(-1)?.restarted).toMatch(/^Started changing\.onnx again from the beginning: its ETag changed from ".*" to ".*" since the download began\.$/);
   });
 
   it("deletes the file and says so when its SHA-256 or size differs from the manifest's", async () => {
@@ -145,6 +160,29 @@ describe("downloader", () => {
     expect(early).toBeInstanceOf(IntegrityError);
     expect((early as Error).message).toMatch(/announces 400000 bytes, the manifest 400001/);
     expect(await cache.stat("m", "unet/model.onnx")).toBeUndefined();
+  });
+
+  it("never takes a body cut short with a matching short Content-Length as complete: the rest comes by Range", async () => {
+    hub.fail({ path: "unet", truncateTo: SIZE - 1000 });
+    const rec = await downloadFile(cache, file("unet/model.onnx"), { sleep: noSleep });
+    expect(rec).toMatchObject({ bytes: SIZE, complete: true, verified: true, sha256: sha256Hex(model) });
+    const gets = hub.requests().filter((r) => r.method === "GET");
+    expect(gets).toEqual([
+      expect.objectContaining({ status: 200, bytesSent: SIZE - 1000 }),
+      expect.objectContaining({ status: 206, bytesSent: expect.any(Number) }),
+    ]);
+    expect(gets[1].range).toMatch(/^bytes=\d+-$/);
+  });
+
+  it("takes a body longer than HEAD's Content-Length for a compressed one: complete, but not verified by that length", async () => {
+    // cross-origin, a page cannot see Content-Encoding: HEAD's length is then the compressed one
+    const config = new TextEncoder().encode(JSON.stringify({ vocab: "x".repeat(5000) }));
+    const compressing = (async (_url: string, init: RequestInit) =>
+      init.method === "HEAD"
+        ? new Response(null, { headers: { "Content-Length": "812" } })
+        : new Response(new Blob([config]).stream(), { headers: { "Content-Type": "application/json" } })) as typeof fetch;
+    const rec = await downloadFile(cache, file("tokenizer.json"), { fetch: compressing });
+    expect(rec).toMatchObject({ bytes: config.length, complete: true, verified: false, checks: [] });
   });
 
   it("names a missing file, a refused one and an HTML page instead of ONNX, storing nothing", async () => {
@@ -190,5 +228,52 @@ describe("downloader", () => {
     expect(sha256Hex((await full.readFile("other", "unet/model.onnx"))!)).toBe(sha256Hex(model));
     expect(other.sha256).toBe(sha256Hex(model));
     expect((await full.stat("m", "unet/model.onnx"))?.bytes).toBe(3 * CHUNK);
+  });
+});
+
+describe("downloader against a Hugging Face-like hub (LFS redirect to a CDN with SHA-256 ETags)", () => {
+  let hf: Hub;
+  const lfs = (name: string): FileDownload => ({ modelId: "m", path: name, url: `${hf.url}/test/repo/resolve/main/${name}` });
+
+  beforeAll(async () => {
+    hf = await startHub({ root, cdn: true });
+  });
+  afterAll(() => hf.close());
+  beforeEach(() => hf.reset());
+
+  it("follows the redirect and verifies against the hub's size and SHA-256; a resume sends Range alone", async () => {
+    hf.fail({ path: "unet", afterBytes: 120_000 });
+    const rec = await downloadFile(cache, lfs("unet/model.onnx"), { sleep: noSleep });
+    expect(rec).toMatchObject({ complete: true, verified: true, checks: ["hub size", "hub SHA-256"], hubSha256: sha256Hex(model) });
+    const cdn = hf.requests().filter((r) => r.origin === "cdn");
+    expect(cdn.map((r) => [r.method, r.status])).toEqual([
+      ["HEAD", 200],
+      ["GET", 200],
+      ["GET", 206],
+    ]);
+    expect(cdn[2].range).toMatch(/^bytes=\d+-$/);
+    expect(hf.requests().every((r) => r.ifRange === undefined)).toBe(true);
+  });
+
+  it("deletes a file whose bytes differ from the hub's SHA-256 (the CDN's ETag)", async () => {
+    hf.fail({ path: "unet", corruptAt: 5000 });
+    const err = await downloadFile(cache, lfs("unet/model.onnx")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as Error).message).toContain(`instead of ${sha256Hex(model)}`);
+    expect(await cache.stat("m", "unet/model.onnx")).toBeUndefined();
+  });
+
+  it("restarts from zero when a resumed response belongs to another version (its size changed)", async () => {
+    const growing = path.join(root, "test/repo/growing.onnx");
+    await writeFile(growing, model);
+    hf.fail({ path: "growing", afterBytes: 100_000 });
+    await downloadFile(cache, lfs("growing.onnx"), { maxAttempts: 1 }).catch(() => undefined);
+    expect((await cache.stat("m", "growing.onnx"))?.bytes).toBeGreaterThan(0);
+    const bigger = new Uint8Array(SIZE + 10);
+    bigger.set(model);
+    await writeFile(growing, bigger);
+    hf.reset();
+    const rec = await downloadFile(cache, lfs("growing.onnx"));
+    expect(rec).toMatchObject({ bytes: SIZE + 10, sha256: sha256Hex(bigger), checks: ["hub size", "hub SHA-256"] });
   });
 });

@@ -1,7 +1,13 @@
 /**
  * Streams model files from the hub into the weight cache: chunks are stored as they arrive, a dropped
  * connection, a closed tab or a pause resumes with `Range: bytes=N-` from what is stored, and a file
- * becomes usable only once its size and SHA-256 check out.
+ * becomes usable only once it is complete; it counts as verified once a size or SHA-256 that did not
+ * come with the bytes matches (the manifest's, or the hub's: HEAD, Content-Range totals, the LFS ETag).
+ *
+ * A resume sends Range alone: it is the one CORS-safelisted header for this, so no preflight is needed,
+ * and Hugging Face's CDN (which allows no If-Range) answers it. Instead of If-Range, the response's ETag
+ * and Content-Range total are compared with those recorded when the download started; another version
+ * of the file restarts it from byte 0 rather than splicing two versions.
  *
  * Resuming needs the SHA-256 state of the bytes already stored. The cache saves hash-wasm's hasher
  * state with every chunk (in the same transaction), so a resume costs nothing; only a state from an
@@ -22,6 +28,7 @@ import {
   storageEstimate,
   type CacheWriter,
   type FileRecord,
+  type HubFileFacts,
   type StorageEstimateLike,
   type WeightCache,
 } from "./weightCache";
@@ -38,6 +45,8 @@ export interface DownloadProgress {
   /** Position of the file in its model's download, when downloading a whole model. */
   index?: number;
   count?: number;
+  /** Set once the file had to start again from byte 0, and why (it changed on the hub). */
+  restarted?: string;
 }
 
 export interface DownloadOptions {
@@ -61,9 +70,14 @@ export interface DownloadOptions {
 const ONNX_FIRST_BYTE = 0x08; // protobuf field 1 (ir_version), varint: every ONNX file starts so
 const RATE_WINDOW_MS = 5000;
 const READ_BUFFER_BYTES = 1024 * 1024;
+/** A file that changes this often while it downloads is not worth chasing. */
+const MAX_RESTARTS = 3;
 
 /** A failure worth another try (network, 5xx, cut-off body); anything else is thrown as is. */
 class Retryable extends Error {}
+
+/** The hub answered for another version of the file than the stored bytes belong to. */
+class FileChanged extends Error {}
 
 const defaultSleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
@@ -131,27 +145,73 @@ function parseContentRange(value: string | null): { start?: number; total?: numb
   return { start: m[1] !== undefined ? Number(m[1]) : undefined, total: m[2] !== "*" ? Number(m[2]) : undefined };
 }
 
-function announcedTotal(res: Response, start: number): number | undefined {
-  if (res.status === 206) return parseContentRange(res.headers.get("content-range")).total;
+/** The body's length in file bytes: a compressed body's length is not the file's. */
+function bodyLength(res: Response): number | undefined {
   const encoding = res.headers.get("content-encoding");
   const length = res.headers.get("content-length");
-  // a compressed body's length is not the file's
-  return length !== null && (!encoding || encoding === "identity") ? start + Number(length) : undefined;
+  return length !== null && /^\d+$/.test(length) && (!encoding || encoding === "identity") ? Number(length) : undefined;
+}
+
+/** A strong ETag as sent, quotes included; weak ones (W/) say nothing about the bytes. */
+function strongEtag(res: Response): string | undefined {
+  const etag = res.headers.get("etag")?.trim();
+  return etag && !etag.startsWith("W/") ? etag : undefined;
 }
 
 /**
- * Downloads one file into the cache, resuming what is stored, and returns its record once complete and
- * verified. A file already complete is not fetched again.
+ * The SHA-256 the hub states for the file: Hugging Face sends an LFS file's SHA-256 as X-Linked-Etag on
+ * its redirect and as the ETag of the CDN's answer (other files get a 40-digit git hash, not this).
+ */
+function statedSha256(res: Response): string | undefined {
+  for (const value of [res.headers.get("x-linked-etag"), strongEtag(res) ?? null]) {
+    const m = /^"?([0-9a-f]{64})"?$/i.exec(value?.trim() ?? "");
+    if (m) return m[1].toLowerCase();
+  }
+  return undefined;
+}
+
+/** What a response says about the whole file, as opposed to about its own body. */
+function hubFacts(res: Response): HubFileFacts {
+  const linked = res.headers.get("x-linked-size");
+  const totalBytes =
+    res.status === 206
+      ? parseContentRange(res.headers.get("content-range")).total
+      : linked !== null && /^\d+$/.test(linked)
+        ? Number(linked)
+        : undefined;
+  return { totalBytes, etag: strongEtag(res), sha256: statedSha256(res) };
+}
+
+/** Why a response is not for the version recorded when the download started, if it is not. */
+function otherVersion(recorded: Readonly<FileRecord>, facts: HubFileFacts, bodyTotal: number | undefined): string | undefined {
+  if (recorded.etag && facts.etag && recorded.etag !== facts.etag) return `its ETag changed from ${recorded.etag} to ${facts.etag}`;
+  if (recorded.hubSha256 && facts.sha256 && recorded.hubSha256 !== facts.sha256) return "its SHA-256 on the hub changed";
+  if (recorded.totalBytes === undefined) return undefined;
+  if (facts.totalBytes !== undefined && facts.totalBytes !== recorded.totalBytes) {
+    return `its size changed from ${recorded.totalBytes} to ${facts.totalBytes} bytes`;
+  }
+  // a shorter body alone is a response cut short (the rest is fetched by Range), not another version; a
+  // longer one is, unless the recorded size is a HEAD's Content-Length (maybe of a compressed body)
+  if (bodyTotal !== undefined && bodyTotal > recorded.totalBytes && !recorded.totalIsContentLength) {
+    return `its size changed from ${recorded.totalBytes} to ${bodyTotal} bytes`;
+  }
+  return undefined;
+}
+
+/**
+ * Downloads one file into the cache, resuming what is stored, and returns its record once complete
+ * (`verified` and `checks` say against what). A file already complete is not fetched again.
  */
 export async function downloadFile(cache: WeightCache, file: FileDownload, options: DownloadOptions = {}): Promise<FileRecord> {
   const existing = await cache.stat(file.modelId, file.path);
-  if (existing?.complete && existing.verified) return existing;
+  if (existing?.complete) return existing;
   const { signal, maxAttempts = 5, retryDelayMs = 1000, maxRetryDelayMs = 30_000, sleep = defaultSleep } = options;
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const interval = options.progressIntervalMs ?? 250;
   const meter = rateMeter();
   let sessionBytes = 0;
   let lastReport = -Infinity;
+  let restarted: string | undefined;
 
   const report = (loaded: number, total: number | undefined, force = false) => {
     const now = performance.now();
@@ -159,18 +219,35 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     lastReport = now;
     const bytesPerSecond = meter(sessionBytes);
     const etaSeconds = total !== undefined && bytesPerSecond > 0 ? Math.max(0, total - loaded) / bytesPerSecond : undefined;
-    options.onProgress({ modelId: file.modelId, file: file.path, loaded, total, bytesPerSecond, etaSeconds });
+    options.onProgress({ modelId: file.modelId, file: file.path, loaded, total, bytesPerSecond, etaSeconds, ...(restarted ? { restarted } : {}) });
   };
 
-  /** Asks for the bytes not yet stored. */
+  /**
+   * Asks the hub about the whole file before its first byte, where the manifest gives no size: a response
+   * cut short with a matching short Content-Length then still falls short of the size HEAD gave. A HEAD
+   * that fails for another reason than a missing or refused file leaves the download to go on without.
+   */
+  async function probe(writer: CacheWriter): Promise<void> {
+    if (file.expected?.bytes !== undefined || writer.bytesStored > 0 || writer.record.totalBytes !== undefined) return;
+    let res: Response;
+    try {
+      res = await fetchFn(file.url, { method: "HEAD", signal, cache: "no-store" });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      return;
+    }
+    if (res.status === 404) throw HubFileNotFoundError.of(file.url);
+    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
+    if (!res.ok) return;
+    const facts = hubFacts(res);
+    const length = facts.totalBytes === undefined ? bodyLength(res) : undefined;
+    writer.describe(length !== undefined ? { ...facts, totalBytes: length, totalIsContentLength: true } : facts);
+  }
+
+  /** Asks for the bytes not yet stored: Range alone, which needs no CORS preflight. */
   async function request(writer: CacheWriter): Promise<{ res: Response; start: number }> {
     const start = writer.bytesStored;
-    const headers: Record<string, string> = {};
-    if (start > 0) {
-      headers.Range = `bytes=${start}-`;
-      // a changed file answers 200 with the whole new body instead of splicing two versions
-      if (writer.record.etag) headers["If-Range"] = writer.record.etag;
-    }
+    const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
     try {
       // no-store: the weights live in our cache; a second copy in the HTTP cache would double the disk use
       return { res: await fetchFn(file.url, { headers, signal, cache: "no-store" }), start };
@@ -180,41 +257,48 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     }
   }
 
-  /** Checks status and headers; returns where the body starts in the file and the file's size, if known. */
+  /** Checks status, headers and version; returns where the body starts in the file and the file's size, if known. */
   async function accept(writer: CacheWriter, res: Response, start: number): Promise<{ start: number; total?: number }> {
     if (res.status === 404) throw HubFileNotFoundError.of(file.url);
     if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
     if (!res.ok || !res.body) throw new Retryable(`HTTP ${res.status}`);
-    if (start > 0 && res.status === 200) {
-      // the server ignored Range, or If-Range saw a new version: take the whole body from byte 0
-      await writer.reset();
-      start = 0;
-    }
     if (res.status === 206 && parseContentRange(res.headers.get("content-range")).start !== start) {
       throw new Retryable(`the server sent ${res.headers.get("content-range")} for bytes=${start}-`);
     }
     if (/text\/html/i.test(res.headers.get("content-type") ?? "")) throw NotOnnxError.of(file.url, "an HTML page");
-    const announced = announcedTotal(res, start);
+    const facts = hubFacts(res);
+    const length = bodyLength(res);
+    const bodyTotal = res.status === 200 && length !== undefined ? length : undefined;
+    const changed = otherVersion(writer.record, facts, bodyTotal);
+    if (changed) throw new FileChanged(changed);
+    if (start > 0 && res.status === 200) {
+      // the server ignored Range: take the whole body from byte 0
+      await writer.reset();
+      start = 0;
+    }
+    const announced = facts.totalBytes ?? bodyTotal;
     if (file.expected?.bytes !== undefined && announced !== undefined && announced !== file.expected.bytes) {
       // no point fetching gigabytes that cannot match
       await writer.reset();
       throw IntegrityError.of(file.path, `the hub announces ${announced} bytes, the manifest ${file.expected.bytes}`);
     }
-    const total = file.expected?.bytes ?? announced;
-    const etag = res.headers.get("etag");
-    writer.describe({ totalBytes: total, etag: etag && !etag.startsWith("W/") ? etag : undefined });
-    return { start, total };
+    writer.describe(facts);
+    return { start, total: file.expected?.bytes ?? writer.record.totalBytes ?? announced };
   }
 
   /** One request: streams the body into the writer; resolves with the finished record. */
   async function transfer(writer: CacheWriter): Promise<FileRecord> {
+    await probe(writer);
     const sent = await request(writer);
     const { res } = sent;
     if (res.status === 416 && sent.start > 0) {
       // nothing left to send: either everything is stored, or the file shrank and must start over
-      if (parseContentRange(res.headers.get("content-range")).total === sent.start) return writer.finish(file.expected);
-      await writer.reset();
-      throw new Retryable("the stored part no longer matches the file on the hub");
+      await res.body?.cancel().catch(() => undefined);
+      const total = parseContentRange(res.headers.get("content-range")).total;
+      if (total === sent.start && otherVersion(writer.record, { ...hubFacts(res), totalBytes: total }, undefined) === undefined) {
+        return writer.finish(file.expected);
+      }
+      throw new FileChanged(`it is now ${total ?? "fewer than"} bytes`);
     }
     let accepted: { start: number; total?: number };
     try {
@@ -251,6 +335,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       await reader.cancel().catch(() => undefined);
       throw err;
     }
+    // a body that ends early, even with a matching short Content-Length, is resumed for the rest
     if (total !== undefined && loaded < total) throw new Retryable(`the connection closed after ${loaded} of ${total} bytes`);
     const record = await writer.finish(file.expected);
     report(record.bytes, record.bytes, true);
@@ -258,6 +343,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
   }
 
   let failures = 0;
+  let restarts = 0;
   for (;;) {
     signal?.throwIfAborted();
     const writer = await cache.writer(file.modelId, file.path);
@@ -266,6 +352,15 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       return await transfer(writer);
     } catch (err) {
       if (isQuotaError(err)) throw await quotaError(cache, file, options);
+      if (err instanceof FileChanged) {
+        // never splice two versions: drop what is stored and start this file again
+        await writer.reset();
+        restarts += 1;
+        if (restarts > MAX_RESTARTS) throw DownloadFailedError.of(file.url, `the file kept changing on the hub while it downloaded (${err.message})`, 0);
+        restarted = `Started ${file.path} again from the beginning: ${err.message} since the download began.`;
+        report(0, undefined, true);
+        continue;
+      }
       if (!(err instanceof Retryable) && !signal?.aborted) throw err;
       // keep every byte that arrived before the pause or the failure
       await writer.flush().catch(() => undefined);

@@ -97,7 +97,47 @@ export class CacheCorruptError extends AppError {
   }
 }
 
-/** A model is used (e.g. offline) before all its files are complete and verified in the cache. */
+/** Reading a stored file failed (the browser's blob store, memory); the file is kept, as nothing says its bytes are bad. */
+export class CacheReadError extends AppError {
+  override name = "CacheReadError";
+  static of(file: string, detail: string): CacheReadError {
+    return new CacheReadError(
+      `The stored copy of ${file} could not be read (${detail}); it is kept. Close other tabs to free memory and try again; ` +
+        `if it keeps failing, delete the model in Models and download it again.`,
+      { file },
+    );
+  }
+}
+
+/** A stored file is larger than one buffer can hold, so it must be read in parts; nothing is deleted. */
+export class FileTooLargeError extends AppError {
+  override name = "FileTooLargeError";
+  static of(file: string, bytes: number, limit: number): FileTooLargeError {
+    return new FileTooLargeError(
+      `${file} is ${formatBytes(bytes)}, more than the ${formatBytes(limit)} one buffer can hold, so it cannot be read in one piece; ` +
+        `it stays stored. This model needs its weights loaded in parts (external data).`,
+      { file, bytes, limit },
+    );
+  }
+}
+
+/**
+ * ONNX Runtime could not load a file read from the weight cache: the stored copy is likely cut short or
+ * damaged although it passed the checks there were. Names the model and file so the UI can offer to
+ * download just that file again.
+ */
+export class DamagedModelFileError extends AppError {
+  override name = "DamagedModelFileError";
+  static of(info: { model: string; modelId: string; file: string; cause: string }): DamagedModelFileError {
+    return new DamagedModelFileError(
+      `${info.cause.replace(/\.?$/, ".")} The stored copy of ${info.file} is probably incomplete or damaged: open Models and ` +
+        `choose "Download ${info.file} again" for ${info.model}.`,
+      { model: info.model, modelId: info.modelId, file: info.file },
+    );
+  }
+}
+
+/** A model is used (e.g. offline) before all its files are complete in the cache. */
 export class ModelNotDownloadedError extends AppError {
   override name = "ModelNotDownloadedError";
   static of(model: string, done: number, total: number): ModelNotDownloadedError {
@@ -117,5 +157,8 @@ export const STORAGE_ERRORS = {
   DownloadFailedError,
   IntegrityError,
   CacheCorruptError,
+  CacheReadError,
+  FileTooLargeError,
+  DamagedModelFileError,
   ModelNotDownloadedError,
 };

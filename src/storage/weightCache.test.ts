@@ -2,7 +2,7 @@ import "fake-indexeddb/auto";
 import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { sha256Hex as sha256, testBytes } from "./__fixtures__/testBytes";
-import { CacheCorruptError, IntegrityError } from "./errors";
+import { CacheCorruptError, CacheReadError, FileTooLargeError, IntegrityError } from "./errors";
 import { createWeightCache, isQuotaError, openWeightCache, type WeightCache } from "./weightCache";
 
 const CHUNK = 4096;
@@ -26,7 +26,8 @@ describe("weight cache", () => {
     const cache = createWeightCache(newStore(), { chunkBytes: CHUNK });
     const bytes = testBytes(3 * CHUNK + 123);
     const rec = await store(cache, "m", "unet/model.onnx", bytes);
-    expect(rec).toMatchObject({ bytes: bytes.length, chunkCount: 4, complete: true, verified: true, sha256: sha256(bytes) });
+    // nothing independent of the bytes said what they should be: complete and usable, but not verified
+    expect(rec).toMatchObject({ bytes: bytes.length, chunkCount: 4, complete: true, verified: false, checks: [], sha256: sha256(bytes) });
     expect(rec.hashState).toBeUndefined();
     expect(await cache.has("m", "unet/model.onnx")).toBe(true);
     expect(await cache.readFile("m", "unet/model.onnx")).toEqual(bytes);
@@ -99,6 +100,80 @@ describe("weight cache", () => {
     const v = await cache.writer("m", "g.onnx");
     await v.append(testBytes(10));
     await expect(v.finish({ bytes: 11 })).rejects.toThrow(/10 bytes instead of 11/);
+  });
+
+  it("is verified only against the manifest or the hub's word about the whole file, and names which", async () => {
+    const cache = createWeightCache(newStore(), { chunkBytes: CHUNK });
+    const bytes = testBytes(2 * CHUNK + 5, 11);
+    const pinned = await cache.writer("m", "a.onnx");
+    await pinned.append(bytes);
+    expect(await pinned.finish({ bytes: bytes.length, sha256: sha256(bytes).toUpperCase() })).toMatchObject({
+      verified: true,
+      checks: ["manifest size", "manifest SHA-256"],
+    });
+
+    const fromHub = await cache.writer("m", "b.onnx");
+    fromHub.describe({ totalBytes: bytes.length, etag: `"${sha256(bytes)}"`, sha256: sha256(bytes) });
+    await fromHub.append(bytes);
+    expect(await fromHub.finish()).toMatchObject({ verified: true, checks: ["hub size", "hub SHA-256"] });
+
+    // the hub said 1,000 bytes more than arrived: never complete, and the short copy is deleted
+    const short = await cache.writer("m", "c.onnx");
+    short.describe({ totalBytes: bytes.length + 1000 });
+    await short.append(bytes);
+    await expect(short.finish()).rejects.toThrow(new RegExp(`${bytes.length} bytes instead of ${bytes.length + 1000}`));
+    expect(await cache.stat("m", "c.onnx")).toBeUndefined();
+
+    const otherHash = await cache.writer("m", "d.onnx");
+    otherHash.describe({ sha256: "ab".repeat(32) });
+    await otherHash.append(bytes);
+    await expect(otherHash.finish()).rejects.toThrow(IntegrityError);
+  });
+
+  it("refuses to read a file too large for one buffer without deleting it, and streams it instead", async () => {
+    const cache = createWeightCache(newStore(), { chunkBytes: CHUNK, maxWholeReadBytes: 2 * CHUNK });
+    const bytes = testBytes(3 * CHUNK + 77, 21);
+    await store(cache, "m", "big.onnx", bytes);
+    const err = await cache.readFile("m", "big.onnx").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FileTooLargeError);
+    expect((err as Error).message).toMatch(/big\.onnx is 12 kB, more than the 8 kB one buffer can hold.*it stays stored/);
+    expect(await cache.has("m", "big.onnx")).toBe(true);
+
+    const reader = (await cache.readStream("m", "big.onnx"))!.getReader();
+    const parts: Uint8Array[] = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) parts.push(r.value);
+    expect(parts.map((p) => p.length)).toEqual([CHUNK, CHUNK, CHUNK, 77]);
+    const joined = new Uint8Array(bytes.length);
+    parts.reduce((at, p) => (joined.set(p, at), at + p.length), 0);
+    expect(joined).toEqual(bytes);
+    expect(await cache.readStream("m", "missing.onnx")).toBeUndefined();
+  });
+
+  it("a stream of a damaged file errors at its end and the file is deleted", async () => {
+    const raw = newStore();
+    const cache = createWeightCache(raw, { chunkBytes: CHUNK });
+    await store(cache, "m", "f.onnx", testBytes(3 * CHUNK));
+    await raw("readwrite", (s) => {
+      s.put(new Blob([testBytes(CHUNK, 99)]), ["c", "m", "f.onnx", 2]);
+      return promisifyRequest(s.transaction);
+    });
+    const reader = (await cache.readStream("m", "f.onnx"))!.getReader();
+    for (let i = 0; i < 3; i++) expect((await reader.read()).value?.length).toBe(CHUNK);
+    await expect(reader.read()).rejects.toThrow(CacheCorruptError);
+    expect(await cache.stat("m", "f.onnx")).toBeUndefined();
+  });
+
+  it("a failed read is not corruption: the file is kept", async () => {
+    const cache = createWeightCache(newStore(), { chunkBytes: CHUNK });
+    const bytes = testBytes(2 * CHUNK, 4);
+    await store(cache, "m", "f.onnx", bytes);
+    const read = vi.spyOn(Blob.prototype, "arrayBuffer").mockRejectedValue(new DOMException("The requested file could not be read", "NotReadableError"));
+    const err = await cache.readFile("m", "f.onnx").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CacheReadError);
+    expect((err as Error).message).toMatch(/f\.onnx could not be read \(The requested file could not be read\); it is kept/);
+    await expect((await cache.readStream("m", "f.onnx"))!.getReader().read()).rejects.toThrow(CacheReadError);
+    read.mockRestore();
+    expect(await cache.readFile("m", "f.onnx")).toEqual(bytes);
   });
 
   it("deleting a model frees its storage and leaves the others", async () => {

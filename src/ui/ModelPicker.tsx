@@ -29,11 +29,22 @@ function DownloadStatusLine({ id, name }: { id: string; name: string }) {
         {p.count ?? 1}: {formatBytes(p.loaded)}
         {p.total ? ` / ${formatBytes(p.total)} (${pct} %)` : ""} · {formatBytes(p.bytesPerSecond)}/s
         {p.etaSeconds !== undefined ? ` · ${Math.ceil(p.etaSeconds)} s left` : ""}
+        {p.restarted ? ` · ${p.restarted}` : ""}
       </span>
     );
   }
   if (download?.state === "failed") return <span className="field-error">{download.message}</span>;
-  if (stored && stored.done === stored.total) return <span>Downloaded · {formatBytes(stored.bytes)} stored</span>;
+  if (stored && stored.done === stored.total) {
+    const unverified = stored.done - stored.verified;
+    return (
+      <span>
+        Downloaded · {formatBytes(stored.bytes)} stored ·{" "}
+        {unverified === 0
+          ? "verified"
+          : `${unverified} of ${stored.done} files not verified (the hub gave no size or hash for them)`}
+      </span>
+    );
+  }
   if (download?.state === "paused" || (stored && stored.bytes > 0)) {
     return <span>Paused · {stored ? `${formatBytes(stored.bytes)} stored, ${stored.done}/${stored.total} files` : "partly downloaded"}</span>;
   }
@@ -50,6 +61,7 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
   const pauseDownload = useApp((s) => s.pauseDownload);
   const deleteModel = useApp((s) => s.deleteModel);
   const removeCustomModel = useApp((s) => s.removeCustomModel);
+  const damaged = useApp((s) => s.damagedFiles[id]);
   const name = entry.kind === "hub" ? entry.manifest.name : entry.name;
   const complete = entry.kind === "builtin" || (stored !== undefined && stored.done === stored.total);
   const downloading = download?.state === "downloading";
@@ -59,6 +71,14 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
         <strong>{name}</strong> <small>{describe(entry)}</small>
       </div>
       <DownloadStatusLine id={id} name={name} />
+      {damaged && !downloading && (
+        <p className="field-error">
+          The stored {damaged} would not load; downloading it again replaces just that file.{" "}
+          <button type="button" onClick={() => downloadModel(id, damaged)}>
+            Download {damaged} again
+          </button>
+        </p>
+      )}
       <div className="model-actions">
         <button type="button" aria-pressed={selected} onClick={() => void selectModel(id)} disabled={selected}>
           {selected ? "In use" : `Use ${name}`}

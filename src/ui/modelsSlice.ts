@@ -25,9 +25,14 @@ export interface ModelsSlice {
   addingCustomModel?: string;
   /** Why the last custom model could not be added. */
   customModelError?: string;
+  /** Per model, a stored file that would not load (DamagedModelFileError): the picker offers to download it again. */
+  damagedFiles: Record<string, string>;
   setHubBase(value: string): boolean;
   selectModel(id: string): Promise<void>;
-  downloadModel(id: string): void;
+  /** Downloads what is missing; `again` names a stored file to delete and download anew first. */
+  downloadModel(id: string, again?: string): void;
+  /** Remembers that a stored file of the model would not load, so the picker offers "Download … again". */
+  markDamaged(modelId: string, file: string): void;
   pauseDownload(id: string): void;
   deleteModel(id: string): Promise<void>;
   refreshStorage(): Promise<void>;
@@ -60,6 +65,7 @@ export const createModelsSlice =
       hubBase: hubBaseFromLocation(typeof location === "undefined" ? "" : location.search, savedHub()),
       downloads: {},
       customModels: [],
+      damagedFiles: {},
 
       setHubBase(value) {
         const hub = normalizeHubBase(value);
@@ -93,13 +99,23 @@ export const createModelsSlice =
         get().setManifest(entry.manifest);
       },
 
-      downloadModel(id) {
+      downloadModel(id, again) {
         // ask the browser not to evict gigabytes of weights under storage pressure (main thread only)
         void navigator.storage?.persist?.().catch(() => false);
-        set((s) => ({ downloads: { ...s.downloads, [id]: { state: "downloading" } }, modelsError: undefined }));
-        const job = deps.engine.download(id, get().hubBase, (status) => {
-          if (status.status === "progress") set((s) => ({ downloads: { ...s.downloads, [id]: { state: "downloading", progress: status } } }));
-        });
+        set((s) => ({
+          downloads: { ...s.downloads, [id]: { state: "downloading" } },
+          modelsError: undefined,
+          damagedFiles: again ? without(s.damagedFiles, id) : s.damagedFiles,
+        }));
+        const job = deps.engine.download(
+          id,
+          get().hubBase,
+          (status) => {
+            if (status.status === "progress") set((s) => ({ downloads: { ...s.downloads, [id]: { state: "downloading", progress: status } } }));
+          },
+          undefined,
+          again,
+        );
         running.set(id, job.cancel);
         job.done.then(
           () => {
@@ -116,13 +132,17 @@ export const createModelsSlice =
         });
       },
 
+      markDamaged(modelId, file) {
+        set((s) => ({ damagedFiles: { ...s.damagedFiles, [modelId]: file } }));
+      },
+
       pauseDownload(id) {
         running.get(id)?.();
       },
 
       async deleteModel(id) {
         await deps.engine.deleteModel(id);
-        set((s) => ({ downloads: without(s.downloads, id) }));
+        set((s) => ({ downloads: without(s.downloads, id), damagedFiles: without(s.damagedFiles, id) }));
         await get().refreshStorage();
       },
 

@@ -171,6 +171,8 @@ export const createQueueSlice =
             return;
           }
           const error = serializeError(err);
+          const { modelId, file } = error.data ?? {};
+          if (error.name === "DamagedModelFileError" && typeof modelId === "string" && typeof file === "string") get().markDamaged(modelId, file);
           finish(job, { kind: "error", error }, {
             phase: "error",
             statusText: "",
