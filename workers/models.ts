@@ -10,9 +10,6 @@ import { DamagedModelFileError, ModelNotDownloadedError } from "../src/storage/e
 import { storageEstimate, type WeightCache } from "../src/storage/weightCache";
 import type { Post } from "./handler";
 
-/** loadModel's errors for a file whose bytes will not parse (not for a well-formed model that lacks inputs). */
-const UNPARSABLE = /^(ONNX Runtime could not load |\S+ of .+ is not an ONNX model)/;
-
 /** The graph file and its external data: what has to be fetched again when the graph will not load. */
 function fileWithData(entry: HubCatalogEntry, path: string): string[] {
   for (const variant of entry.manifest.variants) {
@@ -66,7 +63,7 @@ export function createModels(
      * naming the model and file so the UI can offer to download that file again; any other error is returned as is.
      */
     async explainLoadError(target: ModelTarget, err: unknown): Promise<unknown> {
-      if (!(err instanceof ModelLoadError) || typeof err.data.file !== "string" || !UNPARSABLE.test(err.message)) return err;
+      if (!(err instanceof ModelLoadError) || typeof err.data.file !== "string" || err.data.unparsable !== true) return err;
       const entry = await hubEntry(target.modelId);
       if (!entry || !(await cache)) return err;
       return DamagedModelFileError.of({ model: entry.manifest.name, modelId: entry.manifest.id, file: err.data.file, cause: err.message });

@@ -106,8 +106,17 @@ const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 const DIFFUSERS_CONFIGS = path.join(FIXTURES, "tiny-shapes-diffusers");
 const XL_DIFFUSERS_CONFIGS = path.join(FIXTURES, "tiny-shapes-xl-diffusers");
 
+/** Random-weight twins of the catalog's hub models, in their real repos' layouts (tools/twins/). */
+export const TWINS = path.join(FIXTURES, "twins");
+
+/** The catalog's hub repos, each served from its twin. */
+export function twinRepos(): Record<string, HubRepo> {
+  const repos = ["schmuell/sd-turbo-ort-web", "aislamov/lcm-dreamshaper-v7-onnx", "webnn/sdxl-turbo"];
+  return Object.fromEntries(repos.map((repo) => [repo, { dir: path.join(TWINS, repo) }]));
+}
+
 /**
- * Serves the built-in model as `test/tiny-shapes`, and also under SD-Turbo's repo and file names. In
+ * Serves the built-in model as `test/tiny-shapes`, and the catalog's hub repos from their twins. In
  * `test/tiny-shapes-diffusers` it has no model.json but diffusers' configs, as an ONNX export of the hub would.
  */
 export function tinyShapesRepos(modelDir: string): Record<string, HubRepo> {
@@ -119,8 +128,7 @@ export function tinyShapesRepos(modelDir: string): Record<string, HubRepo> {
       hide: ["model.json"],
       rename: { "tokenizer/tokenizer.json": "tokenizer.json" },
     },
-    "schmuell/sd-turbo-ort-web": { dir: modelDir, rename: { "tokenizer/tokenizer_config.json": "tokenizer_config.json" } },
-    "openai/clip-vit-large-patch14": { dir: modelDir },
+    ...twinRepos(),
   };
 }
 

@@ -10,9 +10,9 @@ export interface ModelSource {
   read(path: string): Promise<Uint8Array>;
   /**
    * Where ONNX Runtime can open a file by itself (a file path in Node, a URL in a browser), so that weights of
-   * gigabytes never pass through one JavaScript buffer of ours. Sources without it hand over bytes.
+   * gigabytes never pass through one JavaScript buffer of ours; undefined where the bytes should be read instead.
    */
-  locate?(path: string): Promise<string>;
+  locate?(path: string): Promise<string | undefined>;
 }
 
 export interface LoadedModel {
@@ -126,6 +126,7 @@ async function readPart(
   if (bytes.length === 0 || bytes[0] !== ONNX_FIRST_BYTE) {
     throw new ModelLoadError(`${file.path} of ${manifest.name} is not an ONNX model (was an HTML error page saved instead?).`, {
       file: file.path,
+      unparsable: true,
     });
   }
   // a variant found by file name (a custom model's plain model.onnx) may hold half-precision weights; say so
@@ -139,15 +140,22 @@ async function readPart(
     );
   }
   // before the external data, which may be gigabytes
-  checkInputs(part, manifest, file.path, graphInputNames(bytes));
+  const inputs = graphInputNames(bytes);
+  if (!inputs) {
+    throw new ModelLoadError(`${file.path} of ${manifest.name} is damaged: it is not a whole ONNX model (cut short?).`, {
+      file: file.path,
+      unparsable: true,
+    });
+  }
+  checkInputs(part, manifest, file.path, inputs);
   const external: ExternalDataFile[] = [];
   for (const ext of file.externalData ?? []) {
     // ORT resolves external data by the file name recorded in the graph, relative to the model
-    const data = source.locate ? await source.locate(ext.path) : await source.read(ext.path);
+    const data = (await source.locate?.(ext.path)) ?? (await source.read(ext.path));
     external.push({ path: ext.path.split("/").pop() ?? ext.path, data });
   }
   // a located graph is opened by ONNX Runtime itself; these bytes were read only for the checks above
-  return { part, model: source.locate ? await source.locate(file.path) : bytes, external };
+  return { part, model: (await source.locate?.(file.path)) ?? bytes, external };
 }
 
 async function createPart(
@@ -160,7 +168,7 @@ async function createPart(
   try {
     return await runtime.createSession(model, external);
   } catch (err) {
-    throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path });
+    throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path, unparsable: true });
   }
 }
 

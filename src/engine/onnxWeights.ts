@@ -94,11 +94,17 @@ const TENSOR_NAME = 8; // TensorProto.name
 
 /**
  * The names of the graph's inputs a caller must feed, read from the protobuf without decoding the model: older
- * exports (IR < 4) also list every initializer as an input, and those have values already.
+ * exports (IR < 4) also list every initializer as an input, and those have values already. Undefined when the
+ * bytes are not a whole ONNX model (cut short, or something else).
  */
-export function graphInputNames(bytes: Uint8Array): string[] {
-  const graph = first(fields(bytes, 0, bytes.length), MODEL_GRAPH);
-  if (!graph || graph.wire !== LEN) return [];
+export function graphInputNames(bytes: Uint8Array): string[] | undefined {
+  let graph: Field | undefined;
+  let end = 0;
+  for (const f of fields(bytes, 0, bytes.length)) {
+    if (f.field === MODEL_GRAPH) graph = f;
+    end = f.wire === LEN || f.wire === VARINT ? f.end : end;
+  }
+  if (!graph || graph.wire !== LEN || end !== bytes.length) return undefined;
   const decoder = new TextDecoder();
   const text = (f: Field | undefined) => (f?.wire === LEN ? decoder.decode(bytes.subarray(f.start, f.end)) : undefined);
   const inputs: string[] = [];

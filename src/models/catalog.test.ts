@@ -76,8 +76,10 @@ describe("catalog", () => {
 
   it("lists every file of a variant once, tokenizer first, external data after its graph", () => {
     expect(variantFiles(hubEntry("lcm-dreamshaper-v7").manifest, "fp16").map((f) => f.path)).toEqual([
-      "tokenizer/tokenizer.json",
+      "tokenizer/vocab.json",
+      "tokenizer/merges.txt",
       "tokenizer/tokenizer_config.json",
+      "tokenizer/special_tokens_map.json",
       "text_encoder/model.onnx",
       "unet/model.onnx",
       "unet/model.onnx_data",
@@ -91,12 +93,24 @@ describe("catalog", () => {
     const urls = hubDownloads(hubEntry("sd-turbo"), "fp16", "http://127.0.0.1:8090").map((d) => d.url);
     const rev = "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1";
     expect(urls).toEqual([
-      "http://127.0.0.1:8090/openai/clip-vit-large-patch14/resolve/main/tokenizer.json",
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/tokenizer/vocab.json`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/tokenizer/merges.txt`,
       `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/tokenizer/tokenizer_config.json`,
+      `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/tokenizer/special_tokens_map.json`,
       `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/text_encoder/model.onnx`,
       `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/unet/model.onnx`,
       `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/vae_decoder/model.onnx`,
       `http://127.0.0.1:8090/schmuell/sd-turbo-ort-web/resolve/${rev}/vae_encoder/model.onnx`,
+    ]);
+    // webnn/sdxl-turbo keeps its graphs under onnx/ and ships no tokenizer: both come from stabilityai/sdxl-turbo
+    const sdxl = hubDownloads(hubEntry("sdxl-turbo"), "q4f16", "https://huggingface.co").map((d) => d.url.replace("https://huggingface.co/", ""));
+    expect(sdxl).toEqual([
+      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map((f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer/${f}`),
+      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map((f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer_2/${f}`),
+      "webnn/sdxl-turbo/resolve/main/onnx/text_encoder_model_q4f16.onnx",
+      "webnn/sdxl-turbo/resolve/main/onnx/text_encoder_2_model_q4f16.onnx",
+      "webnn/sdxl-turbo/resolve/main/onnx/unet_model_q4f16.onnx",
+      "webnn/sdxl-turbo/resolve/main/onnx/vae_decoder_model_q4f16.onnx",
     ]);
     expect(hubFileUrl("https://hf.example/mirror/", "a/b", "refs/pr/1", "dir/my file.onnx")).toBe(
       "https://hf.example/mirror/a/b/resolve/refs%2Fpr%2F1/dir/my%20file.onnx",

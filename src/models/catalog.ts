@@ -78,7 +78,6 @@ export const SD_LATENT_RGB = {
  * schmuell/sd-turbo-ort-web@ace89b7 and aislamov/lcm-dreamshaper-v7-onnx@main), from which the engine assembles the
  * tokenizer as transformers' CLIPTokenizer does. SD 2.x pads with "!" (id 0), SD 1.x with the end token.
  */
-const CLIP_TOKENIZER_JSON: HubFileOverride = { repo: "openai/clip-vit-large-patch14", revision: "main", path: "tokenizer.json" };
 const clipTokenizer = (folder: string, padId: number) => ({
   path: `${folder}/vocab.json`,
   mergesPath: `${folder}/merges.txt`,
@@ -224,19 +223,31 @@ export const SDXL_LATENT_RGB = {
  * names, sizes and I/O from their SDXL-Turbo demo (webnn-developer-preview, demos/sdxl-turbo): text_encoder
  * (118 MB, int32 ids → hidden_states.11 [B,77,768]), text_encoder_2 (461 MB, int64 ids → hidden_states.31
  * [B,77,1280] + text_embeds [B,1280]), unet (1.83 GB: sample, timestep, encoder_hidden_states [B,77,2048],
- * text_embeds, time_ids [B,6]), vae_decoder (93 MB). Scheduler from stabilityai/sdxl-turbo
- * (EulerAncestralDiscrete, trailing); SDXL's VAE scaling factor is 0.13025. Both tokenizers use CLIP's BPE
- * vocabulary: the first pads with the end token like CLIP ViT-L, the second (OpenCLIP bigG's) with id 0.
+ * text_embeds, time_ids [B,6]), vae_decoder (93 MB); the demo fetches them from the repo's onnx/ folder
+ * (onnx/text_encoder_model_q4f16.onnx 124,433,929 B, onnx/text_encoder_2_model_q4f16.onnx 483,677,630 B,
+ * onnx/unet_model_q4f16.onnx 1,965,607,674 B, onnx/vae_decoder_model_q4f16.onnx 97,617,257 B). Scheduler from
+ * stabilityai/sdxl-turbo (EulerAncestralDiscrete, trailing); SDXL's VAE scaling factor is 0.13025. The repo ships
+ * no tokenizer (the demo keeps its own), so both come from the model's upstream repo, stabilityai/sdxl-turbo:
+ * CLIP's BPE vocabulary in tokenizer/ (padded with the end token, as CLIP ViT-L) and tokenizer_2/ (padded with
+ * "!", id 0, as OpenCLIP bigG).
  */
+const SDXL_TOKENIZER = clipTokenizer("tokenizer", 49407);
+const SDXL_TOKENIZER_2 = clipTokenizer("tokenizer_2", 0);
+
 const SDXL_TURBO: HubCatalogEntry = {
   kind: "hub",
   source: {
     hub: "hf",
     repo: "webnn/sdxl-turbo",
     revision: "main",
-    files: { "tokenizer/tokenizer.json": CLIP_TOKENIZER_JSON },
+    files: Object.fromEntries(
+      [SDXL_TOKENIZER, SDXL_TOKENIZER_2].flatMap((t) =>
+        [t.path, t.mergesPath, t.configPath, t.specialTokensPath].map((path) => [path, { repo: "stabilityai/sdxl-turbo", revision: "main", path }]),
+      ),
+    ),
   },
-  downloadBytes: { q4f16: 2_502_000_000 },
+  // the four ONNX files' sizes above and the two tokenizer folders (≈ 1.5 MB each)
+  downloadBytes: { q4f16: 2_674_500_000 },
   recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
   manifest: {
     schemaVersion: 1,
@@ -246,13 +257,13 @@ const SDXL_TURBO: HubCatalogEntry = {
     description:
       "Stability AI's SDXL-Turbo, a distilled SDXL: 512×512 images in 1 to 4 steps without guidance. 4-bit weights " +
       "with half-precision activations; needs WebGPU with shader-f16. About 2.5 GB to download once.",
-    tokenizer: { path: "tokenizer/tokenizer.json", maxLength: 77, padId: 49407 },
+    tokenizer: SDXL_TOKENIZER,
     textEmbeddingDim: 2048,
     textEncoders: [
       { part: "text_encoder", hiddenStates: "hidden_states.11" },
       {
         part: "text_encoder_2",
-        tokenizer: { path: "tokenizer/tokenizer.json", maxLength: 77, padId: 0 },
+        tokenizer: SDXL_TOKENIZER_2,
         hiddenStates: "hidden_states.31",
         pooled: "text_embeds",
       },
@@ -272,10 +283,10 @@ const SDXL_TURBO: HubCatalogEntry = {
         precision: "q4f16",
         requiresShaderF16: true,
         files: {
-          text_encoder: { path: "text_encoder_model_q4f16.onnx" },
-          text_encoder_2: { path: "text_encoder_2_model_q4f16.onnx" },
-          unet: { path: "unet_model_q4f16.onnx" },
-          vae_decoder: { path: "vae_decoder_model_q4f16.onnx" },
+          text_encoder: { path: "onnx/text_encoder_model_q4f16.onnx" },
+          text_encoder_2: { path: "onnx/text_encoder_2_model_q4f16.onnx" },
+          unet: { path: "onnx/unet_model_q4f16.onnx" },
+          vae_decoder: { path: "onnx/vae_decoder_model_q4f16.onnx" },
         },
       },
     ],

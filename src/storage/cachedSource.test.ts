@@ -1,9 +1,10 @@
 import "fake-indexeddb/auto";
+import { resolveObjectURL } from "node:buffer";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { createStore } from "idb-keyval";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { startHub, tinyShapesRepos, type Hub } from "../../e2e/hub/server";
+import { startHub, tinyShapesRepos, TWINS, type Hub } from "../../e2e/hub/server";
 import { loadModel } from "../engine/loadModel";
 import { createNodeRuntime } from "../engine/nodeRuntime";
 import { parseManifest } from "../manifest";
@@ -11,7 +12,7 @@ import { CATALOG, findEntry, hubDownloads, type HubCatalogEntry } from "../model
 import { cachedSource, downloadState, hubSource } from "./cachedSource";
 import { downloadFile, downloadModel } from "./downloader";
 import { sha256Hex } from "./__fixtures__/testBytes";
-import { ModelNotDownloadedError } from "./errors";
+import { FileTooLargeError, ModelNotDownloadedError } from "./errors";
 import { createWeightCache, type WeightCache } from "./weightCache";
 
 const TINY = path.resolve("public/models/tiny-shapes");
@@ -21,7 +22,7 @@ let dbCount = 0;
 
 const sdTurbo = findEntry(CATALOG, "sd-turbo") as HubCatalogEntry;
 // hashes, not toEqual: deep-comparing megabytes element by element takes vitest tens of seconds
-const fileSha = async (name: string) => sha256Hex(await readFile(path.join(TINY, name)));
+const fileSha = async (name: string) => sha256Hex(await readFile(path.join(TWINS, sdTurbo.source.repo, name)));
 
 beforeAll(async () => {
   hub = await startHub({ root: TINY, repos: tinyShapesRepos(TINY) });
@@ -39,32 +40,30 @@ describe("cached model source", () => {
     const [tokenizer, config] = hubDownloads(sdTurbo, "fp16", hub.url);
     await downloadFile(cache, tokenizer);
     await downloadFile(cache, config);
-    expect(await downloadState(cache, sdTurbo, "fp16")).toMatchObject({ done: 2, total: 6 });
+    expect(await downloadState(cache, sdTurbo, "fp16")).toMatchObject({ done: 2, total: 8 });
 
     const source = cachedSource(cache, sdTurbo);
     const err = await source.read("unet/model.onnx").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelNotDownloadedError);
     expect((err as Error).message).toBe(
-      "SD-Turbo is not fully downloaded (2 of 6 files); connect to the internet to finish the download.",
+      "SD-Turbo is not fully downloaded (2 of 8 files); connect to the internet to finish the download.",
     );
-    await expect(source.stream("unet/model.onnx")).rejects.toThrow(ModelNotDownloadedError);
-    expect(sha256Hex(await source.read("tokenizer/tokenizer_config.json"))).toBe(await fileSha("tokenizer_config.json"));
+    expect(sha256Hex(await source.read("tokenizer/merges.txt"))).toBe(await fileSha("tokenizer/merges.txt"));
   });
 
   it("serves the manifest as model.json and every file once the model is complete", async () => {
     const progress: number[] = [];
     await downloadModel(cache, sdTurbo, "fp16", hub.url, { onProgress: (p) => progress.push(p.index ?? -1) });
-    expect(new Set(progress)).toEqual(new Set([0, 1, 2, 3, 4, 5]));
+    expect(new Set(progress)).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7]));
     // the catalog gives no sizes: HEAD did, so every file is verified against the hub's size
-    expect(await downloadState(cache, sdTurbo, "fp16")).toEqual({ done: 6, verified: 6, total: 6, bytesStored: expect.any(Number), missing: [] });
+    expect(await downloadState(cache, sdTurbo, "fp16")).toEqual({ done: 8, verified: 8, total: 8, bytesStored: expect.any(Number), missing: [] });
 
     const source = cachedSource(cache, sdTurbo, "fp16");
     expect(parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json")))).id).toBe("sd-turbo");
     expect(sha256Hex(await source.read("unet/model.onnx"))).toBe(await fileSha("unet/model.onnx"));
-    // the same bytes in parts, for weights too large for one buffer
-    const streamed = new Uint8Array(await new Response(await source.stream("unet/model.onnx")).arrayBuffer());
-    expect(sha256Hex(streamed)).toBe(await fileSha("unet/model.onnx"));
-    expect(sha256Hex(await source.read("tokenizer/tokenizer.json"))).toBe(await fileSha("tokenizer.json"));
+    // files one buffer can hold are read, not located
+    expect(await source.locate!("unet/model.onnx")).toBeUndefined();
+    expect(sha256Hex(await source.read("tokenizer/vocab.json"))).toBe(await fileSha("tokenizer/vocab.json"));
 
     // offline: everything comes from the cache, nothing from the hub
     hub.reset();
@@ -84,7 +83,7 @@ describe("cached model source", () => {
     });
     try {
       const records = await downloadModel(cache, sdTurbo, "fp16", hub.url);
-      expect(records).toHaveLength(6);
+      expect(records).toHaveLength(8);
       expect(held).toEqual(["weight-cache:sd-turbo"]);
     } finally {
       vi.unstubAllGlobals();
@@ -112,6 +111,21 @@ describe("cached model source", () => {
     } finally {
       await model.release();
     }
+  });
+
+  it("hands a file too large for one buffer to ONNX Runtime as a blob: URL over its chunks, after checking it", async () => {
+    const small = createWeightCache(createStore(`source-test-${++dbCount}`, "weights"), { chunkBytes: 64 * 1024, maxWholeReadBytes: 2 ** 20 });
+    await downloadModel(small, sdTurbo, "fp16", hub.url);
+    const source = cachedSource(small, sdTurbo, "fp16");
+    await expect(source.read("unet/model.onnx")).rejects.toThrow(FileTooLargeError);
+    const url = await source.locate!("unet/model.onnx");
+    expect(url).toMatch(/^blob:/);
+    expect(sha256Hex(new Uint8Array(await resolveObjectURL(url!)!.arrayBuffer()))).toBe(await fileSha("unet/model.onnx"));
+    // locating it again lets go of the first URL
+    const again = await source.locate!("unet/model.onnx");
+    expect(resolveObjectURL(url!)).toBeUndefined();
+    expect(resolveObjectURL(again!)).toBeDefined();
+    expect(await source.locate!("tokenizer/vocab.json")).toBeUndefined();
   });
 
   it("reads straight from the hub when there is no cache", async () => {

@@ -42,20 +42,16 @@ function variantOf(entry: HubCatalogEntry, path: string): string {
 
 const manifestBytes = (entry: HubCatalogEntry) => new TextEncoder().encode(JSON.stringify(entry.manifest));
 
-/** A source that can also hand over a file in parts, for weights too large for one buffer (over 2 GiB). */
-export interface StreamingModelSource extends ModelSource {
-  /** The file chunk by chunk, SHA-256 checked as it passes (see WeightCache.readStream). */
-  stream(path: string): Promise<ReadableStream<Uint8Array>>;
-}
-
 /**
  * A ModelSource over the weight cache. `model.json` is the catalog's manifest; every other file must be
  * complete, else ModelNotDownloadedError says how many of the variant's files are there.
- * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError); a file too
- * large for `read` throws FileTooLargeError and is kept, to be read with `stream`.
+ * Each read checks the file's SHA-256, and a damaged file is deleted (CacheCorruptError). A file too large for
+ * one buffer (`read` throws FileTooLargeError and keeps it) is located instead: checked chunk by chunk, then
+ * handed to ONNX Runtime as a blob: URL over the stored chunks, which it streams into memory of its own.
  */
-export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): StreamingModelSource {
+export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variantId?: string): ModelSource {
   const modelId = entry.manifest.id;
+  const urls = new Map<string, string>();
   const notDownloaded = async (path: string): Promise<never> => {
     const { done, total } = await downloadState(cache, entry, variantId ?? variantOf(entry, path));
     throw ModelNotDownloadedError.of(entry.manifest.name, done, total);
@@ -65,9 +61,16 @@ export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variant
       if (path === "model.json") return manifestBytes(entry);
       return (await cache.readFile(modelId, path)) ?? notDownloaded(path);
     },
-    async stream(path) {
-      if (path === "model.json") return new Blob([manifestBytes(entry)]).stream();
-      return (await cache.readStream(modelId, path)) ?? notDownloaded(path);
+    async locate(path) {
+      const rec = path === "model.json" ? undefined : await cache.stat(modelId, path);
+      if (!rec?.complete || rec.bytes <= cache.maxWholeReadBytes) return undefined;
+      const blob = (await cache.verifiedBlob(modelId, path)) ?? (await notDownloaded(path));
+      // one URL per file at a time: a reload of the model lets go of the previous one
+      const old = urls.get(path);
+      if (old) URL.revokeObjectURL(old);
+      const url = URL.createObjectURL(blob);
+      urls.set(path, url);
+      return url;
     },
   };
 }

@@ -117,6 +117,14 @@ export interface WeightCache {
    * must not use what it got until the stream closes cleanly.
    */
   readStream(modelId: string, path: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /**
+   * The file as one Blob over its stored chunks (no bytes copied into memory), after reading it through once to
+   * check its SHA-256 (a damaged file is deleted, CacheCorruptError); undefined when it is not complete. For files
+   * too large for readFile: a blob: URL of it lets ONNX Runtime stream it into memory of its own.
+   */
+  verifiedBlob(modelId: string, path: string): Promise<Blob | undefined>;
+  /** The largest file readFile hands over in one buffer. */
+  readonly maxWholeReadBytes: number;
   /** Continues a partial file, or starts one; a complete file is replaced. */
   writer(modelId: string, path: string): Promise<CacheWriter>;
   deleteFile(modelId: string, path: string): Promise<void>;
@@ -366,6 +374,15 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
     });
   }
 
+  async function verifiedBlob(modelId: string, path: string): Promise<Blob | undefined> {
+    const stream = await readStream(modelId, path);
+    if (!stream) return undefined;
+    const reader = stream.getReader();
+    while (!(await reader.read()).done);
+    const found = await completeChunks(modelId, path);
+    return found && new Blob(found.chunks);
+  }
+
   return {
     stat,
     async has(modelId, path) {
@@ -374,6 +391,8 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
     files,
     readFile,
     readStream,
+    verifiedBlob,
+    maxWholeReadBytes: maxWholeRead,
     writer,
     deleteFile,
     deleteModel: (modelId) =>
