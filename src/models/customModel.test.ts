@@ -290,6 +290,10 @@ describe("resolveCustomModel from a diffusers layout", () => {
     await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, in_channels: 9, out_channels: 4 } }))).rejects.toThrow(
       /9 input channels for 4 latent channels/,
     );
+    // an upscaler's noise-level class labels: an input the engine cannot feed, refused before anything downloads
+    await expect(resolve(sd15(SD15_FILES, { "unet/config.json": { cross_attention_dim: 768, num_class_embeds: 1000 } }))).rejects.toThrow(
+      /its U-Net takes class_labels \(class_embed_type\), which this app cannot feed/,
+    );
     const noVocab = sd15(SD15_FILES);
     delete noVocab["someone/sd15-onnx/tokenizer/vocab.json"];
     await expect(resolve(noVocab)).rejects.toThrow(/tokenizer\/ has neither a tokenizer.json nor CLIP's vocab.json and merges.txt/);

@@ -302,6 +302,12 @@ function dimensionsFrom(
   textEncoders: (Json | undefined)[],
   vae: Json | undefined,
 ): Dimensions {
+  // inputs beyond text and time that the U-Net would declare and the engine cannot feed: refused before any download
+  const unfed = [
+    unet?.class_embed_type != null || unet?.num_class_embeds != null ? "class_labels (class_embed_type)" : undefined,
+    unet?.encoder_hid_dim_type != null ? `image or text projections (encoder_hid_dim_type "${String(unet?.encoder_hid_dim_type)}")` : undefined,
+  ].filter((x) => x !== undefined);
+  if (unfed.length > 0) throw ModelConfigError.of(ref, `its U-Net takes ${unfed.join(" and ")}, which this app cannot feed`);
   const addition = unet?.addition_embed_type ?? undefined;
   if (addition !== undefined && !(sdxl && addition === "text_time")) {
     throw ModelConfigError.of(
