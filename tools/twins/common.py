@@ -102,6 +102,13 @@ def load_tokenizer(folder: Path):
     return CLIPTokenizer.from_pretrained(str(folder))
 
 
+def open_clip_ids(oc, prompt):
+    """open_clip.tokenize's ids for one prompt: start, BPE, end, cut to 77 keeping the end token, zero-padded."""
+    ids = ([BOS] + oc.encode(prompt) + [EOS])[:77]
+    ids[-1] = EOS
+    return ids + [0] * (77 - len(ids))
+
+
 def check_tokenizer_against_open_clip(folder: Path, prompts):
     """transformers' CLIPTokenizer from `folder` and open_clip's tokenizer give the same ids (before padding).
     Prompts must not hold special-token text: open_clip's tokenizer splits "<|endoftext|>" into BPE pieces."""
@@ -113,9 +120,7 @@ def check_tokenizer_against_open_clip(folder: Path, prompts):
             # ("!!" is one BPE token, 748, to open_clip): the goldens record this, it is no vocabulary error
             continue
         ours = tok(p, truncation=True, max_length=77).input_ids
-        theirs = ([BOS] + oc.encode(p) + [EOS])[:77]
-        if len(theirs) == 77:
-            theirs[-1] = EOS
+        theirs = [i for i in open_clip_ids(oc, p) if i != 0]
         if ours != theirs:
             raise AssertionError(f"{folder}: transformers and open_clip disagree on {p!r}:\n{ours}\n{theirs}")
 

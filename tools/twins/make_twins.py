@@ -5,6 +5,7 @@
 See README.md beside this file for what each twin reproduces and the sources of each repo's layout.
 """
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -156,18 +157,16 @@ def case(prompt, seed, steps, guidance, sampler, negative=None, width=512, heigh
 
 
 def turbo_cases(sampler):
-    """Ten cases (each 512² PNG of the twin's noisy output is ~0.65 MB, so the set stays small): both seeds and
+    """Eight cases (a 512² PNG of the twin's noisy output is ~0.65 MB, so the set stays small): both seeds and
     step counts on a plain prompt, "!" (SD 2.x's pad text), over 77 tokens, empty, and real guidance with an
     empty and a non-empty negative prompt (the pipeline then batches the unconditional pass)."""
     plain = "a photograph of an astronaut riding a horse"
-    return [case(plain, seed, steps, 0.0, sampler) for seed in (0, 1234) for steps in (1, 4)] + [
-        case("wow! a red fox!! in the snow!", 0, 1, 0.0, sampler),
-        case("wow! a red fox!! in the snow!", 1234, 4, 0.0, sampler),
-        case(LONG_PROMPT, 0, 4, 0.0, sampler),
-        case("", 1234, 1, 0.0, sampler),
-        case("a cozy cabin in the woods", 7, 4, 2.0, sampler, negative=""),
-        case("a cozy cabin in the woods", 7, 1, 2.0, sampler, negative="blurry, low quality"),
-    ]
+    return [case(plain, 0, 1, 0.0, sampler), case(plain, 0, 4, 0.0, sampler), case(plain, 1234, 4, 0.0, sampler),
+            case("wow! a red fox!! in the snow!", 0, 1, 0.0, sampler),
+            case(LONG_PROMPT, 0, 4, 0.0, sampler),
+            case("", 1234, 1, 0.0, sampler),
+            case("a cozy cabin in the woods", 7, 4, 2.0, sampler, negative=""),
+            case("a cozy cabin in the woods", 7, 1, 2.0, sampler, negative="blurry, low quality")]
 
 
 def sd_turbo_references(text, unet, vae, tokenizer_dir):
@@ -297,12 +296,268 @@ def lcm_references(text, unet, vae, tokenizer_dir):
     print(f"lcm references: {seconds:.1f} s")
 
 
+# -------------------------------------------------------------------------------------------------- SDXL-Turbo
+
+SDXL_REPO, SDXL_REV = "webnn/sdxl-turbo", "main"
+# The WebNN demo loads its tokenizers from its own folder, not from the model repo (see README)
+DEMO_REPO, DEMO_DIR = "microsoft/webnn-developer-preview", "demos/sdxl-turbo/models"
+CLIP_L_REPO = "openai/clip-vit-large-patch14"
+
+# stabilityai/sdxl-turbo scheduler/scheduler_config.json (EulerAncestralDiscreteScheduler, trailing)
+SDXL_TURBO_SCHEDULER = {**TURBO_SCHEDULER}
+
+
+def write_tokenizer_json(path, pad_token):
+    """tokenizer.json (Hugging Face tokenizers format) in the structure of the WebNN demo's
+    demos/sdxl-turbo/models/tokenizer_2/tokenizer.json (written by transformers 4.x's CLIP converter): NFC +
+    whitespace + lowercase normalizer, CLIP's split regex + ByteLevel, BPE with "</w>" word ends and merges as
+    "a b" strings, RobertaProcessing, no padding or truncation stored. With pad "!" the first added token is "!"
+    (id 0, special, not normalized), as in that file. Written compact (the real files are indented)."""
+    vocab, merges = common.clip_vocab()
+
+    def added(id_, content, normalized):
+        return {"id": id_, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
+                "normalized": normalized, "special": True}
+    specials = [added(common.BOS, "<|startoftext|>", True), added(common.EOS, "<|endoftext|>", True)]
+    value = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": ([added(0, "!", False)] if pad_token == "!" else []) + specials,
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "NFC"}, {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "},
+            {"type": "Lowercase"}]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
+             "behavior": "Removed", "invert": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}]},
+        "post_processor": {"type": "RobertaProcessing", "sep": ["<|endoftext|>", common.EOS],
+                           "cls": ["<|startoftext|>", common.BOS], "trim_offsets": False, "add_prefix_space": False},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<|endoftext|>", "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "</w>", "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+                  "vocab": vocab, "merges": merges},
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def check_tokenizer_json(path, folder, pad_token):
+    """The tokenizer.json gives transformers the same ids as the vocab.json/merges.txt folder does."""
+    from transformers import CLIPTokenizer
+    from_json = CLIPTokenizer(tokenizer_file=str(path), pad_token=pad_token, model_max_length=77)
+    from_folder = common.load_tokenizer(folder)
+    for p in TOKENIZER_CHECK_PROMPTS + ["wow! a red fox!!", "<|endoftext|> x"]:
+        a, b = common.tokenize_ids(from_json, p), common.tokenize_ids(from_folder, p)
+        assert a == b, f"{path} and {folder} disagree on {p!r}:\n{a}\n{b}"
+
+
+def make_sdxl_turbo():
+    repo = FIXTURES / SDXL_REPO
+    # the two conventions' tokenizer folders already exist in the other twins (same vocabulary, same configs)
+    end_padded, bang_padded = FIXTURES / LCM_REPO / "tokenizer", FIXTURES / SD_TURBO_REPO / "tokenizer"
+    if not end_padded.exists() or not bang_padded.exists():
+        raise SystemExit("build the sd-turbo and lcm twins first (their tokenizer folders are reused)")
+    demo = FIXTURES / DEMO_REPO / DEMO_DIR
+    for sub, pad, folder in (("tokenizer", "<|endoftext|>", end_padded), ("tokenizer_2", "!", bang_padded)):
+        write_tokenizer_json(demo / sub / "tokenizer.json", pad)
+        check_tokenizer_json(demo / sub / "tokenizer.json", folder, pad)
+    # the catalog takes tokenizer.json from OpenAI's CLIP ViT-L/14 repo (SDXL's first text encoder); only that
+    # file and the small configs, not the repo's vocab.json / merges.txt (the same vocabulary, 1.5 MB)
+    clip_l = FIXTURES / CLIP_L_REPO
+    write_tokenizer_json(clip_l / "tokenizer.json", "<|endoftext|>")
+    for name in ("tokenizer_config.json", "special_tokens_map.json"):
+        (clip_l / name).write_bytes((end_padded / name).read_bytes())
+
+    # SDXL: CLIP ViT-L (12 layers, quick_gelu) and OpenCLIP bigG (32 layers, gelu, projection); the U-Net reads
+    # both penultimate layers side by side and adds text_time embeddings of the pooled text_embeds and 6 time_ids.
+    # Layer counts are the real ones, so hidden_states.11 / hidden_states.31 are what their names say.
+    text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=12, act="quick_gelu", seed=20))
+    text_2 = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=32, act="gelu", projection_dim=32,
+                                                          seed=21))
+    unet = common.round_to_fp16(boost_cross_attention(modules.unet(
+        seed=22, sample_size=64, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        transformer_layers_per_block=(1, 2), cross_attention_dim=64, attention_head_dim=(2, 4),
+        use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=8,
+        projection_class_embeddings_input_dim=32 + 6 * 8, norm_num_groups=8, flip_sin_to_cos=True, freq_shift=0)))
+    vae = common.round_to_fp16(boost_vae_output(modules.vae(seed=23, **sd_vae_config(0.13025))))
+
+    # I/O as microsoft/webnn-developer-preview demos/sdxl-turbo/index.js declares it (inputInfo/outputInfo, the
+    # freeDimensionOverrides name the axes): text_encoder input_ids int32 → hidden_states.11 float16;
+    # text_encoder_2 input_ids int64 → hidden_states.31, text_embeds float16; unet sample, timestep [1],
+    # encoder_hidden_states, text_embeds, time_ids all float16 → out_sample float16; vae_decoder latent_sample →
+    # sample float16. The twin computes in float32 inside (Casts at the boundary) instead of 4-bit MatMulNBits.
+    fid = {}
+    onnx_dir = repo / "onnx"
+    te = modules.TextEncoderPenultimate(text, pooled=False, half=True)
+    path = common.export_onnx(te, (text_feeds(),), onnx_dir / "text_encoder_model_q4f16.onnx", ["input_ids"],
+                              ["hidden_states.11"], {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                                                     "hidden_states.11": {0: "batch_size", 1: "sequence_length"}})
+    fid["onnx/text_encoder_model_q4f16.onnx"] = common.fidelity(path, te, {"input_ids": text_feeds()})
+    te2 = modules.TextEncoderPenultimate(text_2, pooled=True, half=True)
+    ids64 = text_feeds(dtype=torch.int64)
+    path = common.export_onnx(te2, (ids64,), onnx_dir / "text_encoder_2_model_q4f16.onnx", ["input_ids"],
+                              ["hidden_states.31", "text_embeds"],
+                              {"input_ids": {0: "batch_size", 1: "sequence_length"},
+                               "hidden_states.31": {0: "batch_size", 1: "sequence_length"},
+                               "text_embeds": {0: "batch_size"}})
+    fid["onnx/text_encoder_2_model_q4f16.onnx"] = common.fidelity(path, te2, {"input_ids": ids64})
+
+    g = torch.Generator().manual_seed(24)
+    un = modules.UNetOnnx(unet, text_time=True, half=True)
+    unet_feeds = {"sample": torch.randn(1, 4, 64, 64, generator=g).half(),
+                  "timestep": torch.tensor([999.0]).half(),
+                  "encoder_hidden_states": torch.randn(1, 77, 64, generator=g).half(),
+                  "text_embeds": torch.randn(1, 32, generator=g).half(),
+                  "time_ids": torch.tensor([[512.0, 512.0, 0.0, 0.0, 512.0, 512.0]]).half()}
+    path = common.export_onnx(un, tuple(unet_feeds.values()), onnx_dir / "unet_model_q4f16.onnx", list(unet_feeds),
+                              ["out_sample"],
+                              {"sample": {0: "unet_sample_batch", 1: "unet_sample_channels", 2: "unet_sample_height",
+                                          3: "unet_sample_width"},
+                               "timestep": {0: "unet_time_batch"},
+                               "encoder_hidden_states": {0: "unet_hidden_batch", 1: "unet_hidden_sequence"},
+                               "text_embeds": {0: "unet_text_embeds_batch"},
+                               "time_ids": {0: "unet_time_ids_batch", 1: "unet_time_ids_size"},
+                               "out_sample": {0: "unet_sample_batch", 1: "unet_sample_channels",
+                                              2: "unet_sample_height", 3: "unet_sample_width"}})
+    fid["onnx/unet_model_q4f16.onnx"] = common.fidelity(path, un, unet_feeds)
+    fid.update(export_vae(repo, vae, encoder=False, half=True, decoder_path="onnx/vae_decoder_model_q4f16.onnx"))
+
+    files = common.file_records(repo)
+    tokenizer_files = {f"{DEMO_REPO}/{DEMO_DIR}/{k}": v for k, v in common.file_records(demo).items()}
+    tokenizer_files.update({f"{CLIP_L_REPO}/{k}": v for k, v in common.file_records(clip_l).items()})
+    common.update_twins_index("sdxl-turbo", {"repo": SDXL_REPO, "revision": SDXL_REV, "files": files,
+                                             "tokenizerFiles": tokenizer_files, "fidelity": fid,
+                                             "scheduler": SDXL_TURBO_SCHEDULER})
+    sdxl_references(text, text_2, unet, vae, end_padded, bang_padded)
+
+
+def fp16_round(value):
+    """What a float16 graph boundary does to a float32 value, through tuples, dicts and model outputs."""
+    if torch.is_tensor(value):
+        return value.half().float() if value.is_floating_point() else value
+    if isinstance(value, tuple):
+        return type(value)(fp16_round(v) for v in value) if type(value) is tuple else value
+    if isinstance(value, dict):
+        for k in list(value.keys()):
+            value[k] = fp16_round(value[k])
+        return value
+    return value
+
+
+def with_fp16_boundaries(module):
+    """Rounds a module's float inputs and outputs to float16 in the pipeline, as the q4f16 graphs' float16 inputs and
+    outputs do, so the references show what the real export's interface does to the numbers."""
+    module.register_forward_pre_hook(lambda _m, args, kwargs: (fp16_round(args), fp16_round(kwargs)),
+                                     with_kwargs=True)
+    module.register_forward_hook(lambda _m, _args, out: fp16_round(out))
+    return module
+
+
+def sdxl_references(text, text_2, unet, vae, end_padded, bang_padded):
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+    for m in (text, text_2, unet):
+        with_fp16_boundaries(m)
+    decode = vae.decode
+
+    def decode_fp16(z, *args, **kwargs):
+        return fp16_round(decode(fp16_round(z), *args, **kwargs))
+    vae.decode = decode_fp16
+    pipe = StableDiffusionXLPipeline(vae=vae, text_encoder=text, text_encoder_2=text_2,
+                                     tokenizer=common.load_tokenizer(end_padded),
+                                     tokenizer_2=common.load_tokenizer(bang_padded), unet=unet,
+                                     scheduler=EulerAncestralDiscreteScheduler.from_config(SDXL_TURBO_SCHEDULER),
+                                     force_zeros_for_empty_prompt=True)
+    pipe.set_progress_bar_config(disable=True)
+    recorder = common.FeedRecorder(text_encoder=text, text_encoder_2=text_2)
+
+    def call(p, case):
+        return p(case["prompt"], negative_prompt=case["negativePrompt"], num_inference_steps=case["steps"],
+                 guidance_scale=case["guidance"], width=case["width"], height=case["height"],
+                 generator=torch.Generator("cpu").manual_seed(case["seed"])).images[0]
+
+    # diffusers zeroes the negative conditioning (force_zeros_for_empty_prompt) only when negative_prompt is None;
+    # an empty string is encoded like any prompt, so both are recorded
+    cases = turbo_cases("Euler a") + [case("a cozy cabin in the woods", 7, 1, 2.0, "Euler a", negative=None)]
+    seconds = common.run_references("sdxl-turbo", pipe, cases, call, recorder)
+    print(f"sdxl-turbo references: {seconds:.1f} s")
+
+
+# -------------------------------------------------------------------------------------------------- goldens
+
+GOLDEN_PROMPTS = [
+    "a photograph of an astronaut riding a horse",
+    "",
+    " ",
+    "   \t\n  ",
+    "!",
+    "!!",
+    "!!!",
+    "wow!",
+    "wow! a red fox!! in the snow!",
+    "! leading and trailing !",
+    "hello !world",
+    "A Photograph Of An ASTRONAUT",
+    "UPPERCASE ONLY",
+    "don't stop, it's what we've got; I'm sure they'll say you'd know",
+    "rock 'n' roll",
+    "Café «naïve» résumé, Ångström, Zürich",
+    "東京タワーの夜景",
+    "北京 上海 广州",
+    "한국어 프롬프트",
+    "🐱 cat with a 🎩 hat 👍🏽",
+    "Ελληνικά και русский текст",
+    "<|endoftext|>",
+    "a <|endoftext|> b",
+    "<|startoftext|>hello",
+    "1234567890",
+    "3.14159 and 2,718 and 1e-5",
+    "512x512, 8k, f/1.8, 35mm",
+    "(masterpiece:1.2), [best quality], {detailed}",
+    "hello---world ... ?!?! ;;",
+    "snake_case and kebab-case and CamelCase",
+    "https://example.com/path?q=1&b=2",
+    "tab\tseparated\nnew line",
+    "  leading and trailing spaces  ",
+    "a" * 100,
+    " ".join(["cat"] * 80),
+    LONG_PROMPT,
+    " ".join(["!"] * 40),
+    "naïve café" + " word" * 90,
+]
+
+
+def make_goldens():
+    from transformers import CLIPTokenizer
+    folders = {
+        f"{SD_TURBO_REPO}/tokenizer": ("!", common.load_tokenizer(FIXTURES / SD_TURBO_REPO / "tokenizer")),
+        f"{LCM_REPO}/tokenizer": ("<|endoftext|>", common.load_tokenizer(FIXTURES / LCM_REPO / "tokenizer")),
+        CLIP_L_REPO: ("<|endoftext|>", common.load_tokenizer(FIXTURES / CLIP_L_REPO)),
+        # the SDXL demo's second tokenizer ships tokenizer.json only; its pad is SDXL tokenizer_2's "!"
+        f"{DEMO_REPO}/{DEMO_DIR}/tokenizer_2": ("!", CLIPTokenizer(
+            tokenizer_file=str(FIXTURES / DEMO_REPO / DEMO_DIR / "tokenizer_2/tokenizer.json"), pad_token="!",
+            model_max_length=77)),
+    }
+    out = {"options": {"padding": "max_length", "max_length": 77, "truncation": True},
+           "note": "transformers CLIPTokenizer ids. With pad '!', transformers treats '!' as an added special "
+                   "token, so a literal '!' is id 0 and '!!' is [0, 0] rather than BPE token 748; recorded as is.",
+           "prompts": GOLDEN_PROMPTS, "tokenizers": {}}
+    for name, (pad, tok) in folders.items():
+        assert tok.pad_token == pad, (name, tok.pad_token)
+        out["tokenizers"][name] = {"padToken": pad, "padId": tok.pad_token_id,
+                                   "ids": [common.tokenize_ids(tok, p) for p in GOLDEN_PROMPTS]}
+    # open_clip's own tokenizer (what CLIP was trained with; pads with 0 and reads "<|endoftext|>" as plain text),
+    # to show where transformers' conventions differ
+    oc = common.open_clip_tokenizer()
+    out["openClip"] = [common.open_clip_ids(oc, p) for p in GOLDEN_PROMPTS]
+    common.write_json(common.REFERENCES / "tokenizer_goldens.json", out)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("what", choices=["sd-turbo", "lcm", "sdxl-turbo", "goldens", "all"])
     args = parser.parse_args()
     torch.set_num_threads(2)
-    builders = {"sd-turbo": make_sd_turbo, "lcm": make_lcm}
+    builders = {"sd-turbo": make_sd_turbo, "lcm": make_lcm, "sdxl-turbo": make_sdxl_turbo, "goldens": make_goldens}
     for name, build in builders.items():
         if args.what in (name, "all"):
             t0 = time.perf_counter()
