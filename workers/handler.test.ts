@@ -65,6 +65,15 @@ describe("worker handler", () => {
     expect(info).toMatchObject({ prompt: "a red star", seed: 9, steps: 3, sampler: "Euler", width: 64, height: 64, model: "tiny-shapes" });
   });
 
+  it("sends the engine's warnings with the result: a prompt past the built-in U-Net's 77 positions", async () => {
+    const { handle, settled } = setup();
+    handle({ kind: "generate", id: "w", job: job({ prompt: "a red star on a blue background ".repeat(14), steps: 1 }) });
+    const end = await settled("w");
+    expect(end.kind === "result" && end.result.warnings).toEqual([
+      "The prompt has 98 tokens, but this model's U-Net has a fixed text length of 75 prompt tokens: the words after token 75 were left out.",
+    ]);
+  });
+
   it("draws a random seed for −1 and reports it", async () => {
     const { handle, settled } = setup();
     handle({ kind: "generate", id: "r", job: job({ seed: -1 }) });
