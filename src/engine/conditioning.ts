@@ -3,7 +3,7 @@ import type { ModelManifest, TextEncoderSpec } from "../manifest";
 import type { ModelSession, OrtTensor, Runtime } from "./runtime";
 import { DEFAULT_PROMPT_SYNTAX, type PromptSyntax } from "../params";
 import { type ChunkedPrompt, CHUNK_LENGTH, CHUNK_TOKENS, chunkIds, chunkPrompt, chunkWeights } from "./prompt/chunks";
-import { applyEmphasis } from "./prompt/emphasis";
+import { applyEmphasis, padWithEmptyChunks } from "./prompt/emphasis";
 import { parsePrompt } from "./prompt/parse";
 import type { PromptTokenizer } from "./tokenizer";
 
@@ -137,7 +137,7 @@ function plainCuts(enc: LoadedTextEncoder, prompts: string[]): PromptCut[] {
 /**
  * A1111's way, for one encoder: every item's chunks (at most `chunkCount`) and, when an item has fewer, the
  * empty prompt's chunk, encoded in one batch; each item's chunks weighted (`applyEmphasis`), then padded to
- * `chunkCount` with the encoded empty prompt (`padToSameChunks`). The pooled output is the first chunk's.
+ * `chunkCount` with the encoded empty prompt (`padWithEmptyChunks`). The pooled output is the first chunk's.
  */
 async function encodeChunked(
   enc: LoadedTextEncoder,
@@ -162,8 +162,7 @@ async function encodeChunked(
   let row = 0;
   kept.forEach((chunks, b) => {
     const weighted = applyEmphasis(all.subarray(row * chunkSize, (row + chunks.length) * chunkSize), chunkWeights(chunks), width);
-    hidden.set(weighted, b * chunkCount * chunkSize);
-    if (empty) for (let c = chunks.length; c < chunkCount; c++) hidden.set(empty, (b * chunkCount + c) * chunkSize);
+    hidden.set(empty ? padWithEmptyChunks(weighted, chunkCount, empty, width) : weighted, b * chunkCount * chunkSize);
     row += chunks.length;
   });
   const pooledOut = enc.spec.pooled ? output(out, enc, enc.spec.pooled, false) : undefined;

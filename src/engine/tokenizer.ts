@@ -15,8 +15,8 @@ export interface PromptTokenizer extends ChunkVocabulary {
 /**
  * CLIP-style prompt encoding on top of a tokenizer.json: the tokenizer adds start/end tokens;
  * a long prompt is cut but keeps its end token (as CLIP's truncation does), then padded.
- * The start and end ids are the ones it puts around the empty prompt; the comma is what "," alone
- * tokenizes to (CLIP's ",</w>", which A1111 looks up), or none when that is not one token.
+ * The start and end ids are the ones it puts around the empty prompt; the comma is CLIP's ",</w>", which A1111
+ * looks up (none in other vocabularies: their prompts are chunked without comma backtracking).
  */
 export function createPromptTokenizer(
   tokenizerJson: object,
@@ -29,13 +29,12 @@ export function createPromptTokenizer(
     throw new TypeError(`The tokenizer frames a prompt with ${framing.length} special tokens; a CLIP tokenizer adds a start and an end token.`);
   }
   const tokenize = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
-  const comma = tokenize(",");
   return {
     tokenize,
     startId: framing[0],
     endId: framing[1],
     padId,
-    commaId: comma.length === 1 ? comma[0] : -1,
+    commaId: tokenizer.token_to_id(",</w>") ?? -1,
     encode(text) {
       let ids = tokenizer.encode(text).ids;
       if (ids.length > maxLength) ids = [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];
