@@ -28,7 +28,7 @@ console.log(`U-Net fp32 ${(size(fp32.files.unet.path) / 1e6).toFixed(2)} MB, 4-b
 
 const prompts = ["a red star on a blue background", "", "a green circle on a white background", "a purple square"];
 const timesteps = [999, 700, 400, 50];
-const conditioning = await encodePrompts(manifest, model.textEncoders, runtime, prompts, { width: 64, height: 64 });
+const { conditioning } = await encodePrompts(manifest, model.textEncoders, runtime, prompts, { width: 64, height: 64 });
 let max = 0;
 let sum = 0;
 let scale = 0;

@@ -2,6 +2,15 @@
 export const SAMPLER_NAMES = ["Euler", "Euler a", "DDIM", "DPM++ 2M", "DPM++ 2M Karras", "Euler Karras", "LCM", "UniPC"] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
+/**
+ * How a prompt is read. "A1111": AUTOMATIC1111's syntax — `(word:1.2)`, `[word]`, BREAK, `<lora:…>` tags taken
+ * out — and prompts of any length, in chunks of 75 tokens. "plain": the text as typed, cut at 77 tokens, exactly
+ * as diffusers' pipelines read it.
+ */
+export const PROMPT_SYNTAXES = ["A1111", "plain"] as const;
+export type PromptSyntax = (typeof PROMPT_SYNTAXES)[number];
+export const DEFAULT_PROMPT_SYNTAX: PromptSyntax = "A1111";
+
 /** What a user asks for; shared by the form, the worker protocol, the embed API and the engine. */
 export interface GenerateParams {
   prompt: string;
@@ -15,6 +24,8 @@ export interface GenerateParams {
   sampler: string;
   /** img2img / inpainting only: 0–1, how much of the schedule runs (A1111's "Denoising strength"). */
   denoisingStrength?: number;
+  /** Absent means DEFAULT_PROMPT_SYNTAX. */
+  promptSyntax?: PromptSyntax;
 }
 
 export interface ParamLimits {
@@ -53,6 +64,8 @@ export function validateParams(p: GenerateParams, limits: ParamLimits): ParamPro
   }
   if (p.denoisingStrength !== undefined && !(p.denoisingStrength >= 0 && p.denoisingStrength <= 1))
     problems.push({ field: "denoisingStrength", message: "Denoising strength must be a number from 0 to 1." });
+  if (p.promptSyntax !== undefined && !PROMPT_SYNTAXES.includes(p.promptSyntax))
+    problems.push({ field: "promptSyntax", message: `Unknown prompt syntax "${String(p.promptSyntax)}". Choose one of: ${PROMPT_SYNTAXES.join(", ")}.` });
   if (!limits.samplers.includes(p.sampler))
     problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler)}". Choose one of: ${limits.samplers.join(", ")}.` });
   return problems;

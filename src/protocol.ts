@@ -126,6 +126,8 @@ export interface ResultMessage {
   modelId: string;
   /** Stage wall times; runMs is the part spent inside ONNX Runtime's session.run. */
   timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number; loadMs: number };
+  /** What the image does not follow of the request (e.g. a prompt cut short), in words for the user. */
+  warnings: string[];
 }
 
 export type WorkerEvent =

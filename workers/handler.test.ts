@@ -65,6 +65,25 @@ describe("worker handler", () => {
     expect(info).toMatchObject({ prompt: "a red star", seed: 9, steps: 3, sampler: "Euler", width: 64, height: 64, model: "tiny-shapes" });
   });
 
+  it("sends the engine's warnings with the result: a prompt past the built-in U-Net's 77 positions", async () => {
+    const { handle, settled } = setup();
+    handle({ kind: "generate", id: "w", job: job({ prompt: "a red star on a blue background ".repeat(14), steps: 1 }) });
+    const end = await settled("w");
+    expect(end.kind === "result" && end.result.warnings).toEqual([
+      "The prompt has 98 tokens, but this model's U-Net has a fixed text length of 75 prompt tokens: the words after token 75 were left out.",
+    ]);
+  });
+
+  it("takes <lora:…> tags out of the prompt and says they are not applied", async () => {
+    const { handle, settled } = setup();
+    handle({ kind: "generate", id: "l", job: job({ prompt: "<lora:detail:0.8> a red star", steps: 1 }) });
+    const end = await settled("l");
+    expect(end.kind === "result" && end.result.warnings).toEqual([
+      "The prompt names <lora:detail:0.8>: this engine does not apply extra networks (LoRA) yet, so the tags were only left out of the text.",
+    ]);
+    expect(end.kind === "result" && readGenerationInfo(end.result.png).prompt).toBe("<lora:detail:0.8> a red star");
+  });
+
   it("draws a random seed for −1 and reports it", async () => {
     const { handle, settled } = setup();
     handle({ kind: "generate", id: "r", job: job({ seed: -1 }) });

@@ -138,6 +138,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
           params,
           modelId: manifest.id,
           timings: { ...result.timings, loadMs },
+          warnings: result.warnings,
         },
       },
       [png.buffer as ArrayBuffer],

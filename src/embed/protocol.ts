@@ -52,6 +52,8 @@ export interface GeneratedImage {
   seed: number;
   parameters: string;
   params: GenerateParams;
+  /** What the image does not follow of the request (e.g. a prompt cut short). */
+  warnings: string[];
 }
 
 /**

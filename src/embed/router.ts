@@ -91,8 +91,8 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
         return send(from, { type: "progress", id, step: event.step, steps: event.steps });
       case "result": {
         inFlight.delete(key);
-        const { blob, width, height, seed, parameters, params } = event.image;
-        return send(from, { type: "result", id, image: { png: blob, width, height, seed, parameters, params } });
+        const { blob, width, height, seed, parameters, params, warnings } = event.image;
+        return send(from, { type: "result", id, image: { png: blob, width, height, seed, parameters, params, warnings } });
       }
       case "cancelled":
         inFlight.delete(key);

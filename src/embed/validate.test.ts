@@ -13,7 +13,7 @@ describe("parseHostMessage", () => {
   it("accepts the three requests", () => {
     expect(parseHostMessage({ ...base, type: "hello", id: "h" })).toEqual({ ok: true, message: { ...base, type: "hello", id: "h" } });
     expect(parseHostMessage({ ...base, type: "cancel", id: "c" })).toEqual({ ok: true, message: { ...base, type: "cancel", id: "c" } });
-    const params = { prompt: "a red star", steps: 2, seed: 7, width: 64, height: 64, guidance: 4, negativePrompt: "", sampler: "Euler" };
+    const params = { prompt: "a red star", steps: 2, seed: 7, width: 64, height: 64, guidance: 4, negativePrompt: "", sampler: "Euler", promptSyntax: "plain" };
     expect(parseHostMessage({ ...base, type: "generate", id: "g", params, extra: "ignored" })).toEqual({
       ok: true,
       message: { ...base, type: "generate", id: "g", params },
@@ -50,6 +50,12 @@ describe("parseHostMessage", () => {
     expect(errorOf({ ...base, type: "generate", id: "t", params: { stpes: 3 } }).message).toMatch(/^Unknown setting "stpes"/);
     expect(errorOf({ ...base, type: "generate", id: "t", params: { steps: "many" } })).toMatchObject({ name: "InvalidParamsError", field: "steps" });
     expect(errorOf({ ...base, type: "generate", id: "t", params: { seed: Number.NaN } })).toMatchObject({ field: "seed" });
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { promptSyntax: "comfy" } })).toEqual({
+      id: "t",
+      name: "InvalidParamsError",
+      field: "promptSyntax",
+      message: 'promptSyntax must be one of "A1111", "plain"; got "comfy".',
+    });
     expect(errorOf({ ...base, type: "generate", id: "t", params: "a cat" })).toMatchObject({ name: "InvalidParamsError" });
     const long = errorOf({ ...base, type: "generate", id: "t", params: { prompt: "<img src=x onerror=alert(1)>".repeat(10_000) } });
     expect(long).toMatchObject({ field: "prompt" });

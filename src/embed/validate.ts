@@ -3,7 +3,7 @@
  * Blobs, megabytes of text), so every message is checked before the widget acts on it, and what is wrong
  * becomes an error event, never an exception. Error texts quote the message only in short, plain excerpts.
  */
-import type { GenerateParams } from "../params";
+import { PROMPT_SYNTAXES, type GenerateParams } from "../params";
 import { EMBED_PROTOCOL, EMBED_VERSION, type EmbedErrorInfo, type EmbedParams, type HostMessage } from "./protocol";
 
 export const MAX_ID_LENGTH = 128;
@@ -16,7 +16,7 @@ type ParsedParams = { ok: true; value: EmbedParams } | { ok: false; message: str
 
 type TextKey = "prompt" | "negativePrompt" | "sampler";
 type NumberKey = "steps" | "guidance" | "seed" | "width" | "height";
-const KNOWN_KEYS = "prompt, negativePrompt, steps, guidance, seed, width, height, sampler";
+const KNOWN_KEYS = "prompt, negativePrompt, steps, guidance, seed, width, height, sampler, promptSyntax";
 
 const isTextKey = (key: string): key is TextKey => key === "prompt" || key === "negativePrompt" || key === "sampler";
 const isNumberKey = (key: string): key is NumberKey =>
@@ -85,6 +85,10 @@ function parseParams(raw: unknown): ParsedParams {
     } else if (isNumberKey(key)) {
       if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, field: key, message: `${key} must be a number; got ${describe(v)}.` };
       value[key] = v;
+    } else if (key === "promptSyntax") {
+      const syntax = PROMPT_SYNTAXES.find((s) => s === v);
+      if (!syntax) return { ok: false, field: key, message: `promptSyntax must be one of ${PROMPT_SYNTAXES.map((s) => `"${s}"`).join(", ")}; got ${describe(v)}.` };
+      value.promptSyntax = syntax;
     } else {
       return { ok: false, message: `Unknown setting ${describe(key)}; the settings are ${KNOWN_KEYS}.` };
     }

@@ -1,10 +1,12 @@
 import { InvalidParamsError } from "../errors";
-import type { GenerateParams } from "../params";
-import { encodePrompts } from "./conditioning";
+import { DEFAULT_PROMPT_SYNTAX, type GenerateParams } from "../params";
+import { encodePrompts, type PromptCut } from "./conditioning";
 import { guidanceScaleEmbedding } from "./guidanceEmbedding";
 import type { LoadedModel } from "./loadModel";
 import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
+import type { ExtraNetworkTag } from "./prompt/extraNetworks";
+import { parsePrompt } from "./prompt/parse";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
 import { prepareSampling } from "./samplers";
@@ -46,6 +48,8 @@ export interface GenerateResult {
   seed: number;
   /** Wall times of the stages, and the part of the total spent inside session.run. */
   timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number };
+  /** What the image does not follow of the request (a prompt cut short), in words for the user. */
+  warnings: string[];
 }
 
 /** The engine's entry point: check inputs → encode prompt → prepare latents → denoise → decode. */
@@ -80,6 +84,7 @@ export async function generate(
   const c = manifest.latentChannels;
   const latentDims = [1, c, h, w] as const;
   const generator = new TorchGenerator(params.seed);
+  const warnings: string[] = [];
 
   // source latent first: diffusers' ONNX img2img encodes before drawing any noise
   const source = init ? await encodeImage(model, runtime, init.image, tiling, hooks.signal) : undefined;
@@ -102,7 +107,17 @@ export async function generate(
   // 2. encode prompt: [uncond, cond] in one batch when guidance is on, as diffusers orders them
   const prompts = useCfg ? [params.negativePrompt, params.prompt] : [params.prompt];
   const zeroed = prompts.map((p, b) => useCfg && b === 0 && p.trim() === "" && manifest.forceZerosForEmptyPrompt === true);
-  const conditioning = await encodePrompts(manifest, model.textEncoders, runtime, prompts, params, zeroed);
+  const syntax = params.promptSyntax ?? DEFAULT_PROMPT_SYNTAX;
+  const fixedLength = model.unet.inputs.find((i) => i.name === "encoder_hidden_states")?.shape[1];
+  const { conditioning, cuts } = await encodePrompts(manifest, model.textEncoders, runtime, prompts, params, {
+    zeroed,
+    syntax,
+    fixedLength: typeof fixedLength === "number" ? fixedLength : undefined,
+  });
+  warnings.push(...cuts.map((cut) => cutWarning(cut, useCfg && cut.index === 0 ? "negative prompt" : "prompt", syntax === "plain")));
+  // <lora:…> tags are taken out of the text the encoders read; applying them is another stage's job
+  const tags = syntax === "A1111" ? parsePrompt(params.prompt).tags : [];
+  if (tags.length > 0) warnings.push(unappliedTagsWarning(tags));
   if (guidanceEmbedding) conditioning.timestep_cond = runtime.tensor("float32", guidanceEmbedding, [1, guidanceEmbedding.length]);
   const tText = performance.now();
 
@@ -172,8 +187,22 @@ export async function generate(
         decodeMs: tEnd - tDenoise,
         runMs: runtime.stats.runMs - runMs0,
       },
+      warnings,
     };
   }
+}
+
+function unappliedTagsWarning(tags: ExtraNetworkTag[]): string {
+  const named = tags.map((t) => `<${t.network}:${t.items.join(":")}>`).join(" ");
+  return `The prompt names ${named}: this engine does not apply extra networks (LoRA) yet, so the tags were only left out of the text.`;
+}
+
+/** Why a prompt's end does not show in the image, and what to do about it. */
+function cutWarning({ tokens, kept }: PromptCut, which: string, plain: boolean): string {
+  const why = plain
+    ? `plain prompts are cut at ${kept} tokens (choose the A1111 prompt syntax for longer ones)`
+    : `this model's U-Net has a fixed text length of ${kept} prompt tokens`;
+  return `The ${which} has ${tokens} tokens, but ${why}: the words after token ${kept} were left out.`;
 }
 
 function blend(m: number, generated: number, kept: number): number {

@@ -76,7 +76,7 @@ describe("4-bit U-Net of the built-in SDXL-interface model (onnxruntime-node)", 
       // a batch spanning the schedule: conditioned early and late, unconditioned in the middle
       const prompts = ["a red star on a blue background", "", "a green circle on a white background"];
       const timesteps = [999, 500, 50];
-      const conditioning = await encodePrompts(manifest, model32.textEncoders, runtime, prompts, { width: 64, height: 64 });
+      const { conditioning } = await encodePrompts(manifest, model32.textEncoders, runtime, prompts, { width: 64, height: 64 });
       const sample = runtime.tensor("float32", torchRandn(1234, [3, 4, 8, 8]), [3, 4, 8, 8]);
       const eps32 = (
         await model32.unet.run({ sample, timestep: runtime.tensor("int64", BigInt64Array.from(timesteps, (t) => BigInt(t)), [3]), ...conditioning })

@@ -129,7 +129,7 @@ describe("built-in model tiny-shapes-xl", () => {
     afterAll(() => model.release());
 
     it("conditions the U-Net on both encoders' states side by side, the pooled prompt and the time ids", async () => {
-      const c = await encodePrompts(manifest, model.textEncoders, runtime, ["", "a red star"], { width: 96, height: 64 });
+      const { conditioning: c } = await encodePrompts(manifest, model.textEncoders, runtime, ["", "a red star"], { width: 96, height: 64 });
       expect([...c.encoder_hidden_states.dims]).toEqual([2, 77, manifest.textEmbeddingDim]);
       expect([...c.text_embeds.dims]).toEqual([2, 32]);
       expect([...(c.time_ids.data as Float32Array)]).toEqual([...timeIds(96, 64), ...timeIds(96, 64)]);
@@ -145,7 +145,7 @@ describe("built-in model tiny-shapes-xl", () => {
     });
 
     it("reads text_embeds and time_ids: changing either changes the U-Net's prediction", async () => {
-      const c = await encodePrompts(manifest, model.textEncoders, runtime, ["a red star on a blue background"], params);
+      const { conditioning: c } = await encodePrompts(manifest, model.textEncoders, runtime, ["a red star on a blue background"], params);
       const run = async (extra: Record<string, OrtTensor>) =>
         (
           await model.unet.run({

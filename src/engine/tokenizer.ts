@@ -1,8 +1,13 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { TokenizerSpec } from "../manifest";
 import { clipTokenizerJson, specialTokensOf, withSpecialTokens } from "./clipTokenizer";
+import type { ChunkVocabulary } from "./prompt/chunks";
 
-export interface PromptTokenizer {
+/**
+ * A text encoder's tokenizer, for plain prompts (`encode`, as diffusers' pipelines tokenize) and for A1111's
+ * chunked, weighted prompts (the `ChunkVocabulary`: ids without start/end tokens, and the special ids).
+ */
+export interface PromptTokenizer extends ChunkVocabulary {
   /** Token ids padded or truncated to exactly maxLength, ending with the end-of-text token. */
   encode(text: string): Int32Array;
 }
@@ -10,6 +15,8 @@ export interface PromptTokenizer {
 /**
  * CLIP-style prompt encoding on top of a tokenizer.json: the tokenizer adds start/end tokens;
  * a long prompt is cut but keeps its end token (as CLIP's truncation does), then padded.
+ * The start and end ids are the ones it puts around the empty prompt; the comma is CLIP's ",</w>", which A1111
+ * looks up (none in other vocabularies: their prompts are chunked without comma backtracking).
  */
 export function createPromptTokenizer(
   tokenizerJson: object,
@@ -17,7 +24,17 @@ export function createPromptTokenizer(
   { maxLength, padId }: { maxLength: number; padId: number },
 ): PromptTokenizer {
   const tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+  const framing = tokenizer.encode("").ids;
+  if (framing.length !== 2) {
+    throw new TypeError(`The tokenizer frames a prompt with ${framing.length} special tokens; a CLIP tokenizer adds a start and an end token.`);
+  }
+  const tokenize = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
   return {
+    tokenize,
+    startId: framing[0],
+    endId: framing[1],
+    padId,
+    commaId: tokenizer.token_to_id(",</w>") ?? -1,
     encode(text) {
       let ids = tokenizer.encode(text).ids;
       if (ids.length > maxLength) ids = [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];

@@ -1,5 +1,5 @@
 import { useId, type FormEvent, type KeyboardEvent } from "react";
-import { SAMPLER_NAMES } from "../params";
+import { DEFAULT_PROMPT_SYNTAX, PROMPT_SYNTAXES, SAMPLER_NAMES, type PromptSyntax } from "../params";
 import type { BackendChoice } from "../protocol";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
@@ -29,11 +29,17 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
   );
 }
 
+const SYNTAX_LABELS: Record<PromptSyntax, string> = {
+  A1111: "A1111: (word:1.2), [word], BREAK, long prompts",
+  plain: "Plain: as typed, 77 tokens (diffusers)",
+};
+
 export function PromptForm() {
   const promptId = useId();
   const negId = useId();
   const seedId = useId();
   const samplerId = useId();
+  const syntaxId = useId();
   const batchId = useId();
   const backendId = useId();
   const params = useApp((s) => s.params);
@@ -136,6 +142,21 @@ export function PromptForm() {
             ))}
           </select>
           <FieldError field="sampler" />
+        </div>
+        <div className="field">
+          <label htmlFor={syntaxId}>Prompt syntax</label>
+          <select
+            id={syntaxId}
+            value={params.promptSyntax ?? DEFAULT_PROMPT_SYNTAX}
+            onChange={(e) => setParam("promptSyntax", PROMPT_SYNTAXES.find((s) => s === e.target.value))}
+          >
+            {PROMPT_SYNTAXES.map((s) => (
+              <option key={s} value={s}>
+                {SYNTAX_LABELS[s]}
+              </option>
+            ))}
+          </select>
+          <FieldError field="promptSyntax" />
         </div>
         <div className="field">
           <label htmlFor={backendId}>Backend</label>

@@ -96,6 +96,13 @@ export function ResultPanel() {
           <SendToImg2img png={() => Promise.resolve(image.blob)} name={`${modelId}-${image.seed}.png`} params={image.params} />
         </div>
       )}
+      {image && image.warnings.length > 0 && (
+        <ul className="warnings" aria-label="Warnings">
+          {image.warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       {images.length > 1 && (
         <ul className="thumbs" aria-label="Images this visit">
           {images.map((img, i) => (

@@ -65,5 +65,6 @@ function result(job: GenerateJob): ResultMessage {
     params,
     modelId: job.modelId,
     timings: { totalMs: 10, textMs: 1, denoiseMs: 8, decodeMs: 1, runMs: 10, loadMs: 0 },
+    warnings: [],
   };
 }

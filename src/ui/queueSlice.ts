@@ -20,6 +20,7 @@ export interface FinishedImage {
   params: GenerateParams;
   modelId: string;
   timings: ResultMessage["timings"];
+  warnings: string[];
 }
 
 /** What happens to one queued job, for whoever queued it (the embed API follows its own jobs this way). */
@@ -90,6 +91,7 @@ function toImage(job: QueuedJob, r: ResultMessage): FinishedImage {
     params: r.params,
     modelId: r.modelId,
     timings: r.timings,
+    warnings: r.warnings,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyEmphasis, padToSameChunks } from "./emphasis";
+import { applyEmphasis, padWithEmptyChunks } from "./emphasis";
 import { golden } from "./goldens";
 
 interface Golden {
@@ -38,15 +38,17 @@ describe("applyEmphasis matches A1111's Original emphasis over its forward()", (
   });
 });
 
-describe("padToSameChunks matches A1111's pad_cond_uncond", () => {
+describe("padWithEmptyChunks matches A1111's pad_cond_uncond", () => {
   it("appends the empty prompt's chunk to the shorter conditioning", () => {
     const { empty, negative, positiveChunks, padded } = fx.padding;
-    const positive = new Float32Array(positiveChunks * 77 * fx.width).fill(0.5);
-    const [p, n] = padToSameChunks(positive, Float32Array.from(negative), Float32Array.from(empty), fx.width);
-    expect(p).toBe(positive);
+    const n = padWithEmptyChunks(Float32Array.from(negative), positiveChunks, Float32Array.from(empty), fx.width);
     expect(Array.from(n)).toStrictEqual(padded.map(Math.fround));
-    const [n2, p2] = padToSameChunks(Float32Array.from(negative), positive, Float32Array.from(empty), fx.width);
-    expect(Array.from(n2)).toStrictEqual(Array.from(n));
-    expect(p2).toBe(positive);
+    const positive = new Float32Array(positiveChunks * 77 * fx.width).fill(0.5);
+    expect(padWithEmptyChunks(positive, positiveChunks, Float32Array.from(empty), fx.width)).toBe(positive);
+  });
+
+  it("rejects an empty prompt that is not one chunk, and states longer than asked", () => {
+    expect(() => padWithEmptyChunks(new Float32Array(77 * 2), 1, new Float32Array(76 * 2), 2)).toThrow(/one chunk/);
+    expect(() => padWithEmptyChunks(new Float32Array(154 * 2), 1, new Float32Array(77 * 2), 2)).toThrow(/more than 1 chunks/);
   });
 });

@@ -31,26 +31,17 @@ function mean(values: Float32Array): number {
 }
 
 /**
- * Brings two conditionings (hidden states of `width` per position, in 77-position chunks) to the same chunk
- * count, as A1111's `pad_cond_uncond` does when the prompt and negative prompt need different numbers of
- * chunks: the shorter gets copies of `empty` (the encoded empty prompt, one chunk) appended.
+ * One prompt's encoded chunks (hidden states of `width` per position, 77 positions a chunk) brought to `chunks`
+ * chunks by appending copies of `empty`, the encoded empty prompt (one chunk): A1111's `pad_cond`, which its
+ * `pad_cond_uncond` applies to the shorter of the prompt and the negative prompt so both fit one batch.
  */
-export function padToSameChunks(
-  a: Float32Array,
-  b: Float32Array,
-  empty: Float32Array,
-  width: number,
-): [Float32Array, Float32Array] {
+export function padWithEmptyChunks(states: Float32Array, chunks: number, empty: Float32Array, width: number): Float32Array {
   const chunkSize = CHUNK_LENGTH * width;
-  if (empty.length !== chunkSize) throw new Error(`padToSameChunks: the empty prompt's encoding must be one chunk (77×${width}).`);
-  const chunks = Math.max(a.length, b.length) / chunkSize;
-  return [padWithEmpty(a, chunks, empty), padWithEmpty(b, chunks, empty)];
-}
-
-function padWithEmpty(states: Float32Array, chunks: number, empty: Float32Array): Float32Array {
-  if (states.length === chunks * empty.length) return states;
-  const out = new Float32Array(chunks * empty.length);
+  if (empty.length !== chunkSize) throw new Error(`padWithEmptyChunks: the empty prompt's encoding must be one chunk (77×${width}).`);
+  if (states.length > chunks * chunkSize) throw new Error(`padWithEmptyChunks: the states hold more than ${chunks} chunks.`);
+  if (states.length === chunks * chunkSize) return states;
+  const out = new Float32Array(chunks * chunkSize);
   out.set(states);
-  for (let at = states.length; at < out.length; at += empty.length) out.set(empty, at);
+  for (let at = states.length; at < out.length; at += chunkSize) out.set(empty, at);
   return out;
 }
