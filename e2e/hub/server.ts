@@ -111,7 +111,7 @@ export const TWINS = path.join(FIXTURES, "twins");
 
 /** The catalog's hub repos, each served from its twin. */
 export function twinRepos(): Record<string, HubRepo> {
-  const repos = ["schmuell/sd-turbo-ort-web", "aislamov/lcm-dreamshaper-v7-onnx", "webnn/sdxl-turbo"];
+  const repos = ["schmuell/sd-turbo-ort-web", "aislamov/lcm-dreamshaper-v7-onnx", "webnn/sdxl-turbo", "stabilityai/sdxl-turbo"];
   return Object.fromEntries(repos.map((repo) => [repo, { dir: path.join(TWINS, repo) }]));
 }
 

@@ -302,6 +302,7 @@ SDXL_REPO, SDXL_REV = "webnn/sdxl-turbo", "main"
 # The WebNN demo loads its tokenizers from its own folder, not from the model repo (see README)
 DEMO_REPO, DEMO_DIR = "microsoft/webnn-developer-preview", "demos/sdxl-turbo/models"
 CLIP_L_REPO = "openai/clip-vit-large-patch14"
+SDXL_TOKENIZER_REPO = "stabilityai/sdxl-turbo"
 
 # stabilityai/sdxl-turbo scheduler/scheduler_config.json (EulerAncestralDiscreteScheduler, trailing)
 SDXL_TURBO_SCHEDULER = {**TURBO_SCHEDULER}
@@ -360,8 +361,11 @@ def make_sdxl_turbo():
     for sub, pad, folder in (("tokenizer", "<|endoftext|>", end_padded), ("tokenizer_2", "!", bang_padded)):
         write_tokenizer_json(demo / sub / "tokenizer.json", pad)
         check_tokenizer_json(demo / sub / "tokenizer.json", folder, pad)
-    # the catalog takes tokenizer.json from OpenAI's CLIP ViT-L/14 repo (SDXL's first text encoder); only that
-    # file and the small configs, not the repo's vocab.json / merges.txt (the same vocabulary, 1.5 MB)
+    # the catalog takes both tokenizers from the model's upstream repo, stabilityai/sdxl-turbo (tokenizer/ padded with
+    # the end token, tokenizer_2/ with "!"), as diffusers' StableDiffusionXLPipeline loads them
+    for sub, pad in (("tokenizer", "<|endoftext|>"), ("tokenizer_2", "!")):
+        common.write_tokenizer_folder(FIXTURES / SDXL_TOKENIZER_REPO / sub, pad_token=pad)
+    # a tokenizer.json-only layout for the tokenizer goldens: OpenAI's CLIP ViT-L/14 repo, file and small configs
     clip_l = FIXTURES / CLIP_L_REPO
     write_tokenizer_json(clip_l / "tokenizer.json", "<|endoftext|>")
     for name in ("tokenizer_config.json", "special_tokens_map.json"):

@@ -1,0 +1,52 @@
+/**
+ * Page side of e2e/twins.spec.ts: a catalog hub model as shipped, read from the local hub that serves its twin,
+ * run by the engine on onnxruntime-web's WASM backend, and compared with diffusers' image for the same case.
+ */
+import { loadModel } from "../../src/engine/loadModel";
+import { generate } from "../../src/engine/pipeline";
+import { createWebRuntime } from "../../src/engine/webRuntime";
+import { CATALOG, findEntry, hubFileUrl } from "../../src/models/catalog";
+import { decodePng } from "../../src/png/encodePng";
+import { hubSource } from "../../src/storage/cachedSource";
+import { ORT_ASSETS } from "../../workers/ortAssets";
+
+export interface TwinCase {
+  prompt: string;
+  negativePrompt: string | null;
+  seed: number;
+  steps: number;
+  guidance: number;
+  width: number;
+  height: number;
+  sampler: string;
+  /** Path of diffusers' image under the references folder, e.g. "sd-turbo/00-seed0-steps1.png". */
+  image: string;
+}
+
+const q = new URLSearchParams(location.search);
+const hub = q.get("hub")!;
+const c = JSON.parse(q.get("case")!) as TwinCase;
+const out = document.getElementById("out")!;
+const done = (value: object) => {
+  out.textContent = JSON.stringify(value);
+  (window as unknown as { twinResult: object }).twinResult = value;
+};
+
+try {
+  const entry = findEntry(CATALOG, q.get("model")!);
+  if (entry?.kind !== "hub") throw new Error(`${q.get("model")} is not a hub model of the catalog`);
+  const runtime = await createWebRuntime("wasm", ORT_ASSETS, { maxThreads: 1 });
+  const variant = entry.manifest.variants[0];
+  const model = await loadModel(entry.manifest, variant, hubSource(entry, variant.id, hub), runtime);
+  // diffusers' pipelines cut prompts at 77 tokens and read brackets as text
+  const { image } = await generate(model, runtime, { ...c, negativePrompt: c.negativePrompt ?? "", promptSyntax: "plain" });
+  const [folder, file] = c.image.split("/");
+  const reference = decodePng(new Uint8Array(await (await fetch(hubFileUrl(hub, `references/${folder}`, "main", file))).arrayBuffer()));
+  let worst = 0;
+  for (let p = 0; p < reference.width * reference.height; p++) {
+    for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(image.data[p * 4 + k] - reference.rgba[p * 4 + k]));
+  }
+  done({ backend: runtime.backend.name, width: image.width, height: image.height, maxDifference: worst });
+} catch (err) {
+  done({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+}
