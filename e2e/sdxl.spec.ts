@@ -35,14 +35,18 @@ test.describe("SDXL-Turbo from a hub", () => {
   });
   test.afterEach(() => hub.close());
 
-  test("downloads in webnn/sdxl-turbo's layout, then says clearly why it cannot run without shader-f16", async ({ page }) => {
+  test("downloads webnn/sdxl-turbo's onnx/ files and stabilityai/sdxl-turbo's tokenizers, then says clearly why it cannot run without shader-f16", async ({ page }) => {
     await page.goto(`/?hub=${encodeURIComponent(hub.url)}`);
     await page.getByText("Models", { exact: true }).click();
     const name = "SDXL-Turbo (4-bit)";
     await row(page, name).getByRole("button", { name: `Download ${name}`, exact: true }).click();
     await expect(row(page, name)).toContainText("Downloaded ·", { timeout: 90_000 });
-    expect(hub.requests().filter((r) => r.path.includes("webnn/sdxl-turbo")).map((r) => r.path.split("/").pop())).toEqual(
-      expect.arrayContaining(["text_encoder_model_q4f16.onnx", "text_encoder_2_model_q4f16.onnx", "unet_model_q4f16.onnx", "vae_decoder_model_q4f16.onnx"]),
+    const paths = hub.requests().map((r) => r.path);
+    expect(paths.filter((p) => p.startsWith("/webnn/sdxl-turbo/")).map((p) => p.split("/resolve/main/")[1])).toEqual(
+      expect.arrayContaining(["onnx/text_encoder_model_q4f16.onnx", "onnx/text_encoder_2_model_q4f16.onnx", "onnx/unet_model_q4f16.onnx", "onnx/vae_decoder_model_q4f16.onnx"]),
+    );
+    expect(paths.filter((p) => p.startsWith("/stabilityai/sdxl-turbo/")).map((p) => p.split("/resolve/main/")[1])).toEqual(
+      expect.arrayContaining(["tokenizer/vocab.json", "tokenizer_2/merges.txt"]),
     );
     await row(page, name).getByRole("button", { name: `Use ${name}` }).click();
     await generate(page, 1);

@@ -133,10 +133,8 @@ export function tinyShapesRepos(modelDir: string): Record<string, HubRepo> {
 }
 
 /**
- * The built-in SDXL-interface model under webnn/sdxl-turbo's file names, so the catalog entry's layout
- * (flat q4f16 files, two text encoders) goes through download → cache → load; its 4-bit U-Net has the
- * real export's float16 inputs and outputs. In `test/tiny-shapes-xl-diffusers` it has no model.json but an
- * SDXL export's diffusers configs.
+ * The built-in SDXL-interface model in `test/tiny-shapes-xl-diffusers`, with no model.json but an SDXL export's
+ * diffusers configs; and the catalog's hub repos from their twins.
  */
 export function tinyShapesXlRepos(xlDir: string): Record<string, HubRepo> {
   return {
@@ -146,16 +144,7 @@ export function tinyShapesXlRepos(xlDir: string): Record<string, HubRepo> {
       hide: ["model.json"],
       rename: { "tokenizer/tokenizer.json": "tokenizer.json", "tokenizer_2/tokenizer.json": "tokenizer.json" },
     },
-    "webnn/sdxl-turbo": {
-      dir: xlDir,
-      rename: {
-        "text_encoder_model_q4f16.onnx": "text_encoder/model.onnx",
-        "text_encoder_2_model_q4f16.onnx": "text_encoder_2/model.onnx",
-        "unet_model_q4f16.onnx": "unet/model_q4.onnx",
-        "vae_decoder_model_q4f16.onnx": "vae_decoder/model.onnx",
-      },
-    },
-    "openai/clip-vit-large-patch14": { dir: xlDir },
+    ...twinRepos(),
   };
 }
 
