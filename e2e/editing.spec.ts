@@ -121,7 +121,7 @@ test("img2img at strength 0.3 runs 3 of 10 steps; too low a strength shows the e
   await page.evaluate(() => {
     const w = window as unknown as { statuses: string[] };
     w.statuses = [];
-    const line = document.querySelector(".progress [aria-live]")!;
+    const line = document.querySelector(".progress .status-line")!;
     new MutationObserver(() => w.statuses.push(line.textContent ?? "")).observe(line, { subtree: true, childList: true, characterData: true });
   });
   await generateAndDownload(page);

@@ -51,7 +51,11 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
       submit();
     }
   });
-  cancel.addEventListener("click", () => store.getState().cancel());
+  // the widget shows no queue, so its Cancel stops everything its user asked for
+  cancel.addEventListener("click", () => {
+    store.getState().clearQueue();
+    store.getState().cancel();
+  });
 
   const render = (s: AppState) => {
     const run = runProgress(s.tally, s.current && { job: s.current, step: s.step }, s.queue);

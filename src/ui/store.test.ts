@@ -62,15 +62,42 @@ describe("the queue in the store", () => {
     expect(store.getState().current?.params.prompt).toBe("b");
   });
 
-  it("cancel stops the running job and empties the queue", async () => {
-    const { store, started, add } = setup();
+  it("cancel stops the running job only; the waiting jobs go on", async () => {
+    const { store, started, queueOf, add } = setup();
     ["a", "b", "c"].forEach(add);
     store.getState().cancel();
     await flush();
-    expect(started).toHaveLength(1);
+    expect(started[0].cancelled).toBe(true);
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["a", "b"]);
+    expect(queueOf()).toEqual(["c"]);
+  });
+
+  it("clear queue drops the waiting jobs and leaves the running one", async () => {
+    const { store, started, add } = setup();
+    ["a", "b", "c"].forEach(add);
+    store.getState().clearQueue();
     expect(store.getState().queue).toEqual([]);
+    expect(started[0].cancelled).toBe(false);
+    store.getState().cancel();
+    await flush();
+    expect(started).toHaveLength(1);
     expect(store.getState().phase).toBe("cancelled");
     expect(store.getState().statusText).toBe("Cancelled.");
+  });
+
+  it("announces a job's start, each quarter of its steps and its end, not every step", async () => {
+    const { store, started, add } = setup();
+    store.getState().setParam("steps", 8);
+    add("a");
+    const heard: string[] = [];
+    store.subscribe((s, before) => {
+      if (s.announcement !== before.announcement) heard.push(s.announcement);
+    });
+    expect(store.getState().announcement).toBe("Started.");
+    for (let step = 1; step <= 8; step++) started[0].handlers.onProgress?.({ step, steps: 8 });
+    started[0].finish();
+    await flush();
+    expect(heard).toEqual(["25 % done.", "50 % done.", "75 % done.", "Done in 0.01 s — seed " + started[0].job.params.seed + "."]);
   });
 
   it("queues a batch of N seeds counting up from the form's seed", () => {
