@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
+import { PixelImage } from "./PixelImage";
 import { runProgress } from "./queue";
 import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
@@ -32,7 +33,7 @@ function Progress() {
         {statusText}
       </span>
       {/* the line above changes every step; a screen reader hears only the start, each quarter and the end */}
-      <span className="visually-hidden" role="status">
+      <span className="visually-hidden" role="status" aria-label="Progress announcements">
         {announcement}
       </span>
     </div>
@@ -82,7 +83,7 @@ export function ResultPanel() {
       )}
       <div className="canvas-frame">
         {image ? (
-          <img src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
+          <PixelImage src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
         ) : live && preview ? (
           <PreviewCanvas image={preview.image} step={preview.step} />
         ) : (

@@ -94,7 +94,7 @@ describe("the queue in the store", () => {
       if (s.announcement !== before.announcement) heard.push(s.announcement);
     });
     expect(store.getState().announcement).toBe("Started.");
-    for (let step = 1; step <= 8; step++) started[0].handlers.onProgress?.({ step, steps: 8 });
+    for (let step = 1; step <= 8; step++) started[0].handlers.onProgress?.({ step, steps: 8, elapsedMs: step });
     started[0].finish();
     await flush();
     expect(heard).toEqual(["25 % done.", "50 % done.", "75 % done.", "Done in 0.01 s — seed " + started[0].job.params.seed + "."]);
@@ -182,8 +182,42 @@ describe("the gallery in the store", () => {
     const bytes = s.galleryBytes;
     expect(bytes).toBeGreaterThan(0);
     await s.deleteFromGallery(s.galleryItems[0]);
+    // hidden at once; storage is freed when the undo time ends
+    expect(store.getState().galleryItems.map((i) => i.params.seed)).toEqual([10]);
+    expect(store.getState().galleryCount).toBe(1);
+    await store.getState().finishGalleryDelete();
     expect(store.getState().galleryCount).toBe(1);
     expect(store.getState().galleryBytes).toBeLessThan(bytes);
     expect(store.getState().galleryStatus).toBe("ready");
+    await store.getState().loadGalleryPage(0);
+    expect(store.getState().galleryItems.map((i) => i.params.seed)).toEqual([10]);
+  });
+
+  it("brings a deleted image back on undo, and a second delete ends the first one's undo time", async () => {
+    const { engine, started } = fakeEngine();
+    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery("store-test-undo") });
+    store.getState().setManifest(tinyManifest());
+    store.getState().applySettings({ steps: 2, seed: 20, prompt: "undo" });
+    store.getState().setBatchCount(3);
+    store.getState().generate();
+    for (let i = 0; i < 3; i++) {
+      started[i].finish();
+      await flush();
+    }
+    await until(() => store.getState().galleryCount === 3);
+    const seeds = () => store.getState().galleryItems.map((i) => i.params.seed);
+    await store.getState().deleteFromGallery(store.getState().galleryItems[1]);
+    expect(seeds()).toEqual([22, 20]);
+    await store.getState().undoGalleryDelete();
+    expect(seeds()).toEqual([22, 21, 20]);
+    expect(store.getState().galleryCount).toBe(3);
+
+    await store.getState().deleteFromGallery(store.getState().galleryItems[0]);
+    await store.getState().deleteFromGallery(store.getState().galleryItems[0]);
+    expect(seeds()).toEqual([20]);
+    await store.getState().undoGalleryDelete();
+    // only the last delete can be undone: seed 22 has left storage
+    expect(seeds()).toEqual([21, 20]);
+    expect(store.getState().galleryCount).toBe(2);
   });
 });
