@@ -64,19 +64,30 @@ function SourcePicker() {
   const inputId = useId();
   const loadSource = useApp((s) => s.loadSource);
   const error = useApp((s) => s.sourceError);
+  const source = useApp((s) => s.source);
   return (
     <div className="source-picker">
-      <label htmlFor={inputId}>Choose a source image</label>
-      <input
-        id={inputId}
-        type="file"
-        accept="image/*"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = "";
-          if (file) void loadSource(file, file.name);
-        }}
-      />
+      {/* The browser's own file button would say "No file chosen" while a source is loaded (its value is
+          reset so the same file can be picked again); this one says what is loaded. */}
+      <div className="file-row">
+        <label htmlFor={inputId} className="file-button">
+          Choose a source image
+        </label>
+        <input
+          id={inputId}
+          className="visually-hidden"
+          type="file"
+          accept="image/*"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) void loadSource(file, file.name);
+          }}
+        />
+        <span className="file-name" aria-live="polite">
+          {source ? `Loaded: ${source.name} (${source.image.width}×${source.image.height})` : "No image loaded yet."}
+        </span>
+      </div>
       <p className="hint">…or drop one here, or press “Send to img2img” on an image you made.</p>
       {error && (
         <p className="error" role="alert">
