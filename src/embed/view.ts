@@ -31,8 +31,10 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
   const error = el("p", { class: "error", role: "alert", hidden: "" });
   const image = el("img", { hidden: "" });
   const placeholder = el("p", { class: "placeholder" }, "Your image appears here.");
+  const preview = el("canvas", { role: "img", hidden: "" });
   const frame = el("div", { class: "frame" });
-  frame.append(image, placeholder);
+  frame.append(image, preview, placeholder);
+  let drawn: AppState["preview"];
   const download = el("a", { hidden: "" }, "Download PNG");
   if (ui === "full") root.append(form);
   root.append(progress, error, frame, download);
@@ -72,9 +74,18 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
     if (document.activeElement !== prompt && prompt.value !== s.params.prompt) prompt.value = s.params.prompt;
 
     const shown = s.current ? undefined : s.images[s.selected];
+    const live = s.current ? s.preview : undefined;
     image.hidden = !shown;
-    placeholder.hidden = Boolean(shown);
+    preview.hidden = !live;
+    placeholder.hidden = Boolean(shown || live);
     download.hidden = !shown;
+    if (live && live !== drawn) {
+      drawn = live;
+      preview.width = live.image.width;
+      preview.height = live.image.height;
+      preview.setAttribute("aria-label", `Preview after step ${live.step}`);
+      preview.getContext("2d")?.putImageData(new ImageData(new Uint8ClampedArray(live.image.data), live.image.width, live.image.height), 0, 0);
+    }
     if (!shown) {
       placeholder.textContent = s.current ? "Working…" : "Your image appears here.";
       return;

@@ -27,6 +27,7 @@ export type JobEvent =
   | { kind: "started" }
   | { kind: "status"; text: string }
   | { kind: "progress"; step: number; steps: number }
+  | { kind: "preview"; step: number; image: RgbaImageMessage }
   | { kind: "result"; image: FinishedImage }
   | { kind: "cancelled" }
   | { kind: "error"; error: SerializedError };
@@ -168,7 +169,10 @@ export const createQueueSlice =
             set({ phase: "running", step: p.step, jobSteps: p.steps, statusText: `Step ${p.step}/${p.steps}`, announcement });
             notify(job.id, { kind: "progress", step: p.step, steps: p.steps });
           },
-          onPreview: (p) => set({ preview: p }),
+          onPreview: (p) => {
+            set({ preview: p });
+            notify(job.id, { kind: "preview", step: p.step, image: p.image });
+          },
         },
       );
       running = handle;
