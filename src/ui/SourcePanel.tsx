@@ -39,6 +39,7 @@ function SourceView({ image }: { image: RgbaImageMessage }) {
 function OutpaintView({ image }: { image: RgbaImageMessage }) {
   const sizes = useApp((s) => s.manifest?.sizes);
   const m = useApp((s) => s.outpaint);
+  const seamSetting = useApp((s) => s.outpaintSeam);
   if (!sizes) return null;
   const base = sizeForSource(image.width, image.height, sizes);
   const valid = Object.values(m).every((v) => Number.isInteger(v) && v >= 0);
@@ -51,10 +52,22 @@ function OutpaintView({ image }: { image: RgbaImageMessage }) {
     width: `${(100 * base.width) / width}%`,
     height: `${(100 * base.height) / height}%`,
   };
+  // the band of the source that is repainted along each extended edge, as a share of the placed source
+  const seam = Number.isInteger(seamSetting) && seamSetting > 0 ? seamSetting : 0;
+  const bands: { side: keyof typeof m; style: CSSProperties }[] = [
+    { side: "left", style: { left: 0, top: 0, bottom: 0, width: `${(100 * seam) / base.width}%` } },
+    { side: "right", style: { right: 0, top: 0, bottom: 0, width: `${(100 * seam) / base.width}%` } },
+    { side: "top", style: { left: 0, right: 0, top: 0, height: `${(100 * seam) / base.height}%` } },
+    { side: "bottom", style: { left: 0, right: 0, bottom: 0, height: `${(100 * seam) / base.height}%` } },
+  ];
+  const shownBands = seam > 0 ? bands.filter((b) => m[b.side] > 0) : [];
   return (
-    <div className="source-frame outpaint-frame" style={frameStyle(width, height)} title="Hatched: the area to fill">
+    <div className="source-frame outpaint-frame" style={frameStyle(width, height)} title="Hatched: the area to fill; striped red: the seam, repainted too">
       <div className="placed" style={placed}>
         <ImageCanvas image={image} label="Source image" />
+        {shownBands.map((b) => (
+          <div key={b.side} className="seam-band" style={b.style} role="img" aria-label={`Seam: ${seam} px of the source repainted along the ${b.side} edge`} />
+        ))}
       </div>
     </div>
   );
