@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { THUMB_SIZE } from "../gallery/thumbnail";
 import { imageFileName } from "../gallery/zip";
 import { formatBytes, saveBlob } from "./download";
 import { GALLERY_PAGE_SIZE, type GalleryItem } from "./gallerySlice";
@@ -18,7 +19,15 @@ function GalleryCard({ item, onOpen }: { item: GalleryItem; onOpen(): void }) {
   return (
     <li className="gallery-card">
       <button type="button" className="thumb-button" onClick={onOpen} aria-label={`Open full size: seed ${seed}`}>
-        <img src={item.thumbUrl} alt={`Saved image, seed ${seed}`} width={item.width} height={item.height} loading="lazy" />
+        {/* an image no larger than its thumbnail is the thumbnail: its pixels stay crisp when the card stretches it */}
+        <img
+          src={item.thumbUrl}
+          alt={`Saved image, seed ${seed}`}
+          width={item.width}
+          height={item.height}
+          loading="lazy"
+          className={Math.max(item.width, item.height) <= THUMB_SIZE ? "pixelated" : undefined}
+        />
       </button>
       <p className="gallery-prompt" title={item.parameters}>
         {prompt === "" ? "(empty prompt)" : prompt}
