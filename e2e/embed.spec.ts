@@ -166,6 +166,8 @@ test("the widget shows the image forming while it generates", async ({ page, bas
   await widget.getByRole("button", { name: "Generate" }).click();
   await expect(widget.getByRole("img", { name: /^Preview after step \d+/ })).toBeVisible();
   await expect(widget.getByRole("img", { name: /^Generated image/ })).toBeVisible();
+  // the live region says when it is done, not every step
+  await expect(widget.getByRole("status", { name: "Progress announcements" })).toHaveText(/^Done in [\d.]+ s — seed \d+\.$/);
 });
 
 test("a page whose origin is not on the allowlist is ignored: no answer, no job", async ({ page, baseURL }) => {

@@ -25,9 +25,11 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
   actions.append(generate, cancel);
   form.append(el("label", { for: prompt.id }, "Prompt"), prompt, problem, actions);
   const bar = el("progress", { max: "1", value: "0", "aria-label": "Generation progress" });
-  const status = el("span", { class: "status", "aria-live": "polite" });
+  const status = el("span", { class: "status" });
+  // the status line changes every step; a screen reader hears only the start, each quarter and the end
+  const announcer = el("span", { class: "visually-hidden", role: "status", "aria-label": "Progress announcements" });
   const progress = el("div", { class: "progress" });
-  progress.append(bar, status);
+  progress.append(bar, status, announcer);
   const error = el("p", { class: "error", role: "alert", hidden: "" });
   const image = el("img", { hidden: "" });
   const placeholder = el("p", { class: "placeholder" }, "Your image appears here.");
@@ -65,6 +67,7 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
     bar.value = run.value;
     const prefix = run.jobsTotal > 1 && s.current ? `Image ${run.jobIndex}/${run.jobsTotal} — ` : "";
     status.textContent = !s.manifest && !s.error ? "Loading…" : prefix + (s.statusText || "Ready.");
+    if (announcer.textContent !== s.announcement) announcer.textContent = s.announcement;
     error.hidden = !s.error;
     error.textContent = s.error?.message ?? "";
     problem.hidden = s.formProblems.length === 0;
