@@ -14,9 +14,15 @@ const isolation = {
 };
 
 /**
- * Installable and offline: the service worker precaches the app shell, ORT's wasm and the built-in
- * model. Downloaded models never go here: they live in the weight cache (IndexedDB).
+ * Installable and offline: the service worker precaches what every device uses on its first visit: the
+ * app shell, ORT's plain WASM build and the built-in model's fp32 files. ORT's JSEP build (used only with
+ * WebGPU), the fp16/q4 weight variants (used only with shader-f16) and the second bundled model are cached
+ * at runtime, the first time a device fetches them, so a device without WebGPU never downloads them.
+ * Downloaded models never go here: they live in the weight cache (IndexedDB). `bench/precache.ts` measures
+ * the precache.
  */
+export const PRECACHE_IGNORES = ["**/*.jsep-*.wasm", "**/*.jsep-*.mjs", "**/*_fp16.onnx", "**/*_q4.onnx", "models/tiny-shapes-xl/**"];
+
 const pwa = VitePWA({
   registerType: "autoUpdate",
   injectRegister: "script-defer",
@@ -36,8 +42,17 @@ const pwa = VitePWA({
   },
   workbox: {
     globPatterns: ["**/*.{html,js,mjs,css,wasm,png,json,onnx}"],
+    globIgnores: PRECACHE_IGNORES,
     // ORT's wasm (14–28 MB) and the built-in model's U-Net are larger than Workbox's 2 MB default
     maximumFileSizeToCacheInBytes: 32 * 1024 * 1024,
+    runtimeCaching: [
+      {
+        // what the precache leaves out, once this device has used it: then it works offline too
+        urlPattern: ({ url, sameOrigin }) => sameOrigin && /(\.jsep-[^/]*\.(wasm|mjs)|_fp16\.onnx|_q4\.onnx|\/models\/tiny-shapes-xl\/.*)$/.test(url.pathname),
+        handler: "CacheFirst",
+        options: { cacheName: "on-first-use", cacheableResponse: { statuses: [200] } },
+      },
+    ],
     navigateFallback: "index.html",
     navigateFallbackDenylist: [/embed\.html/],
   },

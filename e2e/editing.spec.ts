@@ -97,12 +97,21 @@ test("a user outpaints 64 px to the right: the image grows by 64 px and keeps it
   await page.getByLabel("Steps").fill("6");
   await page.getByLabel("Extend right (px)").fill("64");
   await expect(page.getByText("Result: 128×64 pixels", { exact: false })).toBeVisible();
+  // the preview marks the 8 px band of the source that is repainted along the new edge
+  await expect(page.getByLabel("Seam (px)")).toHaveValue("8");
+  await expect(page.getByRole("img", { name: "Seam: 8 px of the source repainted along the right edge" })).toBeVisible();
 
   const result = decodePng(await generateAndDownload(page));
   expect([result.width, result.height]).toEqual([SIZE + 64, SIZE]);
   // The new area is blended 8 px into the source, then feathered by the mask blur; left of that nothing moves.
   expect(maxDiff(result, source, (x) => x < SIZE - 8 - 8 - 1)).toBe(0);
   await expect(page.getByRole("img", { name: /^Generated image/ })).toHaveAttribute("width", "128");
+
+  // With no seam, every source pixel stays (only the mask blur's feathering reaches past the edge).
+  await page.getByLabel("Seam (px)").fill("0");
+  await expect(page.getByRole("img", { name: /^Seam:/ })).toHaveCount(0);
+  const kept = decodePng(await generateAndDownload(page));
+  expect(maxDiff(kept, source, (x) => x < SIZE - 8 - 1)).toBe(0);
 
   // Past the model's largest size the form says so instead of queuing.
   await page.getByLabel("Extend left (px)").fill("160");
@@ -121,7 +130,7 @@ test("img2img at strength 0.3 runs 3 of 10 steps; too low a strength shows the e
   await page.evaluate(() => {
     const w = window as unknown as { statuses: string[] };
     w.statuses = [];
-    const line = document.querySelector(".progress [aria-live]")!;
+    const line = document.querySelector(".progress .status-line")!;
     new MutationObserver(() => w.statuses.push(line.textContent ?? "")).observe(line, { subtree: true, childList: true, characterData: true });
   });
   await generateAndDownload(page);
@@ -172,4 +181,27 @@ test("files that are not usable images are refused with a clear message", async 
   await expect(page.getByRole("group", { name: "Resize mode" })).toContainText("The source is 100×80; it is brought to 96×80.");
   await page.getByRole("radio", { name: "Pad to fit" }).check();
   await expect(page.getByLabel("Width")).toHaveValue("96");
+});
+
+test("a keyboard user paints the mask: a rectangle moved with arrows, sized with Shift+arrows, filled with Enter", async ({ page }) => {
+  await chooseSource(page, "Inpaint", picture());
+  const rectangle = page.getByRole("application", { name: /^Mask rectangle/ });
+  await rectangle.focus();
+  await expect(rectangle).toHaveAccessibleName("Mask rectangle at 24, 24, 16×16 px");
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("Shift+ArrowRight");
+  await page.keyboard.press("Shift+ArrowDown");
+  await expect(rectangle).toHaveAccessibleName("Mask rectangle at 20, 24, 20×20 px");
+  await page.keyboard.press("Enter");
+  // the mask overlay now covers exactly those 400 pixels
+  const painted = await page.getByRole("img", { name: "Inpainting mask" }).evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height);
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  });
+  expect(painted).toBe(400);
+  await page.getByRole("button", { name: "Generate" }).click();
+  await expect(page.getByText("Paint over the part of the image to regenerate.")).toHaveCount(0);
+  await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible();
 });

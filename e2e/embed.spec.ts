@@ -139,6 +139,37 @@ test("garbage messages get error events, and the widget keeps working (single-th
   await expect(page.frameLocator("iframe").getByRole("img", { name: "Generated image, seed 5" })).toBeVisible();
 });
 
+test("the URL's names work in generate params, and a host that asks for previews gets them", async ({ page, baseURL }) => {
+  const clientUrl = await openHost(page, baseURL);
+  const out = await page.evaluate(async (url) => {
+    const { createImageGeneratorClient } = (await import(url)) as ClientModule;
+    const client = createImageGeneratorClient(document.querySelector("iframe")!);
+    await client.ready;
+    const previews: string[] = [];
+    const image = await client.generate({ prompt: "a red star", negative: "blurry", cfg: 6, steps: 3, seed: 21 }, {
+      onPreview: ({ step, image }) => previews.push(`${step}:${image.width}x${image.height}:${image.data.length}`),
+    }).done;
+    let unknown: { name: string; field?: string } | undefined;
+    await client.generate({ prompt: "x", stpes: 3 } as never).done.catch((e: { name: string; field?: string }) => (unknown = { name: e.name, field: e.field }));
+    return { previews, params: image.params, unknown };
+  }, clientUrl);
+  expect(out.params).toMatchObject({ negativePrompt: "blurry", guidance: 6, seed: 21 });
+  expect(out.previews.length).toBeGreaterThanOrEqual(1);
+  expect(out.previews[0]).toMatch(/^\d+:\d+x\d+:\d+$/);
+  expect(out.unknown).toEqual({ name: "InvalidParamsError", field: "stpes" });
+});
+
+test("the widget shows the image forming while it generates", async ({ page, baseURL }) => {
+  await openHost(page, baseURL);
+  const widget = page.frameLocator("iframe");
+  await widget.getByLabel("Prompt").fill("a blue circle");
+  await widget.getByRole("button", { name: "Generate" }).click();
+  await expect(widget.getByRole("img", { name: /^Preview after step \d+/ })).toBeVisible();
+  await expect(widget.getByRole("img", { name: /^Generated image/ })).toBeVisible();
+  // the live region says when it is done, not every step
+  await expect(widget.getByRole("status", { name: "Progress announcements" })).toHaveText(/^Done in [\d.]+ s — seed \d+\.$/);
+});
+
 test("a page whose origin is not on the allowlist is ignored: no answer, no job", async ({ page, baseURL }) => {
   const clientUrl = await openHost(page, baseURL, { origin: stranger.origin });
   const out = await page.evaluate(async (url) => {

@@ -42,10 +42,20 @@ test("images stay in the gallery across visits, with their parameters; deleting 
   const before = await storageUsed(gallery(page));
   expect(before).toBeGreaterThan(0);
 
+  // Delete hides the image at once and offers Undo; storage is freed when the undo time is up.
   await card(page, 301).getByRole("button", { name: "Delete" }).click();
   await expect(gallery(page).getByRole("listitem")).toHaveCount(2);
   await expect(gallery(page).getByText("2 images")).toBeVisible();
+  await gallery(page).getByRole("status").getByRole("button", { name: "Undo" }).click();
+  await expect(gallery(page).getByRole("listitem")).toHaveCount(3);
+  await expect(card(page, 301)).toBeVisible();
+  await card(page, 301).getByRole("button", { name: "Delete" }).click();
+  await expect(gallery(page).getByRole("status")).toHaveText(/Image deleted \(seed 301\)/);
+  await expect(gallery(page).getByRole("status")).toBeEmpty({ timeout: 10_000 });
+  await expect(gallery(page).getByRole("listitem")).toHaveCount(2);
   expect(await storageUsed(gallery(page))).toBeLessThan(before);
+  await page.reload();
+  await expect(gallery(page).getByRole("listitem")).toHaveCount(2);
 
   // "Use these settings" puts an image's settings back in the form.
   await page.getByLabel("Steps").fill("9");
@@ -106,4 +116,29 @@ test("the gallery pages through many images, newest first", async ({ page }) => 
   await expect(gallery(page).getByRole("listitem").last()).toContainText("seed 730 ·");
   await gallery(page).getByRole("button", { name: "Newer" }).click();
   await expect(gallery(page).getByRole("listitem")).toHaveCount(24);
+});
+
+test("a gallery image opens full size; ← and → step through the images, Escape closes", async ({ page }) => {
+  await generateBatch(page, "a green triangle", 400, 3);
+  await expect(gallery(page).getByRole("listitem")).toHaveCount(3);
+  await card(page, 401).getByRole("button", { name: "Open full size: seed 401" }).click();
+  const dialog = page.getByRole("dialog", { name: /seed 401/ });
+  await expect(dialog).toBeVisible();
+  // the 64×64 PNG, drawn at a whole-number scale with crisp pixels
+  const full = dialog.getByRole("img", { name: "Full size, seed 401" });
+  await expect(full).toHaveJSProperty("naturalWidth", 64);
+  const scale = Number(await full.getAttribute("data-scale"));
+  expect(scale).toBeGreaterThanOrEqual(2);
+  expect(await full.evaluate((img) => [img.getBoundingClientRect().width, getComputedStyle(img).imageRendering])).toEqual([64 * scale, "pixelated"]);
+
+  await page.keyboard.press("ArrowRight");
+  await expect(page.getByRole("dialog", { name: /Image 3 of 3 · seed 400/ })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Next" })).toBeDisabled();
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("ArrowLeft");
+  await expect(page.getByRole("dialog", { name: /Image 1 of 3 · seed 402/ })).toBeVisible();
+  // Escape closes the dialog and nothing else; focus goes back to the thumbnail
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+  await expect(card(page, 401).getByRole("button", { name: "Open full size: seed 401" })).toBeFocused();
 });

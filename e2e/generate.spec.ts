@@ -76,6 +76,6 @@ test("a user can cancel a generation", async ({ page }) => {
   await page.getByRole("button", { name: "Generate" }).click();
   await expect(page.getByText(/Step \d+\/150/)).toBeVisible();
   await page.getByRole("button", { name: "Cancel" }).click();
-  await expect(page.getByText("Cancelled.")).toBeVisible();
+  await expect(page.getByRole("status", { name: "Progress announcements" })).toHaveText("Cancelled.");
   await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
 });

@@ -6,13 +6,24 @@ import { builtInModel, loadManifest, startEngine } from "./ui/bootstrap";
 import { preloadSelectedModel } from "./ui/preload";
 import { StoreContext } from "./ui/StoreContext";
 import { createAppStore } from "./ui/store";
+import { applyTheme } from "./ui/theme";
 import "./ui/styles.css";
 
 const engine = startEngine();
-const store = createAppStore({ engine, model: builtInModel(), gallery: openGallery() });
+const store = createAppStore({ engine, model: builtInModel(), gallery: openGallery(), settings: localStorageIfAllowed() });
+applyTheme(store.getState().theme);
 preloadSelectedModel(store, engine);
 void loadManifest(store);
 void store.getState().loadGalleryPage(0);
+
+/** The page's localStorage; undefined where the browser refuses it (some private modes throw on access). */
+function localStorageIfAllowed(): Storage | undefined {
+  try {
+    return window.localStorage;
+  } catch {
+    return undefined;
+  }
+}
 
 createRoot(document.getElementById("root")!).render(
   <StrictMode>

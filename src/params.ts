@@ -40,6 +40,13 @@ export interface ParamProblem {
 }
 
 export const MAX_SEED = 2 ** 53 - 1;
+
+/**
+ * Outpainting regenerates a band of the source this many pixels wide along each extended edge (then
+ * feathered by the mask blur), so old and new content join without a hard line.
+ */
+export const DEFAULT_OUTPAINT_SEAM = 8;
+export const MAX_OUTPAINT_SEAM = 64;
 const MAX_PROMPT_CHARS = 10_000;
 
 /** Every problem with the settings, each naming its field and how to fix it; empty when all is well. */

@@ -16,8 +16,11 @@ export interface InitImageMessage {
   mask?: Uint8Array;
   /** Feathering of the mask's edge in pixels (A1111's "Mask blur"). */
   maskBlur?: number;
-  /** Outpainting: pixels to add on each side; the new area is filled and regenerated. */
-  outpaint?: { left: number; right: number; top: number; bottom: number };
+  /**
+   * Outpainting: pixels to add on each side; the new area is filled and regenerated, and with it a band of
+   * the source `seam` pixels wide along each extended edge (default DEFAULT_OUTPAINT_SEAM).
+   */
+  outpaint?: { left: number; right: number; top: number; bottom: number; seam?: number };
 }
 
 /** VAE tiling: "auto" tiles only when the image would not fit the backend's buffers. Sizes in latent units. */

@@ -12,9 +12,10 @@ import {
   EMBED_VERSION,
   envelope,
   type EmbedErrorInfo,
-  type EmbedParams,
+  type HostParams,
   type GeneratedImage,
   type HostRequest,
+  type PreviewImage,
   type WidgetInfo,
   type WidgetMessage,
 } from "./protocol";
@@ -52,6 +53,8 @@ export interface GenerateHandlers {
   /** Loading the model, generating, … in words. */
   onStatus?(text: string): void;
   onProgress?(progress: { step: number; steps: number }): void;
+  /** The image so far after each step; giving this handler asks the widget for previews (`previews: true`). */
+  onPreview?(preview: { step: number; image: PreviewImage }): void;
 }
 
 export interface Generation {
@@ -66,7 +69,7 @@ export interface Generation {
 export interface ImageGeneratorClient {
   /** Resolves when the widget has answered, with its model, defaults and limits. */
   ready: Promise<WidgetInfo>;
-  generate(params?: EmbedParams, handlers?: GenerateHandlers): Generation;
+  generate(params?: HostParams, handlers?: GenerateHandlers): Generation;
   /** Stops listening; pending requests reject. */
   destroy(): void;
 }
@@ -159,6 +162,8 @@ export function createImageGeneratorClient(iframe: HTMLIFrameElement, options: C
         return handlers.onStatus?.(event.text);
       case "progress":
         return handlers.onProgress?.({ step: event.step, steps: event.steps });
+      case "preview":
+        return handlers.onPreview?.({ step: event.step, image: event.image });
       case "result":
         return settle(event.id)?.resolve(event.image);
       case "cancelled":
@@ -178,7 +183,7 @@ export function createImageGeneratorClient(iframe: HTMLIFrameElement, options: C
         () => {
           if (!pending.has(id)) return;
           sent.add(id);
-          post({ type: "generate", id, params });
+          post(handlers.onPreview ? { type: "generate", id, params, previews: true } : { type: "generate", id, params });
         },
         (error: Error) => settle(id)?.reject(error),
       );

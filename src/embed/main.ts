@@ -11,10 +11,10 @@ const { options, problems } = parseEmbedOptions(location.search);
 for (const problem of problems) console.warn(`Embed URL: ${problem}`);
 
 // No gallery: images made in a widget belong to the host page, and a third-party iframe's storage is
-// partitioned (or blocked) anyway. No previews either: the compact UI shows progress only.
+// partitioned (or blocked) anyway. Previews on: the widget shows the image forming, as the app does.
 const engine = startEngine();
 const store = createAppStore({ engine, model: builtInModel() });
-store.getState().setPreviews(false);
+store.getState().setPreviews(true);
 preloadSelectedModel(store, engine);
 void loadManifest(store).then(() => {
   if (!store.getState().manifest) return;

@@ -13,6 +13,12 @@ describe("parseEmbedOptions", () => {
     });
   });
 
+  it("takes generate's names for the settings too (negativePrompt, guidance)", () => {
+    const { options, problems } = parseEmbedOptions("?negativePrompt=blurry&guidance=6");
+    expect(problems).toEqual([]);
+    expect(options.defaults).toEqual({ negativePrompt: "blurry", guidance: 6 });
+  });
+
   it("falls back to a full widget with no API and says what it ignored", () => {
     const { options, problems } = parseEmbedOptions("?ui=tiny&steps=many&seed=");
     expect(options).toEqual({ allow: { kind: "origins", origins: new Set() }, ui: "full", defaults: {} });

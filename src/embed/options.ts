@@ -4,7 +4,7 @@
  */
 import type { GenerateParams } from "../params";
 import { formatOrigins, parseOrigins, type Allowlist } from "./origins";
-import type { EmbedParams } from "./protocol";
+import { PARAM_ALIASES, type EmbedParams } from "./protocol";
 
 /** "full": prompt box and result; "result": the result only, for pages that drive the widget from script. */
 export type EmbedUi = "full" | "result";
@@ -16,9 +16,12 @@ export interface EmbedOptions {
   defaults: EmbedParams;
 }
 
-// URL parameter for each setting: short, and what a site owner would guess.
-const TEXT_PARAMS = { prompt: "prompt", negative: "negativePrompt", sampler: "sampler" } as const;
-const NUMBER_PARAMS = { steps: "steps", cfg: "guidance", seed: "seed", width: "width", height: "height" } as const;
+// URL parameter for each setting: the short names the snippet writes (`negative`, `cfg`; see PARAM_ALIASES),
+// and the names `generate` params use, so one set of names works in both places.
+const TEXT_PARAMS = { prompt: "prompt", negative: PARAM_ALIASES.negative, sampler: "sampler" } as const;
+const NUMBER_PARAMS = { steps: "steps", cfg: PARAM_ALIASES.cfg, seed: "seed", width: "width", height: "height" } as const;
+const LONG_TEXT_PARAMS = { negativePrompt: "negativePrompt" } as const;
+const LONG_NUMBER_PARAMS = { guidance: "guidance" } as const;
 
 export function parseEmbedOptions(search: string): { options: EmbedOptions; problems: string[] } {
   const query = new URLSearchParams(search);
@@ -26,11 +29,11 @@ export function parseEmbedOptions(search: string): { options: EmbedOptions; prob
   const uiParam = query.get("ui");
   if (uiParam !== null && uiParam !== "full" && uiParam !== "result") problems.push(`ui must be "full" or "result"; "${uiParam.slice(0, 40)}" was ignored.`);
   const defaults: EmbedParams = {};
-  for (const [name, key] of Object.entries(TEXT_PARAMS)) {
+  for (const [name, key] of [...Object.entries(TEXT_PARAMS), ...Object.entries(LONG_TEXT_PARAMS)]) {
     const value = query.get(name);
     if (value !== null) defaults[key] = value;
   }
-  for (const [name, key] of Object.entries(NUMBER_PARAMS)) {
+  for (const [name, key] of [...Object.entries(NUMBER_PARAMS), ...Object.entries(LONG_NUMBER_PARAMS)]) {
     const value = query.get(name);
     if (value === null) continue;
     const n = Number(value);

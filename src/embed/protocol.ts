@@ -22,10 +22,20 @@ interface Envelope {
  */
 export type EmbedParams = Partial<GenerateParams>;
 
+/**
+ * The short names the embed URL has always used, accepted in `generate` params too, so one set of names works
+ * in both places: `negative` is `negativePrompt`, `cfg` is `guidance`. Every other setting has one name.
+ */
+export const PARAM_ALIASES = { negative: "negativePrompt", cfg: "guidance" } as const satisfies Record<string, keyof GenerateParams>;
+
+/** Settings as a host may send them: the param names, or the URL's short names for the same settings. */
+export type HostParams = EmbedParams & { negative?: string; cfg?: number };
+
 export type HostRequest =
   /** Asks the widget to announce itself; it answers with `ready` once its model's description has loaded. */
   | { type: "hello"; id: string }
-  | { type: "generate"; id: string; params: EmbedParams }
+  /** `previews: true` asks for a `preview` event after each step (off by default: each is a full RGBA frame). */
+  | { type: "generate"; id: string; params: HostParams; previews?: boolean }
   /** Stops the generate request with this id, running or queued. */
   | { type: "cancel"; id: string };
 
@@ -44,6 +54,12 @@ export interface WidgetInfo {
   crossOriginIsolated: boolean;
 }
 
+export interface PreviewImage {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 export interface GeneratedImage {
   /** The PNG, with AUTOMATIC1111-style `parameters` in a text chunk. */
   png: Blob;
@@ -57,14 +73,14 @@ export interface GeneratedImage {
 }
 
 /**
- * Error names: MalformedMessageError, UnsupportedVersionError, InvalidParamsError (with `field`),
- * NotReadyError, QueueFullError, UnknownRequestError, DuplicateRequestError, and the engine's own
- * (ModelLoadError, WebGPUUnavailableError, …).
+ * Error names (each is described in the README's embed section): MalformedMessageError,
+ * UnsupportedVersionError, InvalidParamsError (with `field`), NotReadyError, QueueFullError,
+ * UnknownRequestError, DuplicateRequestError, and the engine's own (ModelLoadError, WebGPUUnavailableError, …).
  */
 export interface EmbedErrorInfo {
   name: string;
   message: string;
-  /** For InvalidParamsError: the setting at fault. */
+  /** For InvalidParamsError: the setting at fault, as the request named it (an unknown one included). */
   field?: string;
 }
 
@@ -75,6 +91,8 @@ export type WidgetEvent =
   | { type: "started"; id: string }
   | { type: "status"; id: string; text: string }
   | { type: "progress"; id: string; step: number; steps: number }
+  /** Only for a generate request with `previews: true`: the image so far, RGBA bytes row by row. */
+  | { type: "preview"; id: string; step: number; image: PreviewImage }
   | { type: "result"; id: string; image: GeneratedImage }
   | { type: "cancelled"; id: string }
   /** `id` is null when the message that caused it had no usable id. */

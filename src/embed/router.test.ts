@@ -105,4 +105,21 @@ describe("the embed router", () => {
     host.send({ type: "cancel", id: "a" });
     expect(host.inbox.at(-1)).toMatchObject({ type: "error", id: "a", error: { name: "UnknownRequestError" } });
   });
+
+  it("sends previews only to a request that asked for them", async () => {
+    const { started, page } = setup();
+    const host = page(HOST);
+    host.send({ type: "generate", id: "plain", params: { prompt: "a", negative: "blurry", cfg: 6 } });
+    host.send({ type: "generate", id: "watched", params: { prompt: "b" }, previews: true });
+    expect(started[0].job.params).toMatchObject({ negativePrompt: "blurry", guidance: 6 });
+    const frame = { width: 8, height: 8, data: new Uint8Array(8 * 8 * 4).fill(7) };
+    started[0].handlers.onPreview?.({ step: 1, image: frame });
+    started[0].finish();
+    await flush();
+    started[1].handlers.onPreview?.({ step: 1, image: frame });
+    started[1].finish();
+    await flush();
+    const previews = host.inbox.filter((e) => e.type === "preview");
+    expect(previews).toEqual([{ protocol: EMBED_PROTOCOL, v: 1, type: "preview", id: "watched", step: 1, image: frame }]);
+  });
 });

@@ -81,7 +81,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     }
   });
 
-  function forward(from: Requester, id: string, key: string, event: JobEvent) {
+  function forward(from: Requester, id: string, key: string, previews: boolean, event: JobEvent) {
     switch (event.kind) {
       case "started":
         return send(from, { type: "started", id });
@@ -89,6 +89,8 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
         return send(from, { type: "status", id, text: event.text });
       case "progress":
         return send(from, { type: "progress", id, step: event.step, steps: event.steps });
+      case "preview":
+        return previews ? send(from, { type: "preview", id, step: event.step, image: event.image }) : undefined;
       case "result": {
         inFlight.delete(key);
         const { blob, width, height, seed, parameters, params, warnings } = event.image;
@@ -103,7 +105,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     }
   }
 
-  function generate(from: Requester, id: string, request: EmbedParams) {
+  function generate(from: Requester, id: string, request: EmbedParams, previews: boolean) {
     const key = keyOf(from, id);
     if (inFlight.has(key)) {
       return fail(from, id, { name: "DuplicateRequestError", message: `A request with id ${describe(id)} is still running; give each request its own id.` });
@@ -124,7 +126,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     const job = { id: newJobId(), params };
     inFlight.set(key, job.id);
     send(from, { type: "queued", id, ahead });
-    store.getState().enqueue([job], (event) => forward(from, id, key, event));
+    store.getState().enqueue([job], (event) => forward(from, id, key, previews, event));
   }
 
   return {
@@ -145,7 +147,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
           return;
         }
         case "generate":
-          return generate(from, request.id, request.params);
+          return generate(from, request.id, request.params, request.previews === true);
         case "cancel": {
           const jobId = inFlight.get(keyOf(from, request.id));
           if (jobId === undefined || !store.getState().cancelJob(jobId)) {

@@ -47,7 +47,8 @@ describe("parseHostMessage", () => {
       name: "MalformedMessageError",
       message: 'Unknown request type "explode": use "hello", "generate" or "cancel".',
     });
-    expect(errorOf({ ...base, type: "generate", id: "t", params: { stpes: 3 } }).message).toMatch(/^Unknown setting "stpes"/);
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { stpes: 3 } })).toMatchObject({ name: "InvalidParamsError", field: "stpes", message: expect.stringMatching(/^Unknown setting "stpes"/) });
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { ["k".repeat(5000)]: 1 } }).field).toHaveLength(40);
     expect(errorOf({ ...base, type: "generate", id: "t", params: { steps: "many" } })).toMatchObject({ name: "InvalidParamsError", field: "steps" });
     expect(errorOf({ ...base, type: "generate", id: "t", params: { seed: Number.NaN } })).toMatchObject({ field: "seed" });
     expect(errorOf({ ...base, type: "generate", id: "t", params: { promptSyntax: "comfy" } })).toEqual({
@@ -60,6 +61,28 @@ describe("parseHostMessage", () => {
     const long = errorOf({ ...base, type: "generate", id: "t", params: { prompt: "<img src=x onerror=alert(1)>".repeat(10_000) } });
     expect(long).toMatchObject({ field: "prompt" });
     expect(long.message.length).toBeLessThan(200);
+  });
+});
+
+describe("generate params", () => {
+  it("take the embed URL's short names too: negative is negativePrompt, cfg is guidance", () => {
+    const parsed = parseHostMessage({ ...base, type: "generate", id: "t", params: { prompt: "a star", negative: "blurry", cfg: 5.5 } });
+    expect(parsed).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: { prompt: "a star", negativePrompt: "blurry", guidance: 5.5 } } });
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { cfg: "high" } })).toMatchObject({ name: "InvalidParamsError", field: "cfg", message: "cfg must be a number; got \"high\"." });
+  });
+
+  it("refuse one setting under both its names", () => {
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { guidance: 4, cfg: 5 } })).toMatchObject({
+      name: "InvalidParamsError",
+      field: "cfg",
+      message: "guidance and cfg are the same setting; send one of them.",
+    });
+  });
+
+  it("ask for previews only with previews: true", () => {
+    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: true })).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: {}, previews: true } });
+    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: false })).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: {} } });
+    expect(errorOf({ ...base, type: "generate", id: "t", previews: "yes" })).toMatchObject({ name: "MalformedMessageError", message: 'previews must be true or false; got "yes".' });
   });
 });
 

@@ -4,20 +4,23 @@
  * becomes an error event, never an exception. Error texts quote the message only in short, plain excerpts.
  */
 import { PROMPT_SYNTAXES, type GenerateParams } from "../params";
-import { EMBED_PROTOCOL, EMBED_VERSION, type EmbedErrorInfo, type EmbedParams, type HostMessage } from "./protocol";
+import { EMBED_PROTOCOL, EMBED_VERSION, PARAM_ALIASES, type EmbedErrorInfo, type EmbedParams, type HostMessage } from "./protocol";
 
 export const MAX_ID_LENGTH = 128;
 /** The engine's own limit for prompts; longer text is refused before it goes anywhere. */
 const MAX_TEXT = 10_000;
 const MAX_SAMPLER_NAME = 100;
+/** An unknown setting's name comes back as `field`, clipped so a host cannot make the answer huge. */
+const MAX_KEY_IN_ERROR = 40;
 
 export type ParsedMessage = { ok: true; message: HostMessage } | { ok: false; id: string | null; error: EmbedErrorInfo };
-type ParsedParams = { ok: true; value: EmbedParams } | { ok: false; message: string; field?: keyof GenerateParams };
+type ParsedParams = { ok: true; value: EmbedParams } | { ok: false; message: string; field?: string };
 
 type TextKey = "prompt" | "negativePrompt" | "sampler";
 type NumberKey = "steps" | "guidance" | "seed" | "width" | "height";
-const KNOWN_KEYS = "prompt, negativePrompt, steps, guidance, seed, width, height, sampler, promptSyntax";
+const KNOWN_KEYS = "prompt, negativePrompt (or negative), steps, guidance (or cfg), seed, width, height, sampler, promptSyntax";
 
+const isAlias = (key: string): key is keyof typeof PARAM_ALIASES => Object.hasOwn(PARAM_ALIASES, key);
 const isTextKey = (key: string): key is TextKey => key === "prompt" || key === "negativePrompt" || key === "sampler";
 const isNumberKey = (key: string): key is NumberKey =>
   key === "steps" || key === "guidance" || key === "seed" || key === "width" || key === "height";
@@ -65,7 +68,11 @@ export function parseHostMessage(data: unknown): ParsedMessage {
     case "generate": {
       const params = parseParams(data.params);
       if (!params.ok) return fail(id, "InvalidParamsError", params.message, params.field);
-      return { ok: true, message: { protocol: EMBED_PROTOCOL, v: EMBED_VERSION, type: "generate", id, params: params.value } };
+      if (data.previews !== undefined && typeof data.previews !== "boolean") {
+        return fail(id, "MalformedMessageError", `previews must be true or false; got ${describe(data.previews)}.`);
+      }
+      const message: HostMessage = { protocol: EMBED_PROTOCOL, v: EMBED_VERSION, type: "generate", id, params: params.value };
+      return { ok: true, message: data.previews ? { ...message, previews: true } : message };
     }
     default:
       return fail(id, "MalformedMessageError", `Unknown request type ${describe(data.type)}: use "hello", "generate" or "cancel".`);
@@ -77,20 +84,25 @@ function parseParams(raw: unknown): ParsedParams {
   if (raw === undefined) return { ok: true, value: {} };
   if (!isRecord(raw)) return { ok: false, message: `params must be an object of settings; got ${describe(raw)}.` };
   const value: EmbedParams = {};
-  for (const [key, v] of Object.entries(raw)) {
+  const seen = new Map<keyof GenerateParams, string>();
+  for (const [given, v] of Object.entries(raw)) {
+    const key: string = isAlias(given) ? PARAM_ALIASES[given] : given;
+    const earlier = isTextKey(key) || isNumberKey(key) ? seen.get(key) : undefined;
+    if (earlier !== undefined) return { ok: false, field: given, message: `${earlier} and ${given} are the same setting; send one of them.` };
+    if (isTextKey(key) || isNumberKey(key)) seen.set(key, given);
     if (isTextKey(key)) {
       const max = key === "sampler" ? MAX_SAMPLER_NAME : MAX_TEXT;
-      if (typeof v !== "string" || v.length > max) return { ok: false, field: key, message: `${key} must be text of at most ${max} characters; got ${describe(v)}.` };
+      if (typeof v !== "string" || v.length > max) return { ok: false, field: given, message: `${given} must be text of at most ${max} characters; got ${describe(v)}.` };
       value[key] = v;
     } else if (isNumberKey(key)) {
-      if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, field: key, message: `${key} must be a number; got ${describe(v)}.` };
+      if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, field: given, message: `${given} must be a number; got ${describe(v)}.` };
       value[key] = v;
     } else if (key === "promptSyntax") {
       const syntax = PROMPT_SYNTAXES.find((s) => s === v);
       if (!syntax) return { ok: false, field: key, message: `promptSyntax must be one of ${PROMPT_SYNTAXES.map((s) => `"${s}"`).join(", ")}; got ${describe(v)}.` };
       value.promptSyntax = syntax;
     } else {
-      return { ok: false, message: `Unknown setting ${describe(key)}; the settings are ${KNOWN_KEYS}.` };
+      return { ok: false, field: given.slice(0, MAX_KEY_IN_ERROR), message: `Unknown setting ${describe(given)}; the settings are ${KNOWN_KEYS}.` };
     }
   }
   return { ok: true, value };

@@ -25,14 +25,18 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
   actions.append(generate, cancel);
   form.append(el("label", { for: prompt.id }, "Prompt"), prompt, problem, actions);
   const bar = el("progress", { max: "1", value: "0", "aria-label": "Generation progress" });
-  const status = el("span", { class: "status", "aria-live": "polite" });
+  const status = el("span", { class: "status" });
+  // the status line changes every step; a screen reader hears only the start, each quarter and the end
+  const announcer = el("span", { class: "visually-hidden", role: "status", "aria-label": "Progress announcements" });
   const progress = el("div", { class: "progress" });
-  progress.append(bar, status);
+  progress.append(bar, status, announcer);
   const error = el("p", { class: "error", role: "alert", hidden: "" });
   const image = el("img", { hidden: "" });
   const placeholder = el("p", { class: "placeholder" }, "Your image appears here.");
+  const preview = el("canvas", { role: "img", hidden: "" });
   const frame = el("div", { class: "frame" });
-  frame.append(image, placeholder);
+  frame.append(image, preview, placeholder);
+  let drawn: AppState["preview"];
   const download = el("a", { hidden: "" }, "Download PNG");
   if (ui === "full") root.append(form);
   root.append(progress, error, frame, download);
@@ -51,7 +55,11 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
       submit();
     }
   });
-  cancel.addEventListener("click", () => store.getState().cancel());
+  // the widget shows no queue, so its Cancel stops everything its user asked for
+  cancel.addEventListener("click", () => {
+    store.getState().clearQueue();
+    store.getState().cancel();
+  });
 
   const render = (s: AppState) => {
     const run = runProgress(s.tally, s.current && { job: s.current, step: s.step }, s.queue);
@@ -59,6 +67,7 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
     bar.value = run.value;
     const prefix = run.jobsTotal > 1 && s.current ? `Image ${run.jobIndex}/${run.jobsTotal} — ` : "";
     status.textContent = !s.manifest && !s.error ? "Loading…" : prefix + (s.statusText || "Ready.");
+    if (announcer.textContent !== s.announcement) announcer.textContent = s.announcement;
     error.hidden = !s.error;
     error.textContent = s.error?.message ?? "";
     problem.hidden = s.formProblems.length === 0;
@@ -68,9 +77,18 @@ export function mountWidget(root: HTMLElement, store: AppStore, ui: EmbedUi): vo
     if (document.activeElement !== prompt && prompt.value !== s.params.prompt) prompt.value = s.params.prompt;
 
     const shown = s.current ? undefined : s.images[s.selected];
+    const live = s.current ? s.preview : undefined;
     image.hidden = !shown;
-    placeholder.hidden = Boolean(shown);
+    preview.hidden = !live;
+    placeholder.hidden = Boolean(shown || live);
     download.hidden = !shown;
+    if (live && live !== drawn) {
+      drawn = live;
+      preview.width = live.image.width;
+      preview.height = live.image.height;
+      preview.setAttribute("aria-label", `Preview after step ${live.step}`);
+      preview.getContext("2d")?.putImageData(new ImageData(new Uint8ClampedArray(live.image.data), live.image.width, live.image.height), 0, 0);
+    }
     if (!shown) {
       placeholder.textContent = s.current ? "Working…" : "Your image appears here.";
       return;

@@ -1,5 +1,5 @@
 import { InvalidParamsError } from "../errors";
-import type { GenerateParams } from "../params";
+import { DEFAULT_OUTPAINT_SEAM, MAX_OUTPAINT_SEAM, type GenerateParams } from "../params";
 import type { InitImageMessage } from "../protocol";
 import { fitImage, outpaintCanvas } from "./canvas";
 import type { InitImage } from "./pipeline";
@@ -22,9 +22,13 @@ export function prepareInitImage(msg: InitImageMessage, params: GenerateParams):
     if ([m.left, m.right, m.top, m.bottom].some((v) => !Number.isInteger(v) || v < 0)) {
       throw new InvalidParamsError("Outpainting margins must be whole, non-negative numbers of pixels.");
     }
+    const seam = m.seam ?? DEFAULT_OUTPAINT_SEAM;
+    if (!Number.isInteger(seam) || seam < 0 || seam > MAX_OUTPAINT_SEAM) {
+      throw new InvalidParamsError(`The outpainting seam must be a whole number of pixels from 0 to ${MAX_OUTPAINT_SEAM}.`);
+    }
     // the source keeps its pixels: fit it first so the grown canvas lands on the latent grid
     const base = fitImage(image, params.width - m.left - m.right, params.height - m.top - m.bottom, msg.fit);
-    const { image: canvas, mask } = outpaintCanvas(base, m);
+    const { image: canvas, mask } = outpaintCanvas(base, m, seam);
     return { init: { image: canvas, mask, strength, maskBlur: msg.maskBlur }, params: { ...params, denoisingStrength: strength } };
   }
   if (msg.mask && msg.mask.length !== image.width * image.height) {

@@ -2,12 +2,15 @@ import { EmbedSnippet } from "./EmbedSnippet";
 import { GalleryPanel } from "./GalleryPanel";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
+import { OfflineReady } from "./OfflineReady";
 import { PngInfo } from "./PngInfo";
 import { PromptForm } from "./PromptForm";
 import { QueuePanel } from "./QueuePanel";
 import { ResultPanel } from "./ResultPanel";
 import { SourcePanel } from "./SourcePanel";
 import { useApp } from "./StoreContext";
+import { ThemePicker } from "./ThemePicker";
+import { useEscapeCancels } from "./useEscapeCancels";
 
 function BackendBadge() {
   const backend = useApp((s) => s.backend);
@@ -21,17 +24,25 @@ function BackendBadge() {
 
 export function App() {
   const modelName = useApp((s) => s.manifest?.name ?? s.model.name);
+  useEscapeCancels();
   return (
     <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to the prompt
+      </a>
       <header>
-        <h1>Diffusion in your browser</h1>
+        <div className="title-row">
+          <h1>Diffusion in your browser</h1>
+          <ThemePicker />
+        </div>
+        <OfflineReady />
         <p className="model">
           Model: <strong>{modelName}</strong>
         </p>
         <BackendBadge />
         <ModelPicker />
       </header>
-      <main>
+      <main id="main" tabIndex={-1}>
         <div className="column">
           <ModeTabs />
           <SourcePanel />
@@ -41,8 +52,10 @@ export function App() {
         </div>
         <ResultPanel />
       </main>
-      <GalleryPanel />
-      <EmbedSnippet />
+      <aside aria-label="Saved images and sharing">
+        <GalleryPanel />
+        <EmbedSnippet />
+      </aside>
     </div>
   );
 }

@@ -1,11 +1,13 @@
 import { useState } from "react";
+import { THUMB_SIZE } from "../gallery/thumbnail";
 import { imageFileName } from "../gallery/zip";
 import { formatBytes, saveBlob } from "./download";
 import { GALLERY_PAGE_SIZE, type GalleryItem } from "./gallerySlice";
+import { Lightbox } from "./Lightbox";
 import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
 
-function GalleryCard({ item }: { item: GalleryItem }) {
+function GalleryCard({ item, onOpen }: { item: GalleryItem; onOpen(): void }) {
   const applySettings = useApp((s) => s.applySettings);
   const deleteFromGallery = useApp((s) => s.deleteFromGallery);
   const galleryPng = useApp((s) => s.galleryPng);
@@ -16,7 +18,17 @@ function GalleryCard({ item }: { item: GalleryItem }) {
   };
   return (
     <li className="gallery-card">
-      <img src={item.thumbUrl} alt={`Saved image, seed ${seed}`} width={item.width} height={item.height} loading="lazy" />
+      <button type="button" className="thumb-button" onClick={onOpen} aria-label={`Open full size: seed ${seed}`}>
+        {/* an image no larger than its thumbnail is the thumbnail: its pixels stay crisp when the card stretches it */}
+        <img
+          src={item.thumbUrl}
+          alt={`Saved image, seed ${seed}`}
+          width={item.width}
+          height={item.height}
+          loading="lazy"
+          className={Math.max(item.width, item.height) <= THUMB_SIZE ? "pixelated" : undefined}
+        />
+      </button>
       <p className="gallery-prompt" title={item.parameters}>
         {prompt === "" ? "(empty prompt)" : prompt}
       </p>
@@ -60,6 +72,24 @@ function Pager() {
   );
 }
 
+/** "Image deleted. Undo" while the deleted image can still come back. */
+function UndoDelete() {
+  const pending = useApp((s) => s.galleryPendingDelete);
+  const undo = useApp((s) => s.undoGalleryDelete);
+  return (
+    <div className="toast" role="status">
+      {pending && (
+        <>
+          <span>Image deleted (seed {pending.params.seed}).</span>
+          <button type="button" onClick={() => void undo()}>
+            Undo
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 /** Every image made in this browser, newest first, kept across visits. */
 export function GalleryPanel() {
   const status = useApp((s) => s.galleryStatus);
@@ -69,6 +99,7 @@ export function GalleryPanel() {
   const message = useApp((s) => s.galleryMessage);
   const galleryZip = useApp((s) => s.galleryZip);
   const [zipping, setZipping] = useState(false);
+  const [open, setOpen] = useState<number>();
   if (status === "off") return null;
 
   const downloadAll = async () => {
@@ -99,11 +130,13 @@ export function GalleryPanel() {
       )}
       {status === "ready" && count === 0 && <p className="placeholder">Images you make are kept here, in this browser.</p>}
       <ul className="gallery-grid" aria-label="Saved images">
-        {items.map((item) => (
-          <GalleryCard key={item.id} item={item} />
+        {items.map((item, i) => (
+          <GalleryCard key={item.id} item={item} onOpen={() => setOpen(i)} />
         ))}
       </ul>
       <Pager />
+      <UndoDelete />
+      {open !== undefined && <Lightbox items={items} index={Math.min(open, items.length - 1)} onIndex={setOpen} onClose={() => setOpen(undefined)} />}
     </section>
   );
 }

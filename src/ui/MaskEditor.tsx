@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, type PointerEvent } from "react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent, type PointerEvent } from "react";
+import { arrowRect, fillRect, keyStep, startRect } from "./maskKeyboard";
 import { MASKED, paintOverlay, paintStroke, stampDisc, toMaskPoint, type Mask, type Point, type Rect } from "./maskPaint";
 import { useApp } from "./StoreContext";
 
@@ -26,6 +27,9 @@ export function MaskCanvas() {
   const canvas = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<ImageData | null>(null);
   const stroke = useRef<Stroke | null>(null);
+  const [keyRect, setKeyRect] = useState<Rect>();
+  const [keyFocus, setKeyFocus] = useState(false);
+  const hintId = useId();
 
   const repaint = (m: Mask, rect: Rect | undefined) => {
     const ctx = canvas.current?.getContext("2d");
@@ -71,20 +75,59 @@ export function MaskCanvas() {
     setMask(s.mask);
   };
 
+  // the keyboard's way to paint: a rectangle over the mask, moved and sized with arrows, filled with Enter
+  // a rectangle from an earlier, larger source starts afresh
+  const rect = keyRect && keyRect.x + keyRect.width <= mask.width && keyRect.y + keyRect.height <= mask.height ? keyRect : startRect(mask);
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault();
+      const working = { ...mask, data: mask.data.slice() };
+      if (fillRect(working, rect, value)) setMask(working);
+      return;
+    }
+    const next = arrowRect(rect, e.key, e.shiftKey, keyStep(mask), mask);
+    if (!next) return;
+    e.preventDefault();
+    setKeyRect(next);
+  };
+  const percent = (v: number, of: number) => `${(100 * v) / of}%`;
+
   return (
-    <canvas
-      ref={canvas}
-      className="mask-canvas"
-      width={mask.width}
-      height={mask.height}
-      role="img"
-      aria-label="Inpainting mask"
-      title={erasing ? "Drag to erase the mask" : "Drag to paint the area to regenerate"}
-      onPointerDown={down}
-      onPointerMove={move}
-      onPointerUp={end}
-      onPointerCancel={end}
-    />
+    <>
+      <canvas
+        ref={canvas}
+        className="mask-canvas"
+        width={mask.width}
+        height={mask.height}
+        role="img"
+        aria-label="Inpainting mask"
+        title={erasing ? "Drag to erase the mask" : "Drag to paint the area to regenerate"}
+        onPointerDown={down}
+        onPointerMove={move}
+        onPointerUp={end}
+        onPointerCancel={end}
+      />
+      <div
+        className="mask-keys"
+        tabIndex={0}
+        role="application"
+        aria-label={`Mask rectangle at ${rect.x}, ${rect.y}, ${rect.width}×${rect.height} px`}
+        aria-describedby={hintId}
+        onKeyDown={onKeyDown}
+        onFocus={() => setKeyFocus(true)}
+        onBlur={() => setKeyFocus(false)}
+      >
+        {keyFocus && (
+          <div
+            className={erasing ? "mask-rect erasing" : "mask-rect"}
+            style={{ left: percent(rect.x, mask.width), top: percent(rect.y, mask.height), width: percent(rect.width, mask.width), height: percent(rect.height, mask.height) }}
+          />
+        )}
+        <span id={hintId} className="visually-hidden">
+          Arrow keys move the rectangle, Shift with arrow keys resizes it, Enter {erasing ? "erases" : "paints"} it.
+        </span>
+      </div>
+    </>
   );
 }
 
@@ -106,6 +149,7 @@ export function BrushTools() {
           <output htmlFor={sizeId}>{brushSize} px</output>
         </span>
       </div>
+      <p className="hint">Without a mouse: Tab to the image, move the rectangle with the arrow keys, size it with Shift+arrows, press Enter to paint it.</p>
       <div className="actions">
         <button type="button" aria-pressed={erasing} onClick={() => setErasing(!erasing)} title="Paint to remove parts of the mask">
           Eraser

@@ -48,7 +48,8 @@ export function PromptForm() {
   const randomSeed = useApp((s) => s.randomSeed);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
-  const working = useApp((s) => s.current !== undefined || s.queue.length > 0);
+  const running = useApp((s) => s.current !== undefined);
+  const waiting = useApp((s) => s.queue.length > 0);
   const ready = useApp((s) => s.manifest !== undefined);
   const setParam = useApp((s) => s.setParam);
   const setRandomSeed = useApp((s) => s.setRandomSeed);
@@ -62,6 +63,7 @@ export function PromptForm() {
   const generate = useApp((s) => s.generate);
   const outpainting = useApp((s) => s.mode === "outpaint");
   const cancel = useApp((s) => s.cancel);
+  const clearQueue = useApp((s) => s.clearQueue);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -187,8 +189,11 @@ export function PromptForm() {
         <button type="submit" disabled={!ready} title="Ctrl/Cmd+Enter; queues behind running jobs">
           Generate
         </button>
-        <button type="button" onClick={cancel} disabled={!working} title="Stops the running job and empties the queue">
+        <button type="button" onClick={cancel} disabled={!running} title="Esc; stops the running job, the queue goes on">
           Cancel
+        </button>
+        <button type="button" onClick={clearQueue} disabled={!waiting} title="Drops the waiting jobs; the running one goes on">
+          Clear queue
         </button>
       </div>
     </form>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
+import { PixelImage } from "./PixelImage";
 import { runProgress } from "./queue";
 import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
@@ -22,13 +23,18 @@ function Progress() {
   const steps = useApp((s) => s.jobSteps);
   const queue = useApp((s) => s.queue);
   const statusText = useApp((s) => s.statusText);
+  const announcement = useApp((s) => s.announcement);
   const run = runProgress(tally, current && { job: current, step, steps }, queue);
   return (
     <div className="progress">
       <progress aria-label="Generation progress" max={Math.max(run.max, 1)} value={run.value} />
-      <span aria-live="polite">
+      <span className="status-line">
         {run.jobsTotal > 1 && current ? `Image ${run.jobIndex}/${run.jobsTotal} — ` : ""}
         {statusText}
+      </span>
+      {/* the line above changes every step; a screen reader hears only the start, each quarter and the end */}
+      <span className="visually-hidden" role="status" aria-label="Progress announcements">
+        {announcement}
       </span>
     </div>
   );
@@ -77,7 +83,7 @@ export function ResultPanel() {
       )}
       <div className="canvas-frame">
         {image ? (
-          <img src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
+          <PixelImage src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
         ) : live && preview ? (
           <PreviewCanvas image={preview.image} step={preview.step} />
         ) : (
@@ -104,14 +110,18 @@ export function ResultPanel() {
         </ul>
       )}
       {images.length > 1 && (
+        // newest first, as the gallery shows them
         <ul className="thumbs" aria-label="Images this visit">
-          {images.map((img, i) => (
-            <li key={img.url}>
-              <button type="button" aria-pressed={i === selected} onClick={() => select(i)}>
-                <img src={img.url} alt={`Recent image ${i + 1}, seed ${img.seed}`} />
-              </button>
-            </li>
-          ))}
+          {images
+            .map((img, i) => ({ img, i }))
+            .reverse()
+            .map(({ img, i }, shown) => (
+              <li key={img.url}>
+                <button type="button" aria-pressed={i === selected} onClick={() => select(i)}>
+                  <img src={img.url} alt={`Recent image ${shown + 1}, seed ${img.seed}`} />
+                </button>
+              </li>
+            ))}
         </ul>
       )}
     </section>

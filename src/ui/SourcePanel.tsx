@@ -39,6 +39,7 @@ function SourceView({ image }: { image: RgbaImageMessage }) {
 function OutpaintView({ image }: { image: RgbaImageMessage }) {
   const sizes = useApp((s) => s.manifest?.sizes);
   const m = useApp((s) => s.outpaint);
+  const seamSetting = useApp((s) => s.outpaintSeam);
   if (!sizes) return null;
   const base = sizeForSource(image.width, image.height, sizes);
   const valid = Object.values(m).every((v) => Number.isInteger(v) && v >= 0);
@@ -51,10 +52,22 @@ function OutpaintView({ image }: { image: RgbaImageMessage }) {
     width: `${(100 * base.width) / width}%`,
     height: `${(100 * base.height) / height}%`,
   };
+  // the band of the source that is repainted along each extended edge, as a share of the placed source
+  const seam = Number.isInteger(seamSetting) && seamSetting > 0 ? seamSetting : 0;
+  const bands: { side: keyof typeof m; style: CSSProperties }[] = [
+    { side: "left", style: { left: 0, top: 0, bottom: 0, width: `${(100 * seam) / base.width}%` } },
+    { side: "right", style: { right: 0, top: 0, bottom: 0, width: `${(100 * seam) / base.width}%` } },
+    { side: "top", style: { left: 0, right: 0, top: 0, height: `${(100 * seam) / base.height}%` } },
+    { side: "bottom", style: { left: 0, right: 0, bottom: 0, height: `${(100 * seam) / base.height}%` } },
+  ];
+  const shownBands = seam > 0 ? bands.filter((b) => m[b.side] > 0) : [];
   return (
-    <div className="source-frame outpaint-frame" style={frameStyle(width, height)} title="Hatched: the area to fill">
+    <div className="source-frame outpaint-frame" style={frameStyle(width, height)} title="Hatched: the area to fill; striped red: the seam, repainted too">
       <div className="placed" style={placed}>
         <ImageCanvas image={image} label="Source image" />
+        {shownBands.map((b) => (
+          <div key={b.side} className="seam-band" style={b.style} role="img" aria-label={`Seam: ${seam} px of the source repainted along the ${b.side} edge`} />
+        ))}
       </div>
     </div>
   );
@@ -64,19 +77,30 @@ function SourcePicker() {
   const inputId = useId();
   const loadSource = useApp((s) => s.loadSource);
   const error = useApp((s) => s.sourceError);
+  const source = useApp((s) => s.source);
   return (
     <div className="source-picker">
-      <label htmlFor={inputId}>Choose a source image</label>
-      <input
-        id={inputId}
-        type="file"
-        accept="image/*"
-        onChange={(e) => {
-          const file = e.target.files?.[0];
-          e.target.value = "";
-          if (file) void loadSource(file, file.name);
-        }}
-      />
+      {/* The browser's own file button would say "No file chosen" while a source is loaded (its value is
+          reset so the same file can be picked again); this one says what is loaded. */}
+      <div className="file-row">
+        <label htmlFor={inputId} className="file-button">
+          Choose a source image
+        </label>
+        <input
+          id={inputId}
+          className="visually-hidden"
+          type="file"
+          accept="image/*"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = "";
+            if (file) void loadSource(file, file.name);
+          }}
+        />
+        <span className="file-name" aria-live="polite">
+          {source ? `Loaded: ${source.name} (${source.image.width}×${source.image.height})` : "No image loaded yet."}
+        </span>
+      </div>
       <p className="hint">…or drop one here, or press “Send to img2img” on an image you made.</p>
       {error && (
         <p className="error" role="alert">

@@ -1,4 +1,5 @@
 import { useId } from "react";
+import { MAX_OUTPAINT_SEAM } from "../params";
 import { DEFAULT_STRENGTH, MAX_MASK_BLUR, NO_MARGINS, sizeForSource, stepsToRun, type Margins } from "./editing";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
@@ -126,6 +127,32 @@ export function OutpaintControls() {
         </p>
       )}
       <FieldError field="outpaint" />
+      <SeamField />
+    </div>
+  );
+}
+
+/** How far into the source outpainting repaints along each new edge: shown on the preview as a red band. */
+function SeamField() {
+  const id = useId();
+  const seam = useApp((s) => s.outpaintSeam);
+  const setSeam = useApp((s) => s.setOutpaintSeam);
+  return (
+    <div className="field">
+      <label htmlFor={id}>Seam (px)</label>
+      <input
+        id={id}
+        type="number"
+        min={0}
+        max={MAX_OUTPAINT_SEAM}
+        value={Number.isNaN(seam) ? "" : seam}
+        onChange={(e) => setSeam(e.target.value === "" ? Number.NaN : Number(e.target.value))}
+      />
+      <p className="hint">
+        A band this wide along each new edge of the source is repainted too (striped red in the preview), then blended by the mask blur, so
+        old and new join without a line. 0 keeps every source pixel.
+      </p>
+      <FieldError field="outpaintSeam" />
     </div>
   );
 }

@@ -62,7 +62,7 @@ describe("editing in the store", () => {
     expect(started[1].job.init?.image.data[0]).toBe(1);
     started[1].finish();
     await flush();
-    expect(started[2].job.init?.outpaint).toEqual({ left: 0, right: 64, top: 0, bottom: 0 });
+    expect(started[2].job.init?.outpaint).toEqual({ left: 0, right: 64, top: 0, bottom: 0, seam: 8 });
     expect([started[2].job.params.width, started[2].job.params.height]).toEqual([128, 64]);
   });
 

@@ -1,4 +1,4 @@
-import type { GenerateParams } from "../params";
+import { DEFAULT_OUTPAINT_SEAM, type GenerateParams } from "../params";
 import type { RgbaImageMessage, VaeTilingMessage } from "../protocol";
 import { DEFAULT_MASK_BLUR, DEFAULT_TILING, NO_MARGINS, sizeForSource, type EditMode, type Margins, type SourceImage } from "./editing";
 import { emptyMask, invertMask, type Mask } from "./maskPaint";
@@ -18,6 +18,7 @@ export interface EditSlice {
   erasing: boolean;
   maskBlur: number;
   outpaint: Margins;
+  outpaintSeam: number;
   tiling: VaeTilingMessage;
   setMode(mode: EditMode): void;
   /** Makes `image` the source: a fresh mask, and the generation size set from it. */
@@ -34,6 +35,7 @@ export interface EditSlice {
   setErasing(on: boolean): void;
   setMaskBlur(px: number): void;
   setMargin(side: keyof Margins, px: number): void;
+  setOutpaintSeam(px: number): void;
   setTiling(patch: Partial<VaeTilingMessage>): void;
 }
 
@@ -53,6 +55,7 @@ export const createEditSlice =
       erasing: false,
       maskBlur: DEFAULT_MASK_BLUR,
       outpaint: NO_MARGINS,
+      outpaintSeam: DEFAULT_OUTPAINT_SEAM,
       tiling: DEFAULT_TILING,
 
       setMode: (mode) => set({ mode, formProblems: [] }),
@@ -92,6 +95,7 @@ export const createEditSlice =
       setErasing: (on) => set({ erasing: on }),
       setMaskBlur: (px) => set({ maskBlur: px, formProblems: [] }),
       setMargin: (side, px) => set((s) => ({ outpaint: { ...s.outpaint, [side]: px }, formProblems: [] })),
+      setOutpaintSeam: (px) => set({ outpaintSeam: px, formProblems: [] }),
       setTiling: (patch) => set((s) => ({ tiling: { ...s.tiling, ...patch }, formProblems: [] })),
     };
   };

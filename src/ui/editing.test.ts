@@ -15,6 +15,7 @@ const state = (patch: Partial<EditState> = {}): EditState => ({
   mask: emptyMask(64, 48),
   maskBlur: 4,
   outpaint: NO_MARGINS,
+  outpaintSeam: 8,
   ...patch,
 });
 
@@ -85,7 +86,7 @@ describe("editedJob", () => {
     expect(job.problems).toEqual([]);
     // 64×48 is under the model's minimum, so the source is first scaled to 80×64
     expect([job.params.width, job.params.height]).toEqual([80 + 64, 64]);
-    expect(job.init?.outpaint).toEqual({ left: 0, right: 64, top: 0, bottom: 0 });
+    expect(job.init?.outpaint).toEqual({ left: 0, right: 64, top: 0, bottom: 0, seam: 8 });
     expect(job.init?.mask).toBeUndefined();
   });
 
@@ -93,6 +94,9 @@ describe("editedJob", () => {
     const problem = (outpaint: EditState["outpaint"]) => editedJob(state({ mode: "outpaint", outpaint }), params, sizes).problems[0]?.message;
     expect(problem({ ...NO_MARGINS, left: 10 })).toMatch(/steps of 16/);
     expect(problem(NO_MARGINS)).toMatch(/at least one side/);
+    const seamProblem = (outpaintSeam: number) => editedJob(state({ mode: "outpaint", outpaint: { ...NO_MARGINS, right: 16 }, outpaintSeam }), params, sizes).problems;
+    expect(seamProblem(0)).toEqual([]);
+    expect(seamProblem(65)).toEqual([{ field: "outpaintSeam", message: "The seam must be a whole number of pixels from 0 to 64." }]);
     expect(problem({ ...NO_MARGINS, left: 128, right: 128 })).toBe(
       "Outpainting would make the image 336×64, but this model makes at most 256×256 pixels: extend by less.",
     );

@@ -2,7 +2,7 @@
  * What the editing modes (img2img, inpaint, outpaint) add to a job, as pure functions of the form's
  * state: the generation size a source suggests, the outpainted canvas, and the `init` sent to the engine.
  */
-import type { GenerateParams, ParamLimits } from "../params";
+import { MAX_OUTPAINT_SEAM, type GenerateParams, type ParamLimits } from "../params";
 import type { InitImageMessage, RgbaImageMessage, VaeTilingMessage } from "../protocol";
 import { isMaskEmpty, type Mask } from "./maskPaint";
 
@@ -51,7 +51,7 @@ export interface SourceImage {
 
 /** One field's problem with the editing settings, shown beside that control. */
 export interface EditProblem {
-  field: "source" | "mask" | "maskBlur" | "outpaint" | "tiling";
+  field: "source" | "mask" | "maskBlur" | "outpaint" | "outpaintSeam" | "tiling";
   message: string;
 }
 
@@ -108,6 +108,8 @@ export interface EditState {
   mask?: Mask;
   maskBlur: number;
   outpaint: Margins;
+  /** Pixels of the source along each extended edge that outpainting regenerates too. */
+  outpaintSeam: number;
 }
 
 export interface EditedJob {
@@ -140,10 +142,15 @@ export function editedJob(state: EditState, params: GenerateParams, sizes: Sizes
     case "outpaint": {
       const fitted = sizeForSource(source.image.width, source.image.height, sizes);
       const problem = marginsProblem(state.outpaint, fitted, sizes);
+      const seam = state.outpaintSeam;
+      const seamProblems: EditProblem[] =
+        Number.isInteger(seam) && seam >= 0 && seam <= MAX_OUTPAINT_SEAM
+          ? []
+          : [{ field: "outpaintSeam", message: `The seam must be a whole number of pixels from 0 to ${MAX_OUTPAINT_SEAM}.` }];
       return {
         params: { ...params, ...outpaintedSize(fitted, state.outpaint), denoisingStrength: strength },
-        init: { ...base, maskBlur: blur, outpaint: { ...state.outpaint } },
-        problems: problem ? [...blurProblems, { field: "outpaint", message: problem }] : blurProblems,
+        init: { ...base, maskBlur: blur, outpaint: { ...state.outpaint, seam } },
+        problems: [...blurProblems, ...seamProblems, ...(problem ? [{ field: "outpaint" as const, message: problem }] : [])],
       };
     }
   }

@@ -20,15 +20,27 @@ export interface GallerySlice {
   /** Bytes all gallery images take (PNGs and thumbnails). */
   galleryBytes: number;
   galleryMessage?: string;
+  /**
+   * The image the user just deleted: hidden from the grid at once, removed from storage only when the undo
+   * time is up (or the next delete comes), so "Undo" can bring it back.
+   */
+  galleryPendingDelete?: GalleryItem;
   loadGalleryPage(page: number): Promise<void>;
   saveToGallery(image: FinishedImage): Promise<void>;
+  /** Hides the image and starts the undo time; storage is freed when it ends. */
   deleteFromGallery(item: GalleryItem): Promise<void>;
+  /** Brings the image being deleted back. */
+  undoGalleryDelete(): Promise<void>;
+  /** Ends the undo time now: the image being deleted leaves storage. */
+  finishGalleryDelete(): Promise<void>;
   galleryPng(id: string): Promise<Blob | undefined>;
   /** Every gallery image as PNG files in one ZIP; undefined when storage failed (the message says why). */
   galleryZip(): Promise<Blob | undefined>;
 }
 
 export const GALLERY_PAGE_SIZE = 24;
+/** How long "Undo" is offered after a delete. */
+export const UNDO_DELETE_MS = 6000;
 
 /** Words for a storage failure: a full disk needs the user's action, a blocked store (private mode) does not. */
 function storageMessage(err: unknown): string {
@@ -45,6 +57,7 @@ export const createGallerySlice =
     const gallery = deps.gallery;
     // Only the newest page load may show its result; an older, slower one would show stale images.
     let loadSeq = 0;
+    let undoTimer: ReturnType<typeof setTimeout> | undefined;
 
     const fail = (err: unknown) => {
       console.warn("Gallery storage failed; generation keeps working without it.", err);
@@ -65,7 +78,8 @@ export const createGallerySlice =
           const stats = await gallery.stats();
           const lastPage = Math.max(0, Math.ceil(stats.count / GALLERY_PAGE_SIZE) - 1);
           const shown = Math.max(0, Math.min(page, lastPage));
-          const records = await gallery.page(shown * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
+          const hidden = get().galleryPendingDelete?.id;
+          const records = (await gallery.page(shown * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE)).filter((r) => r.id !== hidden);
           const items = records.map(({ thumb, ...rest }) => ({ ...rest, thumbUrl: URL.createObjectURL(thumb) }));
           if (seq !== loadSeq) {
             for (const item of items) URL.revokeObjectURL(item.thumbUrl);
@@ -75,7 +89,7 @@ export const createGallerySlice =
           set({
             galleryItems: items,
             galleryPage: shown,
-            galleryCount: stats.count,
+            galleryCount: stats.count - (hidden === undefined ? 0 : 1),
             galleryBytes: stats.bytes,
             galleryStatus: "ready",
             galleryMessage: undefined,
@@ -103,10 +117,33 @@ export const createGallerySlice =
 
       async deleteFromGallery(item) {
         if (!gallery) return;
+        await get().finishGalleryDelete();
+        set((s) => ({
+          galleryPendingDelete: item,
+          galleryItems: s.galleryItems.filter((i) => i.id !== item.id),
+          galleryCount: Math.max(0, s.galleryCount - 1),
+        }));
+        undoTimer = setTimeout(() => void get().finishGalleryDelete(), UNDO_DELETE_MS);
+      },
+
+      async undoGalleryDelete() {
+        clearTimeout(undoTimer);
+        if (!get().galleryPendingDelete) return;
+        set({ galleryPendingDelete: undefined });
+        await get().loadGalleryPage(get().galleryPage);
+      },
+
+      async finishGalleryDelete() {
+        clearTimeout(undoTimer);
+        const item = get().galleryPendingDelete;
+        if (!gallery || !item) return;
         try {
           await gallery.remove(item);
+          URL.revokeObjectURL(item.thumbUrl);
+          set({ galleryPendingDelete: undefined });
           await get().loadGalleryPage(get().galleryPage);
         } catch (err) {
+          set({ galleryPendingDelete: undefined });
           fail(err);
         }
       },

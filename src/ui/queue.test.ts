@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MAX_SEED, type GenerateParams } from "../params";
-import { batchJobs, EMPTY_TALLY, moveJob, removeJob, runProgress, type QueuedJob } from "./queue";
+import { batchJobs, EMPTY_TALLY, moveJob, quarterReached, removeJob, runProgress, type QueuedJob } from "./queue";
 
 const params: GenerateParams = { prompt: "p", negativePrompt: "", steps: 4, guidance: 4, seed: 100, width: 64, height: 64, sampler: "Euler" };
 const ids = () => {
@@ -54,5 +54,13 @@ describe("runProgress", () => {
   it("is full when the run is over and empty before it starts", () => {
     expect(runProgress({ jobsDone: 1, stepsDone: 8 }, undefined, [])).toEqual({ value: 8, max: 8, jobIndex: 1, jobsTotal: 1 });
     expect(runProgress(EMPTY_TALLY, undefined, [])).toEqual({ value: 0, max: 0, jobIndex: 0, jobsTotal: 0 });
+  });
+});
+
+describe("quarterReached", () => {
+  it("counts whole quarters of the steps, clamped to 0–4", () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((step) => quarterReached(step, 8))).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    expect([1, 2, 3].map((step) => quarterReached(step, 3))).toEqual([1, 2, 4]);
+    expect(quarterReached(0, 0)).toBe(0);
   });
 });

@@ -103,3 +103,12 @@ export function runProgress(
 export function drawSeed(): number {
   return crypto.getRandomValues(new Uint32Array(1))[0];
 }
+
+/**
+ * Which quarter of its steps a job has passed (0–4), so a screen reader hears "25 %", "50 %", "75 %" once
+ * each instead of every step.
+ */
+export function quarterReached(step: number, steps: number): number {
+  if (steps <= 0) return 0;
+  return Math.min(4, Math.floor((Math.min(step, steps) * 4) / steps));
+}

@@ -4,7 +4,7 @@ import type { GenerateParams } from "../params";
 import type { BackendMessage, LoadStatus, ResultMessage, RgbaImageMessage } from "../protocol";
 import type { FormProblem } from "./formSlice";
 import { modelTarget } from "./preload";
-import { EMPTY_TALLY, moveJob, plannedSteps, removeJob, type QueuedJob, type RunTally } from "./queue";
+import { EMPTY_TALLY, moveJob, plannedSteps, quarterReached, removeJob, type QueuedJob, type RunTally } from "./queue";
 import type { SliceCreator, StoreDeps } from "./store";
 
 export type Phase = "idle" | "loading" | "running" | "done" | "error" | "cancelled";
@@ -28,6 +28,7 @@ export type JobEvent =
   | { kind: "started" }
   | { kind: "status"; text: string }
   | { kind: "progress"; step: number; steps: number }
+  | { kind: "preview"; step: number; image: RgbaImageMessage }
   | { kind: "result"; image: FinishedImage }
   | { kind: "cancelled" }
   | { kind: "error"; error: SerializedError };
@@ -41,6 +42,11 @@ export interface QueueSlice {
   tally: RunTally;
   phase: Phase;
   statusText: string;
+  /**
+   * What a screen reader is told: the start of a job, each quarter of its steps and its end. The status line
+   * changes every step, too often to announce.
+   */
+  announcement: string;
   /** Steps the running job has finished. */
   step: number;
   /** Steps the running job takes: planned until the engine reports them (img2img runs only part of the schedule). */
@@ -58,8 +64,10 @@ export interface QueueSlice {
   moveJob(id: string, offset: number): void;
   /** Stops the running job or drops a waiting one; false when no such job is left. */
   cancelJob(id: string): boolean;
-  /** Stops the running job and empties the queue. */
+  /** Stops the running job; the jobs waiting behind it go on. */
   cancel(): void;
+  /** Drops every waiting job; the running one goes on. */
+  clearQueue(): void;
   select(i: number): void;
   showError(err: unknown): void;
   /**
@@ -128,7 +136,18 @@ export const createQueueSlice =
       const s = get();
       if (s.current || s.queue.length === 0) return;
       const [job, ...rest] = s.queue;
-      set({ current: job, queue: rest, phase: "loading", statusText: "Starting…", step: 0, jobSteps: plannedSteps(job), preview: undefined, pinned: false });
+      const total = s.tally.jobsDone + 1 + rest.length;
+      set({
+        current: job,
+        queue: rest,
+        phase: "loading",
+        statusText: "Starting…",
+        announcement: total > 1 ? `Started image ${s.tally.jobsDone + 1} of ${total}.` : "Started.",
+        step: 0,
+        jobSteps: plannedSteps(job),
+        preview: undefined,
+        pinned: false,
+      });
       notify(job.id, { kind: "started" });
       const handle = deps.engine.generate(
         {
@@ -145,10 +164,17 @@ export const createQueueSlice =
             notify(job.id, { kind: "status", text });
           },
           onProgress: (p) => {
-            set({ phase: "running", step: p.step, jobSteps: p.steps, statusText: `Step ${p.step}/${p.steps}` });
+            const before = quarterReached(get().step, p.steps);
+            const after = quarterReached(p.step, p.steps);
+            // the end is announced with the result ("Done in …"), so only 25, 50 and 75 % are said here
+            const announcement = after > before && after < 4 ? `${after * 25} % done.` : get().announcement;
+            set({ phase: "running", step: p.step, jobSteps: p.steps, statusText: `Step ${p.step}/${p.steps}`, announcement });
             notify(job.id, { kind: "progress", step: p.step, steps: p.steps });
           },
-          onPreview: (p) => set({ preview: p }),
+          onPreview: (p) => {
+            set({ preview: p });
+            notify(job.id, { kind: "preview", step: p.step, image: p.image });
+          },
         },
       );
       running = handle;
@@ -164,12 +190,13 @@ export const createQueueSlice =
             tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + get().jobSteps },
             phase: "done",
             statusText: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}`,
+            announcement: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}.`,
           });
           void get().saveToGallery(image);
         },
         (err: unknown) => {
           if (err instanceof JobCancelledError) {
-            finish(job, { kind: "cancelled" }, { phase: "cancelled", statusText: "Cancelled." });
+            finish(job, { kind: "cancelled" }, { phase: "cancelled", statusText: "Cancelled.", announcement: "Cancelled." });
             return;
           }
           const error = serializeError(err);
@@ -178,6 +205,7 @@ export const createQueueSlice =
           finish(job, { kind: "error", error }, {
             phase: "error",
             statusText: "",
+            announcement: "",
             error: { name: error.name, message: error.message },
             formProblems: problemsFromError(err),
           });
@@ -196,6 +224,7 @@ export const createQueueSlice =
       tally: EMPTY_TALLY,
       phase: "idle",
       statusText: "",
+      announcement: "",
       step: 0,
       jobSteps: 0,
       images: [],
@@ -222,8 +251,10 @@ export const createQueueSlice =
         return true;
       },
       cancel() {
-        for (const job of get().queue) dropWaiting(job.id);
         running?.cancel();
+      },
+      clearQueue() {
+        for (const job of get().queue) dropWaiting(job.id);
       },
       select: (i) => set({ selected: i, pinned: true }),
       showLoadStatus(status) {

@@ -62,15 +62,42 @@ describe("the queue in the store", () => {
     expect(store.getState().current?.params.prompt).toBe("b");
   });
 
-  it("cancel stops the running job and empties the queue", async () => {
-    const { store, started, add } = setup();
+  it("cancel stops the running job only; the waiting jobs go on", async () => {
+    const { store, started, queueOf, add } = setup();
     ["a", "b", "c"].forEach(add);
     store.getState().cancel();
     await flush();
-    expect(started).toHaveLength(1);
+    expect(started[0].cancelled).toBe(true);
+    expect(started.map((s) => s.job.params.prompt)).toEqual(["a", "b"]);
+    expect(queueOf()).toEqual(["c"]);
+  });
+
+  it("clear queue drops the waiting jobs and leaves the running one", async () => {
+    const { store, started, add } = setup();
+    ["a", "b", "c"].forEach(add);
+    store.getState().clearQueue();
     expect(store.getState().queue).toEqual([]);
+    expect(started[0].cancelled).toBe(false);
+    store.getState().cancel();
+    await flush();
+    expect(started).toHaveLength(1);
     expect(store.getState().phase).toBe("cancelled");
     expect(store.getState().statusText).toBe("Cancelled.");
+  });
+
+  it("announces a job's start, each quarter of its steps and its end, not every step", async () => {
+    const { store, started, add } = setup();
+    store.getState().setParam("steps", 8);
+    add("a");
+    const heard: string[] = [];
+    store.subscribe((s, before) => {
+      if (s.announcement !== before.announcement) heard.push(s.announcement);
+    });
+    expect(store.getState().announcement).toBe("Started.");
+    for (let step = 1; step <= 8; step++) started[0].handlers.onProgress?.({ step, steps: 8, elapsedMs: step });
+    started[0].finish();
+    await flush();
+    expect(heard).toEqual(["25 % done.", "50 % done.", "75 % done.", "Done in 0.01 s — seed " + started[0].job.params.seed + "."]);
   });
 
   it("queues a batch of N seeds counting up from the form's seed", () => {
@@ -155,8 +182,42 @@ describe("the gallery in the store", () => {
     const bytes = s.galleryBytes;
     expect(bytes).toBeGreaterThan(0);
     await s.deleteFromGallery(s.galleryItems[0]);
+    // hidden at once; storage is freed when the undo time ends
+    expect(store.getState().galleryItems.map((i) => i.params.seed)).toEqual([10]);
+    expect(store.getState().galleryCount).toBe(1);
+    await store.getState().finishGalleryDelete();
     expect(store.getState().galleryCount).toBe(1);
     expect(store.getState().galleryBytes).toBeLessThan(bytes);
     expect(store.getState().galleryStatus).toBe("ready");
+    await store.getState().loadGalleryPage(0);
+    expect(store.getState().galleryItems.map((i) => i.params.seed)).toEqual([10]);
+  });
+
+  it("brings a deleted image back on undo, and a second delete ends the first one's undo time", async () => {
+    const { engine, started } = fakeEngine();
+    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery("store-test-undo") });
+    store.getState().setManifest(tinyManifest());
+    store.getState().applySettings({ steps: 2, seed: 20, prompt: "undo" });
+    store.getState().setBatchCount(3);
+    store.getState().generate();
+    for (let i = 0; i < 3; i++) {
+      started[i].finish();
+      await flush();
+    }
+    await until(() => store.getState().galleryCount === 3);
+    const seeds = () => store.getState().galleryItems.map((i) => i.params.seed);
+    await store.getState().deleteFromGallery(store.getState().galleryItems[1]);
+    expect(seeds()).toEqual([22, 20]);
+    await store.getState().undoGalleryDelete();
+    expect(seeds()).toEqual([22, 21, 20]);
+    expect(store.getState().galleryCount).toBe(3);
+
+    await store.getState().deleteFromGallery(store.getState().galleryItems[0]);
+    await store.getState().deleteFromGallery(store.getState().galleryItems[0]);
+    expect(seeds()).toEqual([20]);
+    await store.getState().undoGalleryDelete();
+    // only the last delete can be undone: seed 22 has left storage
+    expect(seeds()).toEqual([21, 20]);
+    expect(store.getState().galleryCount).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 /**
- * One zustand store for the app, built from typed slices: the form, the editing source, the job queue, the gallery
- * and the model picker.
+ * One zustand store for the app, built from typed slices: the form, the editing source, the job queue, the gallery,
+ * the model picker and the colour theme.
  * Actions are plain functions on the store, so the embed widget and tests can call them without React.
  */
 import { createStore, type StateCreator } from "zustand/vanilla";
@@ -12,6 +12,7 @@ import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
+import { createThemeSlice, type ThemeSlice } from "./themeSlice";
 
 export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
@@ -30,9 +31,11 @@ export interface StoreDeps {
   gallery?: Gallery;
   /** Turns a user's image file into pixels; the browser's decoder unless a test brings its own. */
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
+  /** Where the app keeps small settings (the theme); absent in the widget and in tests. */
+  settings?: Storage;
 }
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice;
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & ThemeSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -43,5 +46,6 @@ export function createAppStore(deps: StoreDeps) {
     ...createQueueSlice(deps)(...a),
     ...createGallerySlice(deps)(...a),
     ...createModelsSlice(deps)(...a),
+    ...createThemeSlice(deps)(...a),
   }));
 }
