@@ -84,7 +84,7 @@ describe("the queue in the store", () => {
 
   it("draws one random start seed for a random batch", () => {
     const { store } = setup();
-    store.getState().setRandomSeed(true);
+    expect(store.getState().params.seed).toBe(-1);
     store.getState().setBatchCount(3);
     store.getState().generate();
     const s = store.getState();

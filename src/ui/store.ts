@@ -13,7 +13,7 @@ import { createGallerySlice, type GallerySlice } from "./gallerySlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
 
-export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
+export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, RANDOM_SEED, type FormProblem } from "./formSlice";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
 
 export interface ModelEntry {
