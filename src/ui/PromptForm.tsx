@@ -3,6 +3,7 @@ import { SAMPLER_NAMES } from "../params";
 import type { BackendChoice } from "../protocol";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
+import { SeedField } from "./SeedField";
 import { MAX_BATCH } from "./store";
 import { TilingSettings } from "./TilingSettings";
 
@@ -32,18 +33,15 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
 export function PromptForm() {
   const promptId = useId();
   const negId = useId();
-  const seedId = useId();
   const samplerId = useId();
   const batchId = useId();
   const backendId = useId();
   const params = useApp((s) => s.params);
-  const randomSeed = useApp((s) => s.randomSeed);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
   const working = useApp((s) => s.current !== undefined || s.queue.length > 0);
   const ready = useApp((s) => s.manifest !== undefined);
   const setParam = useApp((s) => s.setParam);
-  const setRandomSeed = useApp((s) => s.setRandomSeed);
   const setBatchCount = useApp((s) => s.setBatchCount);
   const setBackendChoice = useApp((s) => s.setBackendChoice);
   // select the stable array itself: a fresh `[]` per render would loop zustand's subscription
@@ -97,21 +95,7 @@ export function PromptForm() {
         </div>
       )}
       <div className="row">
-        <div className="field">
-          <label htmlFor={seedId}>Seed</label>
-          <input
-            id={seedId}
-            type="number"
-            value={randomSeed ? "" : Number.isNaN(params.seed) ? "" : params.seed}
-            disabled={randomSeed}
-            placeholder={randomSeed ? "random" : undefined}
-            onChange={(e) => setParam("seed", e.target.value === "" ? Number.NaN : Number(e.target.value))}
-          />
-          <label className="inline">
-            <input type="checkbox" checked={randomSeed} onChange={(e) => setRandomSeed(e.target.checked)} /> Random seed
-          </label>
-          <FieldError field="seed" />
-        </div>
+        <SeedField />
         <div className="field">
           <label htmlFor={batchId}>Batch count</label>
           <input

@@ -61,6 +61,7 @@ export function ResultPanel() {
   const modelId = useApp((s) => s.model.id);
   const working = useApp((s) => s.current !== undefined);
   const pinned = useApp((s) => s.pinned);
+  const setParam = useApp((s) => s.setParam);
   // While a job runs (or right after it was cancelled) the frame follows its previews, unless the user
   // picked a finished image to look at.
   const live = !pinned && (working || phase === "cancelled");
@@ -87,7 +88,11 @@ export function ResultPanel() {
       {image && (
         <div className="image-actions">
           <span>
-            Seed <output>{image.seed}</output> · {image.width}×{image.height} · {(image.timings.totalMs / 1000).toFixed(2)} s
+            Seed <output>{image.seed}</output>{" "}
+            <button type="button" className="icon" aria-label={`Reuse seed ${image.seed}`} title="Put this seed in the form" onClick={() => setParam("seed", image.seed)}>
+              ♻
+            </button>{" "}
+            · {image.width}×{image.height} · {(image.timings.totalMs / 1000).toFixed(2)} s
           </span>
           <a href={image.url} download={`${modelId}-${image.seed}.png`}>
             Download PNG
