@@ -41,7 +41,7 @@ async function probeWebGpu(): Promise<GpuProbe> {
   } catch (err) {
     return no(`requesting a WebGPU adapter failed (${(err as Error).message})`);
   }
-  if (!adapter) return no("WebGPU is present but no GPU adapter is available");
+  if (!adapter) return no("no GPU adapter is available (the browser has WebGPU but offers no GPU for it)");
   const shaderF16 = adapter.features.has("shader-f16");
   const name = adapter.info?.description || adapter.info?.vendor || "GPU";
   return {
@@ -97,7 +97,7 @@ export async function createWebRuntime(
       return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"], sessionOptions);
     }
     if (choice === "webgpu") {
-      throw new WebGPUUnavailableError(`WebGPU was requested but ${probe.reason}. Choose the WASM backend instead.`);
+      throw new WebGPUUnavailableError(`WebGPU was requested, but ${probe.reason}. Choose the WASM backend instead.`);
     }
     reason = `WASM fallback: ${probe.reason}; ${threadNote}`;
   }

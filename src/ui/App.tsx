@@ -1,4 +1,5 @@
 import { EmbedSnippet } from "./EmbedSnippet";
+import { errorTitle } from "./errorTitles";
 import { GalleryPanel } from "./GalleryPanel";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
@@ -11,6 +12,14 @@ import { useApp } from "./StoreContext";
 
 function BackendBadge() {
   const backend = useApp((s) => s.backend);
+  const problem = useApp((s) => s.backendProblem);
+  if (!backend && problem) {
+    return (
+      <p className="backend" data-backend="none">
+        Backend: <strong>none</strong> — {errorTitle(problem.name)}. {problem.message}
+      </p>
+    );
+  }
   if (!backend) return <p className="backend">Backend: chosen when the model loads.</p>;
   return (
     <p className="backend" data-backend={backend.name}>

@@ -126,6 +126,7 @@ export function PromptForm() {
             <option value="webgpu">WebGPU</option>
             <option value="wasm">WASM</option>
           </select>
+          <FieldError field="backend" />
         </div>
         {variants && variants.length > 1 && (
           <div className="field">

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
+import { errorTitle } from "./errorTitles";
 import { runProgress } from "./queue";
 import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
@@ -30,6 +31,19 @@ function Progress() {
         {run.jobsTotal > 1 && current ? `Image ${run.jobIndex}/${run.jobsTotal} — ` : ""}
         {statusText}
       </span>
+    </div>
+  );
+}
+
+/** A failed job's error, brought into view: on a phone it would otherwise sit above or below the screen. */
+function ErrorBox({ name, message }: { name: string; message: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+  }, [name, message]);
+  return (
+    <div className="error" role="alert" ref={ref}>
+      <strong>{errorTitle(name)}:</strong> {message}
     </div>
   );
 }
@@ -70,12 +84,7 @@ export function ResultPanel() {
   return (
     <section className="result" aria-label="Result">
       <Progress />
-      {error && (
-        <div className="error" role="alert">
-          <strong>{error.name === "Error" ? "Something went wrong" : error.name.replace(/Error$/, "").replace(/([a-z])([A-Z])/g, "$1 $2")}:</strong>{" "}
-          {error.message}
-        </div>
-      )}
+      {error && <ErrorBox name={error.name} message={error.message} />}
       <div className="canvas-frame">
         {image ? (
           <img src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />

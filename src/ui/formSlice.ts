@@ -7,7 +7,7 @@ import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
 
 /** A problem shown under a form field; batch count and the editing controls are form settings, not generation parameters. */
 export interface FormProblem {
-  field: ParamProblem["field"] | "batchCount" | EditProblem["field"];
+  field: ParamProblem["field"] | "batchCount" | "backend" | EditProblem["field"];
   message: string;
 }
 
@@ -97,7 +97,7 @@ export const createFormSlice =
         return { params, formProblems: problemsFor({ ...s, params }) };
       }),
     setBatchCount: (n) => set({ batchCount: n, formProblems: [] }),
-    setBackendChoice: (b) => set({ backendChoice: b }),
+    setBackendChoice: (b) => set((s) => ({ backendChoice: b, formProblems: s.formProblems.filter((p) => p.field !== "backend") })),
     setVariant: (id) => set({ variant: id }),
     setPreviews: (on) => set({ previews: on }),
 
