@@ -1,6 +1,8 @@
+import { ActionBar } from "./ActionBar";
 import { EmbedSnippet } from "./EmbedSnippet";
 import { errorTitle } from "./errorTitles";
 import { GalleryPanel } from "./GalleryPanel";
+import { InterruptedJobs } from "./InterruptedJobs";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
 import { PngInfo } from "./PngInfo";
@@ -45,7 +47,9 @@ export function App() {
           <ModeTabs />
           <SourcePanel />
           <PromptForm />
+          <ActionBar />
           <PngInfo />
+          <InterruptedJobs />
           <QueuePanel />
         </div>
         <ResultPanel />

@@ -30,6 +30,9 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
   );
 }
 
+/** The action bar's Generate button lives outside the form and names it. */
+export const PROMPT_FORM_ID = "prompt-form";
+
 export function PromptForm() {
   const promptId = useId();
   const negId = useId();
@@ -39,8 +42,6 @@ export function PromptForm() {
   const params = useApp((s) => s.params);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
-  const working = useApp((s) => s.current !== undefined || s.queue.length > 0);
-  const ready = useApp((s) => s.manifest !== undefined);
   const setParam = useApp((s) => s.setParam);
   const setBatchCount = useApp((s) => s.setBatchCount);
   const setBackendChoice = useApp((s) => s.setBackendChoice);
@@ -51,7 +52,6 @@ export function PromptForm() {
   const variantId = useId();
   const generate = useApp((s) => s.generate);
   const outpainting = useApp((s) => s.mode === "outpaint");
-  const cancel = useApp((s) => s.cancel);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -65,7 +65,7 @@ export function PromptForm() {
   };
 
   return (
-    <form className="prompt-form" onSubmit={submit} onKeyDown={onKeyDown} noValidate>
+    <form className="prompt-form" id={PROMPT_FORM_ID} onSubmit={submit} onKeyDown={onKeyDown} noValidate>
       <div className="field">
         <label htmlFor={promptId}>Prompt</label>
         <textarea
@@ -144,15 +144,6 @@ export function PromptForm() {
         )}
       </div>
       <TilingSettings />
-      <div className="actions">
-        {/* Generate stays enabled while the engine works: each press queues another job. */}
-        <button type="submit" disabled={!ready} title="Ctrl/Cmd+Enter; queues behind running jobs">
-          Generate
-        </button>
-        <button type="button" onClick={cancel} disabled={!working} title="Stops the running job and empties the queue">
-          Cancel
-        </button>
-      </div>
     </form>
   );
 }

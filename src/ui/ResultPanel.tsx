@@ -35,6 +35,11 @@ function Progress() {
   );
 }
 
+function fullyVisible(el: Element): boolean {
+  const box = el.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}
+
 /** A failed job's error, brought into view: on a phone it would otherwise sit above or below the screen. */
 function ErrorBox({ name, message }: { name: string; message: string }) {
   const ref = useRef<HTMLDivElement>(null);
@@ -80,9 +85,14 @@ export function ResultPanel() {
   // picked a finished image to look at.
   const live = !pinned && (working || phase === "cancelled");
   const image = live ? undefined : images[selected];
+  const ref = useRef<HTMLElement>(null);
+  // A run starting brings the image into view: on a phone the form above it fills the screen.
+  useEffect(() => {
+    if (working && ref.current && !fullyVisible(ref.current)) ref.current.scrollIntoView?.({ block: "start", behavior: "smooth" });
+  }, [working]);
 
   return (
-    <section className="result" aria-label="Result">
+    <section className="result" aria-label="Result" ref={ref}>
       <Progress />
       {error && <ErrorBox name={error.name} message={error.message} />}
       <div className="canvas-frame">
@@ -101,7 +111,8 @@ export function ResultPanel() {
             <button type="button" className="icon" aria-label={`Reuse seed ${image.seed}`} title="Put this seed in the form" onClick={() => setParam("seed", image.seed)}>
               ♻
             </button>{" "}
-            · {image.width}×{image.height} · {(image.timings.totalMs / 1000).toFixed(2)} s
+            · {image.width}×{image.height}
+            {image.timings ? ` · ${(image.timings.totalMs / 1000).toFixed(2)} s` : ""}
           </span>
           <a href={image.url} download={`${modelId}-${image.seed}.png`}>
             Download PNG

@@ -14,6 +14,8 @@ export interface FormProblem {
 export interface FormSlice {
   model: ModelEntry;
   manifest?: ModelManifest;
+  /** The model whose defaults the settings were last set from; its manifest, loaded again, leaves them as they are. */
+  paramsModelId?: string;
   /** The form's settings; a seed of −1 means a random one for each Generate (A1111's convention). */
   params: GenerateParams;
   batchCount: number;
@@ -77,8 +79,10 @@ export const createFormSlice =
     formProblems: [],
 
     setManifest: (m) =>
-      set((s) => ({
+      // the same model again (after a reload) keeps the user's settings; another model starts from its defaults
+      set((s) => s.paramsModelId === m.id ? { manifest: m } : {
         manifest: m,
+        paramsModelId: m.id,
         variant: undefined,
         params: {
           ...s.params,
@@ -88,7 +92,7 @@ export const createFormSlice =
           height: m.defaults.height,
           sampler: m.defaults.sampler,
         },
-      })),
+      }),
     setParam: (key, value) => set((s) => ({ params: { ...s.params, [key]: value }, formProblems: [] })),
     applySettings: (settings) =>
       set((s) => {

@@ -19,7 +19,8 @@ export interface FinishedImage {
   height: number;
   params: GenerateParams;
   modelId: string;
-  timings: ResultMessage["timings"];
+  /** Absent for an image read back from the gallery after a reload. */
+  timings?: ResultMessage["timings"];
 }
 
 /** What happens to one queued job, for whoever queued it (the embed API follows its own jobs this way). */

@@ -3,6 +3,7 @@
  * and the model picker.
  * Actions are plain functions on the store, so the embed widget and tests can call them without React.
  */
+import { persist, type StateStorage } from "zustand/middleware";
 import { createStore, type StateCreator } from "zustand/vanilla";
 import type { EngineClient } from "../client/engineClient";
 import type { Gallery } from "../gallery/galleryDb";
@@ -11,7 +12,9 @@ import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
+import { forgivingStorage, persistOptions } from "./persistence";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
+import { createSessionSlice, type SessionSlice } from "./sessionSlice";
 
 export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, RANDOM_SEED, type FormProblem } from "./formSlice";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
@@ -30,18 +33,32 @@ export interface StoreDeps {
   gallery?: Gallery;
   /** Turns a user's image file into pixels; the browser's decoder unless a test brings its own. */
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
+  /** Where settings are kept across reloads; absent in the embed widget, whose defaults come from its URL. */
+  settingsStorage?: StateStorage;
 }
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice;
+/** Nothing kept: the embed widget, and tests that do not ask for storage. */
+const NO_STORAGE: StateStorage = { getItem: () => null, setItem: () => undefined, removeItem: () => undefined };
+
+/** The page's localStorage, forgiving where the browser refuses it. */
+export const browserSettingsStorage = (): StateStorage => forgivingStorage(() => localStorage);
+
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & SessionSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore(deps: StoreDeps) {
-  return createStore<AppState>()((...a) => ({
-    ...createFormSlice(deps)(...a),
-    ...createEditSlice(deps)(...a),
-    ...createQueueSlice(deps)(...a),
-    ...createGallerySlice(deps)(...a),
-    ...createModelsSlice(deps)(...a),
-  }));
+  return createStore<AppState>()(
+    persist(
+      (...a) => ({
+        ...createFormSlice(deps)(...a),
+        ...createEditSlice(deps)(...a),
+        ...createQueueSlice(deps)(...a),
+        ...createGallerySlice(deps)(...a),
+        ...createModelsSlice(deps)(...a),
+        ...createSessionSlice(deps)(...a),
+      }),
+      persistOptions(deps.settingsStorage ?? NO_STORAGE),
+    ),
+  );
 }
