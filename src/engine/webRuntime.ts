@@ -1,6 +1,6 @@
 import type * as Ort from "onnxruntime-common";
 import { WebGPUUnavailableError } from "../errors";
-import type { BackendChoice } from "../protocol";
+import type { BackendChoice, DeviceReport } from "../protocol";
 import { Runtime, type BackendInfo, type OrtModule } from "./runtime";
 
 /**
@@ -50,6 +50,12 @@ async function probeWebGpu(): Promise<GpuProbe> {
     reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})`,
     maxBufferBytes: Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize),
   };
+}
+
+/** What this device's WebGPU offers, without starting a runtime: the model picker marks what cannot run here. */
+export async function probeDevice(): Promise<DeviceReport> {
+  const probe = await probeWebGpu();
+  return { webgpu: probe.ok, shaderF16: probe.shaderF16, reason: probe.reason };
 }
 
 /** Knobs for benchmarks; the app takes the defaults. */

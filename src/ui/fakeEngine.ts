@@ -58,6 +58,8 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloa
     download: () => ({ id: "d", done: Promise.resolve(), cancel: () => undefined }),
     deleteModel: () => Promise.resolve(),
     storage: () => Promise.resolve({ cache: true, models: [] }),
+    device: () => Promise.resolve({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" }),
+    tokenize: (_target, text) => Promise.resolve({ count: text.split(/\s+/).filter(Boolean).length, limit: 75, unknownWords: [] }),
   };
   return { engine, started, preloads, preloadEnds };
 }
