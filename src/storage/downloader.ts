@@ -11,6 +11,7 @@ import type { FileDownload, HubCatalogEntry } from "../models/catalog";
 import { hubDownloads } from "../models/catalog";
 import {
   DownloadFailedError,
+  DownloadOfflineError,
   HubAccessDeniedError,
   HubFileNotFoundError,
   IntegrityError,
@@ -150,6 +151,8 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const interval = options.progressIntervalMs ?? 250;
   const meter = rateMeter();
+  // which model and part, for messages: a file name alone does not say which of several downloads failed
+  const what = `${options.model?.name ?? file.modelId}: ${file.path}`;
   let sessionBytes = 0;
   let lastReport = -Infinity;
 
@@ -176,14 +179,14 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       return { res: await fetchFn(file.url, { headers, signal, cache: "no-store" }), start };
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new Retryable(`network error: ${(err as Error).message}`);
+      throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${(err as Error).message}`);
     }
   }
 
   /** Checks status and headers; returns where the body starts in the file and the file's size, if known. */
   async function accept(writer: CacheWriter, res: Response, start: number): Promise<{ start: number; total?: number }> {
-    if (res.status === 404) throw HubFileNotFoundError.of(file.url);
-    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
+    if (res.status === 404) throw HubFileNotFoundError.of(file.url, what);
+    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status, what);
     if (!res.ok || !res.body) throw new Retryable(`HTTP ${res.status}`);
     if (start > 0 && res.status === 200) {
       // the server ignored Range, or If-Range saw a new version: take the whole body from byte 0
@@ -270,8 +273,10 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       // keep every byte that arrived before the pause or the failure
       await writer.flush().catch(() => undefined);
       if (signal?.aborted) throw signal.reason;
+      // retrying while the browser knows it is offline only delays the message; coming online resumes instead
+      if (globalThis.navigator?.onLine === false) throw DownloadOfflineError.of(what, writer.bytesStored);
       failures = writer.bytesStored > before ? 1 : failures + 1;
-      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${(err as Error).message}`, writer.bytesStored);
+      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${(err as Error).message}`, writer.bytesStored, what);
       await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (failures - 1)), signal);
     }
   }
