@@ -266,6 +266,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     const writer = await cache.writer(file.modelId, file.path);
     const before = writer.bytesStored;
     try {
+      if (globalThis.navigator?.onLine === false) throw new Retryable("offline");
       return await transfer(writer);
     } catch (err) {
       if (isQuotaError(err)) throw await quotaError(cache, file, options);
