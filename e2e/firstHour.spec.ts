@@ -143,3 +143,15 @@ test("the model picker marks what this device cannot run, and an offline downloa
   });
   console.log(`offline download refused after ${Date.now() - started} ms`);
 });
+
+test("prompt help: the built-in model's words, the unknown ones, and a token counter that says what is cut", async ({ page }) => {
+  await ready(page);
+  await prompt(page).fill("a photorealistic astronaut riding a horse, 8k");
+  await expect(page.getByText("This model does not know: photorealistic, astronaut, riding, horse, 8k. Those words are ignored.")).toBeVisible();
+  await expect(page.getByText(/^This model knows only these 17 words: .*background.*\.$/)).toBeVisible();
+  await expect(page.getByLabel("Tokens used").first()).toHaveText("8/75");
+
+  await prompt(page).fill(Array.from({ length: 100 }, (_, i) => (i < 80 ? "red" : "blue")).join(" "));
+  await expect(page.getByLabel("Tokens used").first()).toHaveText("100/75");
+  await expect(page.getByText(/^Only the first 75 tokens reach the model; it never sees “red red red red red blue blue/)).toBeVisible();
+});

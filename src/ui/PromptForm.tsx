@@ -2,6 +2,7 @@ import { useId, type FormEvent, type KeyboardEvent } from "react";
 import { SAMPLER_NAMES } from "../params";
 import type { BackendChoice } from "../protocol";
 import { FieldError } from "./FieldError";
+import { PromptHelp } from "./PromptHelp";
 import { useApp } from "./StoreContext";
 import { SeedField } from "./SeedField";
 import { MAX_BATCH } from "./store";
@@ -73,13 +74,22 @@ export function PromptForm() {
           rows={3}
           value={params.prompt}
           placeholder="a red star on a blue background"
+          aria-describedby={`${promptId}-help`}
           onChange={(e) => setParam("prompt", e.target.value)}
         />
+        <PromptHelp text={params.prompt} id={`${promptId}-help`} listWords />
         <FieldError field="prompt" />
       </div>
       <div className="field">
         <label htmlFor={negId}>Negative prompt</label>
-        <textarea id={negId} rows={2} value={params.negativePrompt} onChange={(e) => setParam("negativePrompt", e.target.value)} />
+        <textarea
+          id={negId}
+          rows={2}
+          value={params.negativePrompt}
+          aria-describedby={`${negId}-help`}
+          onChange={(e) => setParam("negativePrompt", e.target.value)}
+        />
+        <PromptHelp text={params.negativePrompt} id={`${negId}-help`} />
         <FieldError field="negativePrompt" />
       </div>
       <div className="row">

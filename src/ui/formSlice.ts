@@ -1,7 +1,8 @@
 import type { ModelManifest } from "../manifest";
 import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
-import type { BackendChoice } from "../protocol";
+import type { BackendChoice, PromptTokens } from "../protocol";
 import { editedJob, tilingProblem, type EditProblem } from "./editing";
+import { modelTarget } from "./preload";
 import { batchJobs, drawSeed, QUEUE_LIMIT } from "./queue";
 import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
 
@@ -32,6 +33,8 @@ export interface FormSlice {
   setBatchCount(n: number): void;
   setBackendChoice(b: BackendChoice): void;
   setPreviews(on: boolean): void;
+  /** How the selected model's tokenizer reads `text` (the worker answers); undefined when it cannot tell yet. */
+  inspectPrompt(text: string): Promise<PromptTokens | undefined>;
   /** Queues the form's settings (a batch of `batchCount` seeds); returns the new jobs' ids, none when the form has problems. */
   generate(): string[];
 }
@@ -104,6 +107,8 @@ export const createFormSlice =
     setBackendChoice: (b) => set((s) => ({ backendChoice: b, formProblems: s.formProblems.filter((p) => p.field !== "backend") })),
     setVariant: (id) => set({ variant: id }),
     setPreviews: (on) => set({ previews: on }),
+    // a model not stored yet has no tokenizer to ask: the help stays quiet rather than guess
+    inspectPrompt: (text) => deps.engine.tokenize(modelTarget(get()), text).catch(() => undefined),
 
     generate() {
       const s = get();
