@@ -38,7 +38,13 @@ test("dropping one of our PNGs fills the form with the settings it was made with
   const png = new Uint8Array(readFileSync(await (await download).path()));
 
   await page.reload();
-  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("42");
+  // the reload keeps the form as it was: change it, so the drop has something to fill in
+  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("something else");
+  await page.getByRole("textbox", { name: "Negative prompt" }).fill("");
+  await page.getByLabel("Steps").fill("20");
+  await page.getByLabel("Guidance (CFG)").fill("4");
+  await page.getByLabel("Seed", { exact: true }).fill("");
+  await page.getByLabel("Sampler").selectOption("Euler");
   await dropFile(page, "mine.png", png);
   await expect(page.getByRole("status").filter({ hasText: "Filled the form from “mine.png”." })).toBeVisible();
   await expect(page.getByRole("textbox", { name: "Prompt", exact: true })).toHaveValue("a green triangle on a black background");
@@ -80,8 +86,9 @@ test("broken or unsuitable files get a clear message and nothing breaks", async 
   await dropFile(page, "photo.jpg", Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70), "image/jpeg");
   await expect(alert).toHaveText("This file is not a PNG image.");
 
-  // The form is untouched, and the app still works.
-  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("42");
+  // The form is untouched (a random seed, the built-in model's 20 steps), and the app still works.
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("");
+  await expect(page.getByLabel("Steps")).toHaveValue("20");
   await page.getByLabel("Steps").fill("2");
   await page.getByRole("button", { name: "Generate" }).click();
   await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible();

@@ -62,7 +62,32 @@ export type WorkerRequest =
   /** `again` names a stored file (one that would not load) to delete first, so just that file is fetched anew. */
   | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string; again?: string }
   | { kind: "deleteModel"; id: string; modelId: string }
-  | { kind: "storage"; id: string };
+  | { kind: "storage"; id: string }
+  /** What this device's GPU can run, so the model picker can say which models it cannot (answered with "device"). */
+  | { kind: "device"; id: string }
+  /** How the target model's tokenizer reads a prompt, for the prompt help (answered with "tokens"). */
+  | { kind: "tokenize"; id: string; target: ModelTarget; text: string };
+
+export interface DeviceReport {
+  webgpu: boolean;
+  shaderF16: boolean;
+  /** Why WebGPU is missing, or which adapter was found. */
+  reason: string;
+}
+
+/** A prompt as the model's tokenizer sees it. */
+export interface PromptTokens {
+  /** Tokens the prompt takes, without the start and end tokens. */
+  count: number;
+  /** Tokens the text encoder sees (CLIP: 75); the rest is ignored. */
+  limit: number;
+  /** The text beyond the limit, which the model never sees. */
+  ignored?: string;
+  /** The whole vocabulary where it is small enough to list (a word-level tokenizer such as the built-in model's). */
+  vocabulary?: string[];
+  /** Words of the prompt the vocabulary lacks; only with `vocabulary`. */
+  unknownWords: string[];
+}
 
 export type DownloadStatus =
   | { status: "initiate"; modelId: string }
@@ -142,4 +167,6 @@ export type WorkerEvent =
   | { kind: "download"; id: string; status: DownloadStatus }
   | { kind: "storage"; id: string; report: StorageReport }
   | { kind: "deleted"; id: string; modelId: string }
+  | { kind: "device"; id: string; report: DeviceReport }
+  | { kind: "tokens"; id: string; report: PromptTokens }
   | { kind: "error"; id: string; error: SerializedError };

@@ -11,7 +11,9 @@ const xlFolder = join(__dirname, "../public/models/tiny-shapes-xl");
 
 /** A job's last event; a preload's last event is its "done" status. */
 const isEnd = (e: WorkerEvent) =>
-  e.kind === "result" || e.kind === "error" || e.kind === "cancelled" || (e.kind === "status" && e.status.status === "done" && e.id.startsWith("pre"));
+  e.kind === "result" ||
+  e.kind === "tokens" ||
+  e.kind === "device" || e.kind === "error" || e.kind === "cancelled" || (e.kind === "status" && e.status.status === "done" && e.id.startsWith("pre"));
 
 function setup(openSource: (base: string) => ModelSource = diskSource) {
   const events: WorkerEvent[] = [];
@@ -24,7 +26,8 @@ function setup(openSource: (base: string) => ModelSource = diskSource) {
     sessions.created += 1;
     return { ...session, release: () => ((sessions.released += 1), session.release()) };
   };
-  const handle = createHandler({ createRuntime: async () => runtime, openSource, cache: Promise.resolve(null) }, (e) => events.push(e));
+  const probeDevice = async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" });
+  const handle = createHandler({ createRuntime: async () => runtime, openSource, cache: Promise.resolve(null), probeDevice }, (e) => events.push(e));
   const settled = (id: string) =>
     new Promise<WorkerEvent>((resolve) => {
       const poll = () => {
@@ -194,5 +197,19 @@ describe("worker handler", () => {
       expect(await settled("pre-2")).toMatchObject({ status: { status: "done", modelId: "tiny-shapes-xl" } });
       expect(sessions.released).toBe(0);
     });
+  });
+
+  it("tokenizes a prompt with the target model's tokenizer, without loading its sessions", async () => {
+    const { handle, settled, sessions } = setup();
+    handle({ kind: "tokenize", id: "t", target: target(), text: "a red horse" });
+    const end = await settled("t");
+    expect(end).toMatchObject({ kind: "tokens", report: { count: 3, limit: 75, unknownWords: ["horse"] } });
+    expect(sessions.created).toBe(0);
+  });
+
+  it("answers what the device runs", async () => {
+    const { handle, settled } = setup();
+    handle({ kind: "device", id: "d" });
+    expect(await settled("d")).toMatchObject({ kind: "device", report: { webgpu: false, shaderF16: false } });
   });
 });

@@ -9,9 +9,10 @@ import { prepareSampling } from "../src/engine/samplers";
 import { SAMPLER_NAMES, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
-import type { BackendChoice, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
+import type { BackendChoice, DeviceReport, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
 import type { WeightCache } from "../src/storage/weightCache";
 import { createModels } from "./models";
+import { createPromptInspector } from "./promptTokens";
 
 export interface HandlerDeps {
   createRuntime(choice: BackendChoice): Promise<Runtime>;
@@ -19,6 +20,8 @@ export interface HandlerDeps {
   openSource(base: string): ModelSource;
   /** The weight cache for downloaded models; null where the browser gives no storage. */
   cache: Promise<WeightCache | null>;
+  /** What this device's GPU can run (WebGPU, shader-f16), without starting a runtime. */
+  probeDevice(): Promise<DeviceReport>;
 }
 
 export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
@@ -52,6 +55,8 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
 
   const readManifest = async (source: ModelSource): Promise<ModelManifest> =>
     parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
+  // only stored files: the prompt help never starts a download
+  const inspectPrompt = createPromptInspector((target) => models.sourceFor(target, { hub: false }), readManifest);
 
   /** The target's sessions, reused when they are loaded already; the previous model's are released first. */
   async function ensureModel(id: string, target: ModelTarget, manifest: ModelManifest, source: ModelSource, superseded = () => false) {
@@ -199,6 +204,18 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         break;
       case "storage":
         models.storage(req.id).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
+        break;
+      case "device":
+        deps.probeDevice().then(
+          (report) => post({ kind: "device", id: req.id, report }),
+          (err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }),
+        );
+        break;
+      case "tokenize":
+        inspectPrompt(req.target, req.text).then(
+          (report) => post({ kind: "tokens", id: req.id, report }),
+          (err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }),
+        );
         break;
     }
   };

@@ -70,7 +70,14 @@ describe("worker models", () => {
     const events: WorkerEvent[] = [];
     const runtime = createNodeRuntime();
     const handle = createHandler(
-      { createRuntime: async () => runtime, openSource: () => { throw new Error("not the app's folder"); }, cache: Promise.resolve(cache) },
+      {
+        createRuntime: async () => runtime,
+        openSource: () => {
+          throw new Error("not the app's folder");
+        },
+        cache: Promise.resolve(cache),
+        probeDevice: async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" }),
+      },
       (e) => events.push(e),
     );
     const settled = (id: string) =>

@@ -1,9 +1,11 @@
 import { deserializeError, JobCancelledError } from "../errors";
 import type {
+  DeviceReport,
   DownloadStatus,
   GenerateJob,
   LoadStatus,
   ModelTarget,
+  PromptTokens,
   ResultMessage,
   RgbaImageMessage,
   StorageReport,
@@ -44,6 +46,8 @@ export interface EngineClient {
   download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string, again?: string): Running<void>;
   deleteModel(modelId: string): Promise<void>;
   storage(): Promise<StorageReport>;
+  device(): Promise<DeviceReport>;
+  tokenize(target: ModelTarget, text: string): Promise<PromptTokens>;
 }
 
 interface Pending {
@@ -74,6 +78,11 @@ export function createEngineClient(port: MessagePort): EngineClient {
       case "deleted":
         pending.delete(ev.id);
         p.resolve(undefined);
+        break;
+      case "device":
+      case "tokens":
+        pending.delete(ev.id);
+        p.resolve(ev.report);
         break;
       case "status":
         p.onEvent(ev);
@@ -138,5 +147,7 @@ export function createEngineClient(port: MessagePort): EngineClient {
       ),
     deleteModel: (modelId) => request<void>((id) => ({ kind: "deleteModel", id, modelId })).done,
     storage: () => request<StorageReport>((id) => ({ kind: "storage", id })).done,
+    device: () => request<DeviceReport>((id) => ({ kind: "device", id })).done,
+    tokenize: (target, text) => request<PromptTokens>((id) => ({ kind: "tokenize", id, target, text })).done,
   };
 }

@@ -18,7 +18,6 @@ store.getState().setPreviews(true);
 preloadSelectedModel(store, engine);
 void loadManifest(store).then(() => {
   if (!store.getState().manifest) return;
-  store.getState().setRandomSeed(options.defaults.seed === undefined);
   store.getState().applySettings(options.defaults);
 });
 

@@ -28,6 +28,7 @@ function fakeTokenizer(padId: number): PromptTokenizer {
     endId: END,
     padId,
     commaId: COMMA,
+    inspect: (text) => ({ count: tokenize(text).length, limit: 75, unknownWords: [] }),
     encode: (text) => {
       const ids = new Int32Array(77).fill(padId);
       ids.set([START, ...tokenize(text).slice(0, 75), END]);

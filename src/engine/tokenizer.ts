@@ -1,5 +1,6 @@
 import { Tokenizer } from "@huggingface/tokenizers";
 import type { TokenizerSpec } from "../manifest";
+import type { PromptTokens } from "../protocol";
 import { clipTokenizerJson, specialTokensOf, withSpecialTokens } from "./clipTokenizer";
 import type { ChunkVocabulary } from "./prompt/chunks";
 
@@ -10,7 +11,15 @@ import type { ChunkVocabulary } from "./prompt/chunks";
 export interface PromptTokenizer extends ChunkVocabulary {
   /** Token ids padded or truncated to exactly maxLength, ending with the end-of-text token. */
   encode(text: string): Int32Array;
+  /** How the prompt fares, for the prompt help: tokens used and seen, the ignored tail, unknown words. */
+  inspect(text: string): PromptTokens;
 }
+
+/** Vocabularies up to this size are word lists worth showing (the built-in model's); CLIP's 49,408 BPE pieces are not. */
+const LISTABLE_VOCABULARY = 1000;
+
+/** Words as a prompt help reads them: letters and digits, lower-cased (the tokenizers we ship lower-case too). */
+const words = (text: string): string[] => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
 
 /**
  * CLIP-style prompt encoding on top of a tokenizer.json: the tokenizer adds start/end tokens;
@@ -29,12 +38,24 @@ export function createPromptTokenizer(
     throw new TypeError(`The tokenizer frames a prompt with ${framing.length} special tokens; a CLIP tokenizer adds a start and an end token.`);
   }
   const tokenize = (text: string) => tokenizer.encode(text, { add_special_tokens: false }).ids;
+  const special = new Set(Array.from(tokenizer.get_added_tokens_decoder().values(), (t) => t.content));
+  const unk = (tokenizerJson as { model?: { unk_token?: string } }).model?.unk_token;
+  const vocab = [...tokenizer.get_vocab(false).keys()].filter((t) => !special.has(t) && t !== unk);
+  const vocabulary = vocab.length <= LISTABLE_VOCABULARY ? vocab : undefined;
+  const limit = maxLength - 2;
   return {
     tokenize,
     startId: framing[0],
     endId: framing[1],
     padId,
     commaId: tokenizer.token_to_id(",</w>") ?? -1,
+    inspect(text) {
+      const ids = tokenize(text);
+      const ignored = ids.length > limit ? tokenizer.decode(ids.slice(limit), { skip_special_tokens: true }) : undefined;
+      const known = new Set(vocabulary);
+      const unknownWords = vocabulary ? [...new Set(words(text).filter((w) => !known.has(w)))] : [];
+      return { count: ids.length, limit, ...(ignored !== undefined ? { ignored } : {}), ...(vocabulary ? { vocabulary } : {}), unknownWords };
+    },
     encode(text) {
       let ids = tokenizer.encode(text).ids;
       if (ids.length > maxLength) ids = [...ids.slice(0, maxLength - 1), ids[ids.length - 1]];

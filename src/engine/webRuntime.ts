@@ -1,6 +1,6 @@
 import type * as Ort from "onnxruntime-common";
 import { WebGPUUnavailableError } from "../errors";
-import type { BackendChoice } from "../protocol";
+import type { BackendChoice, DeviceReport } from "../protocol";
 import { Runtime, type BackendInfo, type OrtModule } from "./runtime";
 
 /**
@@ -41,7 +41,7 @@ async function probeWebGpu(): Promise<GpuProbe> {
   } catch (err) {
     return no(`requesting a WebGPU adapter failed (${(err as Error).message})`);
   }
-  if (!adapter) return no("WebGPU is present but no GPU adapter is available");
+  if (!adapter) return no("no GPU adapter is available (the browser has WebGPU but offers no GPU for it)");
   const shaderF16 = adapter.features.has("shader-f16");
   const name = adapter.info?.description || adapter.info?.vendor || "GPU";
   return {
@@ -50,6 +50,12 @@ async function probeWebGpu(): Promise<GpuProbe> {
     reason: `WebGPU adapter found (${name}${shaderF16 ? ", shader-f16" : ", no shader-f16"})`,
     maxBufferBytes: Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize),
   };
+}
+
+/** What this device's WebGPU offers, without starting a runtime: the model picker marks what cannot run here. */
+export async function probeDevice(): Promise<DeviceReport> {
+  const probe = await probeWebGpu();
+  return { webgpu: probe.ok, shaderF16: probe.shaderF16, reason: probe.reason };
 }
 
 /** Knobs for benchmarks; the app takes the defaults. */
@@ -97,7 +103,7 @@ export async function createWebRuntime(
       return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"], sessionOptions);
     }
     if (choice === "webgpu") {
-      throw new WebGPUUnavailableError(`WebGPU was requested but ${probe.reason}. Choose the WASM backend instead.`);
+      throw new WebGPUUnavailableError(`WebGPU was requested, but ${probe.reason}. Choose the WASM backend instead.`);
     }
     reason = `WASM fallback: ${probe.reason}; ${threadNote}`;
   }

@@ -3,13 +3,14 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createStore, type UseStore } from "idb-keyval";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../../e2e/hub/server";
 import type { FileDownload } from "../models/catalog";
 import { sha256Hex, testBytes } from "./__fixtures__/testBytes";
 import { downloadFile, type DownloadProgress } from "./downloader";
 import {
   DownloadFailedError,
+  DownloadOfflineError,
   HubAccessDeniedError,
   HubFileNotFoundError,
   IntegrityError,
@@ -191,6 +192,27 @@ describe("downloader", () => {
     await expect(downloadFile(cache, file("unet/model.onnx"))).rejects.toThrow(HubAccessDeniedError);
     await expect(downloadFile(cache, file("login.onnx"))).rejects.toThrow(NotOnnxError);
     expect(await cache.files()).toEqual([]);
+  });
+
+  it("names the model and the part when the hub refuses a file", async () => {
+    hub.fail({ status: 403 });
+    const err = await downloadFile(cache, file("unet/model.onnx"), { model: { name: "SD-Turbo" } }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^SD-Turbo: unet\/model\.onnx — the model hub refused .*\(HTTP 403\)/);
+  });
+
+  it("stops at once, without retrying, when the browser is offline", async () => {
+    vi.stubGlobal("navigator", { onLine: false });
+    const delays: number[] = [];
+    const offlineFetch: typeof fetch = () => Promise.reject(new TypeError("Failed to fetch"));
+    const err = await downloadFile(cache, file("unet/model.onnx"), {
+      fetch: offlineFetch,
+      model: { name: "SD-Turbo" },
+      sleep: async (ms) => void delays.push(ms),
+    }).catch((e: unknown) => e);
+    vi.unstubAllGlobals();
+    expect(err).toBeInstanceOf(DownloadOfflineError);
+    expect((err as Error).message).toBe("SD-Turbo: unet/model.onnx cannot be downloaded: this device is offline. The download goes on by itself when the connection is back.");
+    expect(delays).toEqual([]);
   });
 
   it("gives up after a bounded number of tries, backing off exponentially", async () => {

@@ -17,6 +17,7 @@ import type { FileDownload, HubCatalogEntry } from "../models/catalog";
 import { hubDownloads } from "../models/catalog";
 import {
   DownloadFailedError,
+  DownloadOfflineError,
   HubAccessDeniedError,
   HubFileNotFoundError,
   IntegrityError,
@@ -209,6 +210,8 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
   const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
   const interval = options.progressIntervalMs ?? 250;
   const meter = rateMeter();
+  // which model and part, for messages: a file name alone does not say which of several downloads failed
+  const what = `${options.model?.name ?? file.modelId}: ${file.path}`;
   let sessionBytes = 0;
   let lastReport = -Infinity;
   let restarted: string | undefined;
@@ -253,14 +256,14 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       return { res: await fetchFn(file.url, { headers, signal, cache: "no-store" }), start };
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new Retryable(`network error: ${(err as Error).message}`);
+      throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${(err as Error).message}`);
     }
   }
 
   /** Checks status, headers and version; returns where the body starts in the file and the file's size, if known. */
   async function accept(writer: CacheWriter, res: Response, start: number): Promise<{ start: number; total?: number }> {
-    if (res.status === 404) throw HubFileNotFoundError.of(file.url);
-    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
+    if (res.status === 404) throw HubFileNotFoundError.of(file.url, what);
+    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status, what);
     if (!res.ok || !res.body) throw new Retryable(`HTTP ${res.status}`);
     if (res.status === 206 && parseContentRange(res.headers.get("content-range")).start !== start) {
       throw new Retryable(`the server sent ${res.headers.get("content-range")} for bytes=${start}-`);
@@ -349,6 +352,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     const writer = await cache.writer(file.modelId, file.path);
     const before = writer.bytesStored;
     try {
+      if (globalThis.navigator?.onLine === false) throw new Retryable("offline");
       return await transfer(writer);
     } catch (err) {
       if (isQuotaError(err)) throw await quotaError(cache, file, options);
@@ -365,8 +369,10 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       // keep every byte that arrived before the pause or the failure
       await writer.flush().catch(() => undefined);
       if (signal?.aborted) throw signal.reason;
+      // retrying while the browser knows it is offline only delays the message; coming online resumes instead
+      if (globalThis.navigator?.onLine === false) throw DownloadOfflineError.of(what, writer.bytesStored);
       failures = writer.bytesStored > before ? 1 : failures + 1;
-      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${(err as Error).message}`, writer.bytesStored);
+      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${(err as Error).message}`, writer.bytesStored, what);
       await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (failures - 1)), signal);
     }
   }

@@ -31,12 +31,15 @@ export class QuotaExceededError extends AppError {
   }
 }
 
+/** "SD-Turbo: unet/model.onnx — " before a download message, so it says which model and which part failed. */
+const about = (what?: string): string => (what ? `${what} — ` : "");
+
 /** The hub answered 404: wrong repo, revision or path. */
 export class HubFileNotFoundError extends AppError {
   override name = "HubFileNotFoundError";
-  static of(url: string): HubFileNotFoundError {
+  static of(url: string, what?: string): HubFileNotFoundError {
     return new HubFileNotFoundError(
-      `${url} does not exist on the model hub (HTTP 404). Check the hub address and the model's repository name.`,
+      `${about(what)}${url} does not exist on the model hub (HTTP 404). Check the hub address and the model's repository name.`,
       { url, status: 404 },
     );
   }
@@ -45,9 +48,9 @@ export class HubFileNotFoundError extends AppError {
 /** The hub answered 401/403: a gated or private repository, or a hub that blocks this site. */
 export class HubAccessDeniedError extends AppError {
   override name = "HubAccessDeniedError";
-  static of(url: string, status: number): HubAccessDeniedError {
+  static of(url: string, status: number, what?: string): HubAccessDeniedError {
     return new HubAccessDeniedError(
-      `The model hub refused ${url} (HTTP ${status}): the repository may be gated or private. ` +
+      `${about(what)}the model hub refused ${url} (HTTP ${status}): the repository may be gated or private. ` +
         `Pick another model or another hub address.`,
       { url, status },
     );
@@ -67,12 +70,25 @@ export class NotOnnxError extends AppError {
 /** The hub could not be reached or kept failing; what was stored so far is kept for the next try. */
 export class DownloadFailedError extends AppError {
   override name = "DownloadFailedError";
-  static of(url: string, cause: string, stored: number): DownloadFailedError {
+  static of(url: string, cause: string, stored: number, what?: string): DownloadFailedError {
     return new DownloadFailedError(
-      `Downloading ${url} failed (${cause}). ` +
+      `${about(what)}downloading ${url} failed (${cause}). ` +
         (stored > 0 ? `${formatBytes(stored)} already downloaded are kept; ` : "") +
         `check the connection and start the download again${stored > 0 ? " to resume" : ""}.`,
       { url, stored },
+    );
+  }
+}
+
+/** The browser says it is offline: the download stops at once instead of retrying, and resumes when it is back online. */
+export class DownloadOfflineError extends AppError {
+  override name = "DownloadOfflineError";
+  static of(what: string, stored: number): DownloadOfflineError {
+    return new DownloadOfflineError(
+      `${what} cannot be downloaded: this device is offline. ` +
+        (stored > 0 ? `${formatBytes(stored)} already downloaded are kept, and the download` : "The download") +
+        ` goes on by itself when the connection is back.`,
+      { what, stored },
     );
   }
 }
@@ -155,6 +171,7 @@ export const STORAGE_ERRORS = {
   HubAccessDeniedError,
   NotOnnxError,
   DownloadFailedError,
+  DownloadOfflineError,
   IntegrityError,
   CacheCorruptError,
   CacheReadError,

@@ -1,5 +1,8 @@
+import { ActionBar } from "./ActionBar";
 import { EmbedSnippet } from "./EmbedSnippet";
+import { errorTitle } from "./errorTitles";
 import { GalleryPanel } from "./GalleryPanel";
+import { InterruptedJobs } from "./InterruptedJobs";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
 import { OfflineReady } from "./OfflineReady";
@@ -14,6 +17,14 @@ import { useEscapeCancels } from "./useEscapeCancels";
 
 function BackendBadge() {
   const backend = useApp((s) => s.backend);
+  const problem = useApp((s) => s.backendProblem);
+  if (!backend && problem) {
+    return (
+      <p className="backend" data-backend="none">
+        Backend: <strong>none</strong> — {errorTitle(problem.name)}. {problem.message}
+      </p>
+    );
+  }
   if (!backend) return <p className="backend">Backend: chosen when the model loads.</p>;
   return (
     <p className="backend" data-backend={backend.name}>
@@ -47,7 +58,9 @@ export function App() {
           <ModeTabs />
           <SourcePanel />
           <PromptForm />
+          <ActionBar />
           <PngInfo />
+          <InterruptedJobs />
           <QueuePanel />
         </div>
         <ResultPanel />

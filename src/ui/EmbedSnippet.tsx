@@ -3,6 +3,7 @@ import { embedUrl, iframeSnippet, type EmbedUi } from "../embed/options";
 import { parseOrigins } from "../embed/origins";
 import type { EmbedParams } from "../embed/protocol";
 import { useApp } from "./StoreContext";
+import { RANDOM_SEED } from "./store";
 
 const FRAME_SIZES = {
   compact: { label: "Compact (320 × 440)", width: 320, height: 440 },
@@ -16,7 +17,6 @@ const isFrameSize = (value: string): value is FrameSize => value in FRAME_SIZES;
 export function EmbedSnippet() {
   const ids = { origins: useId(), size: useId(), code: useId() };
   const params = useApp((s) => s.params);
-  const randomSeed = useApp((s) => s.randomSeed);
   const modelDefaults = useApp((s) => s.manifest?.defaults);
   const [origins, setOrigins] = useState("");
   const [anyOrigin, setAnyOrigin] = useState(false);
@@ -27,7 +27,7 @@ export function EmbedSnippet() {
 
   const parsed = parseOrigins(anyOrigin ? "*" : origins);
   const { prompt, negativePrompt, steps, guidance, width, height, sampler, seed } = params;
-  const defaults: EmbedParams = useForm ? { prompt, negativePrompt, steps, guidance, width, height, sampler, ...(randomSeed ? {} : { seed }) } : {};
+  const defaults: EmbedParams = useForm ? { prompt, negativePrompt, steps, guidance, width, height, sampler, ...(seed === RANDOM_SEED ? {} : { seed }) } : {};
   const ui: EmbedUi = promptBox ? "full" : "result";
   const page = new URL(`${import.meta.env.BASE_URL}embed.html`, location.href).href;
   const src = embedUrl(page, { allow: parsed.allow, ui, defaults }, modelDefaults);

@@ -1,6 +1,7 @@
 import { useEffect, useId, useState } from "react";
 import { CATALOG, entryId, type CatalogEntry } from "../models/catalog";
 import { formatBytes } from "../storage/errors";
+import { whyCannotRun } from "./deviceFit";
 import { useApp } from "./StoreContext";
 
 /** Every variant's precision and size, e.g. "Download: fp32 7 MB · fp16 4 MB (needs WebGPU with shader-f16)". */
@@ -65,11 +66,19 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
   const name = entry.kind === "hub" ? entry.manifest.name : entry.name;
   const complete = entry.kind === "builtin" || (stored !== undefined && stored.done === stored.total);
   const downloading = download?.state === "downloading";
+  const cannotRun = useApp((s) => whyCannotRun(entry, s.device, s.backendChoice));
+  const reasonId = useId();
+  const downloadLabel = stored && stored.bytes > 0 ? `Resume download of ${name}` : `Download ${name}`;
   return (
     <li className={selected ? "model selected" : "model"}>
       <div>
         <strong>{name}</strong> <small>{describe(entry)}</small>
       </div>
+      {cannotRun && (
+        <p className="cannot-run" id={reasonId}>
+          Cannot run on this device. {cannotRun}
+        </p>
+      )}
       <DownloadStatusLine id={id} name={name} />
       {damaged && !downloading && (
         <p className="field-error">
@@ -80,12 +89,24 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
         </p>
       )}
       <div className="model-actions">
-        <button type="button" aria-pressed={selected} onClick={() => void selectModel(id)} disabled={selected}>
+        <button
+          type="button"
+          aria-pressed={selected}
+          aria-describedby={cannotRun ? reasonId : undefined}
+          onClick={() => void selectModel(id)}
+          disabled={selected || cannotRun !== undefined}
+        >
           {selected ? "In use" : `Use ${name}`}
         </button>
         {entry.kind === "hub" && !complete && !downloading && (
-          <button type="button" onClick={() => downloadModel(id)}>
-            {stored && stored.bytes > 0 ? `Resume download of ${name}` : `Download ${name}`}
+          <button type="button" aria-describedby={cannotRun ? reasonId : undefined} onClick={() => downloadModel(id)} disabled={cannotRun !== undefined}>
+            {downloadLabel}
+          </button>
+        )}
+        {entry.kind === "hub" && !complete && !downloading && cannotRun && (
+          // for people filling a browser's storage to carry it to a device that can run the model
+          <button type="button" onClick={() => downloadModel(id)} title="Store it even so: for a GPU this check cannot see (a browser flag, a driver update), or to have it ready offline">
+            {stored && stored.bytes > 0 ? `Resume download of ${name} anyway` : `Download ${name} anyway`}
           </button>
         )}
         {downloading && (
@@ -166,10 +187,12 @@ export function ModelPicker() {
   const customModels = useApp((s) => s.customModels);
   const refreshStorage = useApp((s) => s.refreshStorage);
   const loadCustomModels = useApp((s) => s.loadCustomModels);
+  const probeDevice = useApp((s) => s.probeDevice);
   useEffect(() => {
     void loadCustomModels();
     void refreshStorage();
-  }, [loadCustomModels, refreshStorage]);
+    void probeDevice();
+  }, [loadCustomModels, refreshStorage, probeDevice]);
   return (
     <details className="panel model-picker">
       <summary>Models</summary>

@@ -2,7 +2,9 @@ import { useId, type FormEvent, type KeyboardEvent } from "react";
 import { DEFAULT_PROMPT_SYNTAX, PROMPT_SYNTAXES, SAMPLER_NAMES, type PromptSyntax } from "../params";
 import type { BackendChoice } from "../protocol";
 import { FieldError } from "./FieldError";
+import { PromptHelp } from "./PromptHelp";
 import { useApp } from "./StoreContext";
+import { SeedField } from "./SeedField";
 import { MAX_BATCH } from "./store";
 import { TilingSettings } from "./TilingSettings";
 
@@ -33,11 +35,12 @@ const SYNTAX_LABELS: Record<PromptSyntax, string> = {
   A1111: "A1111: (word:1.2), [word], BREAK, long prompts",
   plain: "Plain: as typed, 77 tokens (diffusers)",
 };
+/** The action bar's Generate button lives outside the form and names it. */
+export const PROMPT_FORM_ID = "prompt-form";
 
 export function PromptForm() {
   const promptId = useId();
   const negId = useId();
-  const seedId = useId();
   const samplerId = useId();
   const syntaxId = useId();
   const batchId = useId();
@@ -45,14 +48,9 @@ export function PromptForm() {
   const params = useApp((s) => s.params);
   // an LCM-distilled U-Net takes the guidance scale as an input rather than through a second, unconditioned batch
   const guidanceEmbedded = useApp((s) => s.manifest?.timeCondProjDim !== undefined);
-  const randomSeed = useApp((s) => s.randomSeed);
   const batchCount = useApp((s) => s.batchCount);
   const backendChoice = useApp((s) => s.backendChoice);
-  const running = useApp((s) => s.current !== undefined);
-  const waiting = useApp((s) => s.queue.length > 0);
-  const ready = useApp((s) => s.manifest !== undefined);
   const setParam = useApp((s) => s.setParam);
-  const setRandomSeed = useApp((s) => s.setRandomSeed);
   const setBatchCount = useApp((s) => s.setBatchCount);
   const setBackendChoice = useApp((s) => s.setBackendChoice);
   // select the stable array itself: a fresh `[]` per render would loop zustand's subscription
@@ -62,8 +60,6 @@ export function PromptForm() {
   const variantId = useId();
   const generate = useApp((s) => s.generate);
   const outpainting = useApp((s) => s.mode === "outpaint");
-  const cancel = useApp((s) => s.cancel);
-  const clearQueue = useApp((s) => s.clearQueue);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -77,7 +73,7 @@ export function PromptForm() {
   };
 
   return (
-    <form className="prompt-form" onSubmit={submit} onKeyDown={onKeyDown} noValidate>
+    <form className="prompt-form" id={PROMPT_FORM_ID} onSubmit={submit} onKeyDown={onKeyDown} noValidate>
       <div className="field">
         <label htmlFor={promptId}>Prompt</label>
         <textarea
@@ -85,13 +81,22 @@ export function PromptForm() {
           rows={3}
           value={params.prompt}
           placeholder="a red star on a blue background"
+          aria-describedby={`${promptId}-help`}
           onChange={(e) => setParam("prompt", e.target.value)}
         />
+        <PromptHelp text={params.prompt} id={`${promptId}-help`} listWords />
         <FieldError field="prompt" />
       </div>
       <div className="field">
         <label htmlFor={negId}>Negative prompt</label>
-        <textarea id={negId} rows={2} value={params.negativePrompt} onChange={(e) => setParam("negativePrompt", e.target.value)} />
+        <textarea
+          id={negId}
+          rows={2}
+          value={params.negativePrompt}
+          aria-describedby={`${negId}-help`}
+          onChange={(e) => setParam("negativePrompt", e.target.value)}
+        />
+        <PromptHelp text={params.negativePrompt} id={`${negId}-help`} />
         <FieldError field="negativePrompt" />
       </div>
       <div className="row">
@@ -107,21 +112,7 @@ export function PromptForm() {
         </div>
       )}
       <div className="row">
-        <div className="field">
-          <label htmlFor={seedId}>Seed</label>
-          <input
-            id={seedId}
-            type="number"
-            value={randomSeed ? "" : Number.isNaN(params.seed) ? "" : params.seed}
-            disabled={randomSeed}
-            placeholder={randomSeed ? "random" : undefined}
-            onChange={(e) => setParam("seed", e.target.value === "" ? Number.NaN : Number(e.target.value))}
-          />
-          <label className="inline">
-            <input type="checkbox" checked={randomSeed} onChange={(e) => setRandomSeed(e.target.checked)} /> Random seed
-          </label>
-          <FieldError field="seed" />
-        </div>
+        <SeedField />
         <div className="field">
           <label htmlFor={batchId}>Batch count</label>
           <input
@@ -167,6 +158,7 @@ export function PromptForm() {
             <option value="webgpu">WebGPU</option>
             <option value="wasm">WASM</option>
           </select>
+          <FieldError field="backend" />
         </div>
         {variants && variants.length > 1 && (
           <div className="field">
@@ -184,18 +176,6 @@ export function PromptForm() {
         )}
       </div>
       <TilingSettings />
-      <div className="actions">
-        {/* Generate stays enabled while the engine works: each press queues another job. */}
-        <button type="submit" disabled={!ready} title="Ctrl/Cmd+Enter; queues behind running jobs">
-          Generate
-        </button>
-        <button type="button" onClick={cancel} disabled={!running} title="Esc; stops the running job, the queue goes on">
-          Cancel
-        </button>
-        <button type="button" onClick={clearQueue} disabled={!waiting} title="Drops the waiting jobs; the running one goes on">
-          Clear queue
-        </button>
-      </div>
     </form>
   );
 }

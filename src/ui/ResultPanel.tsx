@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { RgbaImageMessage } from "../protocol";
 import { PixelImage } from "./PixelImage";
+import { errorTitle } from "./errorTitles";
 import { runProgress } from "./queue";
 import { SendToImg2img } from "./SendToImg2img";
 import { useApp } from "./StoreContext";
@@ -40,6 +41,24 @@ function Progress() {
   );
 }
 
+function fullyVisible(el: Element): boolean {
+  const box = el.getBoundingClientRect();
+  return box.top >= 0 && box.bottom <= window.innerHeight;
+}
+
+/** A failed job's error, brought into view: on a phone it would otherwise sit above or below the screen. */
+function ErrorBox({ name, message }: { name: string; message: string }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    ref.current?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+  }, [name, message]);
+  return (
+    <div className="error" role="alert" ref={ref}>
+      <strong>{errorTitle(name)}:</strong> {message}
+    </div>
+  );
+}
+
 function CopyParameters({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
   return (
@@ -67,20 +86,21 @@ export function ResultPanel() {
   const modelId = useApp((s) => s.model.id);
   const working = useApp((s) => s.current !== undefined);
   const pinned = useApp((s) => s.pinned);
+  const setParam = useApp((s) => s.setParam);
   // While a job runs (or right after it was cancelled) the frame follows its previews, unless the user
   // picked a finished image to look at.
   const live = !pinned && (working || phase === "cancelled");
   const image = live ? undefined : images[selected];
+  const ref = useRef<HTMLElement>(null);
+  // A run starting brings the image into view: on a phone the form above it fills the screen.
+  useEffect(() => {
+    if (working && ref.current && !fullyVisible(ref.current)) ref.current.scrollIntoView?.({ block: "start", behavior: "smooth" });
+  }, [working]);
 
   return (
-    <section className="result" aria-label="Result">
+    <section className="result" aria-label="Result" ref={ref}>
       <Progress />
-      {error && (
-        <div className="error" role="alert">
-          <strong>{error.name === "Error" ? "Something went wrong" : error.name.replace(/Error$/, "").replace(/([a-z])([A-Z])/g, "$1 $2")}:</strong>{" "}
-          {error.message}
-        </div>
-      )}
+      {error && <ErrorBox name={error.name} message={error.message} />}
       <div className="canvas-frame">
         {image ? (
           <PixelImage src={image.url} alt={`Generated image, seed ${image.seed}`} width={image.width} height={image.height} />
@@ -93,7 +113,12 @@ export function ResultPanel() {
       {image && (
         <div className="image-actions">
           <span>
-            Seed <output>{image.seed}</output> · {image.width}×{image.height} · {(image.timings.totalMs / 1000).toFixed(2)} s
+            Seed <output>{image.seed}</output>{" "}
+            <button type="button" className="icon" aria-label={`Reuse seed ${image.seed}`} title="Put this seed in the form" onClick={() => setParam("seed", image.seed)}>
+              ♻
+            </button>{" "}
+            · {image.width}×{image.height}
+            {image.timings ? ` · ${(image.timings.totalMs / 1000).toFixed(2)} s` : ""}
           </span>
           <a href={image.url} download={`${modelId}-${image.seed}.png`}>
             Download PNG

@@ -29,3 +29,20 @@ export function loadManifest(store: AppStore): Promise<void> {
     (err: unknown) => store.getState().showError(err),
   );
 }
+
+/**
+ * Loads the model the user chose last time (kept with the settings), or the built-in one when that model is
+ * gone (a removed custom model, a catalog entry no longer listed) or is the built-in one.
+ */
+export async function loadChosenModel(store: AppStore): Promise<void> {
+  const builtIn = builtInModel();
+  const chosen = store.getState().model.id;
+  if (chosen !== builtIn.id) {
+    await store.getState().loadCustomModels();
+    await store.getState().selectModel(chosen);
+    if (store.getState().manifest) return;
+  }
+  // the built-in model's address is this page's, not the one stored from wherever the app was opened before
+  store.setState({ model: builtIn });
+  return loadManifest(store);
+}

@@ -1,6 +1,6 @@
 /** For tests: an engine client that runs nothing until the test says how each job ends, and the built-in model's manifest. */
 import { readFileSync } from "node:fs";
-import type { EngineClient, JobHandlers } from "../client/engineClient";
+import type { EngineClient, JobHandlers, ModelLoaded } from "../client/engineClient";
 import { JobCancelledError } from "../errors";
 import { parseManifest, type ModelManifest } from "../manifest";
 import type { GenerateJob, ModelTarget, ResultMessage } from "../protocol";
@@ -25,13 +25,21 @@ export interface FakeJob {
   fail(err: Error): void;
 }
 
-export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloads: ModelTarget[] } {
+/** A preload's ending, in the test's hands. */
+export interface FakePreload {
+  finish(status: ModelLoaded): void;
+  fail(err: Error): void;
+}
+
+export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloads: ModelTarget[]; preloadEnds: FakePreload[] } {
   const started: FakeJob[] = [];
   const preloads: ModelTarget[] = [];
+  const preloadEnds: FakePreload[] = [];
   const engine: EngineClient = {
     preload(target) {
       preloads.push(target);
-      return { id: `p${preloads.length}`, done: new Promise(() => undefined), cancel: () => undefined };
+      const done = new Promise<ModelLoaded>((finish, fail) => preloadEnds.push({ finish, fail }));
+      return { id: `p${preloads.length}`, done, cancel: () => undefined };
     },
     generate(job, handlers = {}) {
       let resolve!: (r: ResultMessage) => void;
@@ -50,8 +58,10 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloa
     download: () => ({ id: "d", done: Promise.resolve(), cancel: () => undefined }),
     deleteModel: () => Promise.resolve(),
     storage: () => Promise.resolve({ cache: true, models: [] }),
+    device: () => Promise.resolve({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" }),
+    tokenize: (_target, text) => Promise.resolve({ count: text.split(/\s+/).filter(Boolean).length, limit: 75, unknownWords: [] }),
   };
-  return { engine, started, preloads };
+  return { engine, started, preloads, preloadEnds };
 }
 
 function result(job: GenerateJob): ResultMessage {

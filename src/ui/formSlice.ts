@@ -1,21 +1,24 @@
 import type { ModelManifest } from "../manifest";
 import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
-import type { BackendChoice } from "../protocol";
+import type { BackendChoice, PromptTokens } from "../protocol";
 import { editedJob, tilingProblem, type EditProblem } from "./editing";
+import { modelTarget } from "./preload";
 import { batchJobs, drawSeed, QUEUE_LIMIT } from "./queue";
 import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
 
 /** A problem shown under a form field; batch count and the editing controls are form settings, not generation parameters. */
 export interface FormProblem {
-  field: ParamProblem["field"] | "batchCount" | EditProblem["field"];
+  field: ParamProblem["field"] | "batchCount" | "backend" | EditProblem["field"];
   message: string;
 }
 
 export interface FormSlice {
   model: ModelEntry;
   manifest?: ModelManifest;
+  /** The model whose defaults the settings were last set from; its manifest, loaded again, leaves them as they are. */
+  paramsModelId?: string;
+  /** The form's settings; a seed of −1 means a random one for each Generate (A1111's convention). */
   params: GenerateParams;
-  randomSeed: boolean;
   batchCount: number;
   backendChoice: BackendChoice;
   /** The model variant (precision) to run; undefined lets the worker pick the first one this device runs. */
@@ -25,17 +28,20 @@ export interface FormSlice {
   setManifest(m: ModelManifest): void;
   setVariant(id: string | undefined): void;
   setParam<K extends keyof GenerateParams>(key: K, value: GenerateParams[K]): void;
-  /** Fills the form from saved settings (gallery, a dropped PNG, the embed URL); a given seed turns random off. */
+  /** Fills the form from saved settings (gallery, a dropped PNG, the embed URL). */
   applySettings(settings: Partial<GenerateParams>): void;
-  setRandomSeed(on: boolean): void;
   setBatchCount(n: number): void;
   setBackendChoice(b: BackendChoice): void;
   setPreviews(on: boolean): void;
+  /** How the selected model's tokenizer reads `text` (the worker answers); undefined when it cannot tell yet. */
+  inspectPrompt(text: string): Promise<PromptTokens | undefined>;
   /** Queues the form's settings (a batch of `batchCount` seeds); returns the new jobs' ids, none when the form has problems. */
   generate(): string[];
 }
 
 export const MAX_STEPS = 150;
+/** The seed field's value for "a new random seed each time", as in AUTOMATIC1111. */
+export const RANDOM_SEED = -1;
 export const MAX_BATCH = 16;
 
 export const DEFAULT_PARAMS: GenerateParams = {
@@ -43,19 +49,19 @@ export const DEFAULT_PARAMS: GenerateParams = {
   negativePrompt: "",
   steps: 20,
   guidance: 4,
-  seed: 42,
+  seed: RANDOM_SEED,
   width: 64,
   height: 64,
   sampler: "Euler",
 };
 
-export function problemsFor(state: Pick<FormSlice, "manifest" | "params" | "randomSeed" | "batchCount">): FormProblem[] {
+export function problemsFor(state: Pick<FormSlice, "manifest" | "params" | "batchCount">): FormProblem[] {
   if (!state.manifest) return [];
-  const params = state.randomSeed ? { ...state.params, seed: -1 } : state.params;
+  const { params } = state;
   const problems: FormProblem[] = validateParams(params, { sizes: state.manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
   if (!Number.isInteger(state.batchCount) || state.batchCount < 1 || state.batchCount > MAX_BATCH) {
     problems.push({ field: "batchCount", message: `Batch count must be a whole number from 1 to ${MAX_BATCH}.` });
-  } else if (!state.randomSeed && problems.length === 0 && params.seed > MAX_SEED - (state.batchCount - 1)) {
+  } else if (params.seed !== RANDOM_SEED && problems.length === 0 && params.seed > MAX_SEED - (state.batchCount - 1)) {
     problems.push({ field: "seed", message: `A batch of ${state.batchCount} counts seeds up from this one; start at ${MAX_SEED - state.batchCount + 1} or lower.` });
   }
   return problems;
@@ -70,15 +76,16 @@ export const createFormSlice =
   (set, get) => ({
     model: deps.model,
     params: DEFAULT_PARAMS,
-    randomSeed: false,
     batchCount: 1,
     backendChoice: "auto",
     previews: true,
     formProblems: [],
 
     setManifest: (m) =>
-      set((s) => ({
+      // the same model again (after a reload) keeps the user's settings; another model starts from its defaults
+      set((s) => s.paramsModelId === m.id ? { manifest: m } : {
         manifest: m,
+        paramsModelId: m.id,
         variant: undefined,
         params: {
           ...s.params,
@@ -88,20 +95,20 @@ export const createFormSlice =
           height: m.defaults.height,
           sampler: m.defaults.sampler,
         },
-      })),
+      }),
     setParam: (key, value) => set((s) => ({ params: { ...s.params, [key]: value }, formProblems: [] })),
     applySettings: (settings) =>
       set((s) => {
         const params = { ...s.params, ...settings };
-        const randomSeed = settings.seed === undefined ? s.randomSeed : false;
         // Settings from elsewhere may not fit this model (a 1024×1024 A1111 image): say so at once.
-        return { params, randomSeed, formProblems: problemsFor({ ...s, params, randomSeed }) };
+        return { params, formProblems: problemsFor({ ...s, params }) };
       }),
-    setRandomSeed: (on) => set({ randomSeed: on, formProblems: [] }),
     setBatchCount: (n) => set({ batchCount: n, formProblems: [] }),
-    setBackendChoice: (b) => set({ backendChoice: b }),
+    setBackendChoice: (b) => set((s) => ({ backendChoice: b, formProblems: s.formProblems.filter((p) => p.field !== "backend") })),
     setVariant: (id) => set({ variant: id }),
     setPreviews: (on) => set({ previews: on }),
+    // a model not stored yet has no tokenizer to ask: the help stays quiet rather than guess
+    inspectPrompt: (text) => deps.engine.tokenize(modelTarget(get()), text).catch(() => undefined),
 
     generate() {
       const s = get();
@@ -123,7 +130,8 @@ export const createFormSlice =
         set({ formProblems: [{ field: "batchCount", message: `The queue holds at most ${QUEUE_LIMIT} jobs; wait for some to finish or remove some.` }] });
         return [];
       }
-      const params = { ...edited.params, seed: s.randomSeed ? drawSeed() : s.params.seed };
+      // a random batch draws its start once and counts up from it, so each image can be made again alone
+      const params = { ...edited.params, seed: s.params.seed === RANDOM_SEED ? drawSeed() : s.params.seed };
       const edit = s.mode !== "txt2img" && edited.init && s.source ? { mode: s.mode, sourceName: s.source.name, init: edited.init } : undefined;
       const jobs = batchJobs(params, s.batchCount, newJobId).map((job) => ({ ...job, edit, tiling: s.tiling }));
       return get().enqueue(jobs);

@@ -4,7 +4,8 @@ import { resolveCustomModel, type CustomModelEntry } from "../models/customModel
 import { parseModelRef } from "../models/customModelRef";
 import { hubReader } from "../models/customModelHub";
 import { openCustomModelStore, type CustomModelStore } from "../models/customModelStore";
-import type { DownloadStatus, StorageReport } from "../protocol";
+import type { DeviceReport, DownloadStatus, StorageReport } from "../protocol";
+import { whyCannotRun } from "./deviceFit";
 import type { SliceCreator, StoreDeps } from "./store";
 
 export type DownloadState =
@@ -21,6 +22,8 @@ export interface ModelsSlice {
   modelsError?: string;
   /** Models the user added by repo id or address, oldest first. */
   customModels: CustomModelEntry[];
+  /** What this device's WebGPU offers; undefined until the worker has looked. */
+  device?: DeviceReport;
   /** The repo being read while a custom model is added. */
   addingCustomModel?: string;
   /** Why the last custom model could not be added. */
@@ -41,6 +44,7 @@ export interface ModelsSlice {
   /** Deletes a custom model's files and forgets it. */
   removeCustomModel(id: string): Promise<void>;
   loadCustomModels(): Promise<void>;
+  probeDevice(): Promise<void>;
 }
 
 const HUB_KEY = "hubBase";
@@ -82,6 +86,11 @@ export const createModelsSlice =
       async selectModel(id) {
         const entry = entryFor(id);
         if (!entry) return;
+        const cannot = whyCannotRun(entry, get().device, get().backendChoice);
+        if (cannot) {
+          set({ modelsError: `${entry.kind === "hub" ? entry.manifest.name : entry.name} cannot run on this device. ${cannot}` });
+          return;
+        }
         set({ modelsError: undefined });
         if (entry.kind === "builtin") {
           const base = new URL(`${import.meta.env.BASE_URL}${entry.base}`, location.href).href;
@@ -125,6 +134,10 @@ export const createModelsSlice =
             const paused = err instanceof Error && err.name === "JobCancelledError";
             const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: (err as Error).message };
             set((s) => ({ downloads: { ...s.downloads, [id]: next } }));
+            // offline stops a download at once; the connection coming back resumes it
+            if (err instanceof Error && err.name === "DownloadOfflineError") {
+              globalThis.addEventListener?.("online", () => get().downloads[id]?.state === "failed" && get().downloadModel(id), { once: true });
+            }
           },
         ).finally(() => {
           running.delete(id);
@@ -182,6 +195,15 @@ export const createModelsSlice =
           set({ customModels: (await (await customModelStore())?.list()) ?? [] });
         } catch (err) {
           set({ modelsError: `Custom models could not be read: ${(err as Error).message}` });
+        }
+      },
+
+      async probeDevice() {
+        try {
+          set({ device: await deps.engine.device() });
+        } catch (err) {
+          // unknown capabilities refuse nothing; a model that cannot run says so when it loads
+          console.warn("Could not find out what this device's GPU runs.", err);
         }
       },
 

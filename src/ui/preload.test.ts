@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { WebGPUUnavailableError } from "../errors";
 import { fakeEngine, flush, tinyManifest } from "./fakeEngine";
 import { preloadSelectedModel } from "./preload";
 import { createAppStore } from "./store";
@@ -7,11 +8,11 @@ import { createAppStore } from "./store";
 const M = { modelId: "m", modelBase: "http://x/m", hubBase: "https://huggingface.co" };
 
 function setup() {
-  const { engine, preloads } = fakeEngine();
+  const { engine, preloads, preloadEnds } = fakeEngine();
   const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" } });
   store.getState().setManifest(tinyManifest());
   const stop = preloadSelectedModel(store, engine);
-  return { store, preloads, stop };
+  return { store, preloads, preloadEnds, stop };
 }
 
 describe("preloadSelectedModel", () => {
@@ -50,5 +51,20 @@ describe("preloadSelectedModel", () => {
     store.getState().setBackendChoice("auto");
     await flush();
     expect(preloads).toHaveLength(2);
+  });
+
+  it("keeps the backend badge to what the worker reported: cleared when WebGPU was asked for and is missing", async () => {
+    const { store, preloadEnds } = setup();
+    await flush();
+    const wasm = { name: "wasm" as const, reason: "WASM fallback", threads: 1, shaderF16: false };
+    preloadEnds[0].finish({ status: "done", modelId: "m", variant: "fp32", backend: wasm });
+    await flush();
+    expect(store.getState().backend?.name).toBe("wasm");
+    store.getState().setBackendChoice("webgpu");
+    await flush();
+    preloadEnds[1].fail(new WebGPUUnavailableError("WebGPU was requested, but no GPU adapter is available."));
+    await flush();
+    expect(store.getState().backend).toBeUndefined();
+    expect(store.getState().backendProblem).toEqual({ name: "WebGPUUnavailableError", message: "WebGPU was requested, but no GPU adapter is available." });
   });
 });

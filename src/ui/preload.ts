@@ -16,8 +16,8 @@ export function modelTarget(s: Pick<AppState, "model" | "hubBase" | "backendChoi
 
 /**
  * Has the engine load the selected model while the user writes the prompt: now, and again whenever the model,
- * its variant or the backend changes. A failed preload is not shown: a generation on that model loads it again
- * and reports the error itself. Returns the unsubscribe function.
+ * its variant or the backend changes. A failed preload shows only in the backend badge: a generation on that model
+ * loads it again and reports the error where the user looks. Returns the unsubscribe function.
  */
 export function preloadSelectedModel(store: AppStore, engine: EngineClient): () => void {
   let last = "";
@@ -39,8 +39,8 @@ export function preloadSelectedModel(store: AppStore, engine: EngineClient): () 
         if (running === handle) store.getState().showLoadStatus(status);
       },
       (err: unknown) => {
-        // the next generation on this model reports why it cannot load; a replaced preload needs nothing
-        if (!(err instanceof JobCancelledError) && running === handle) store.getState().showLoadStatus(undefined);
+        // the badge says why no backend runs; a generation on this model reports it again; a replaced preload needs nothing
+        if (!(err instanceof JobCancelledError) && running === handle) store.getState().showLoadStatus(undefined, err);
       },
     );
   };

@@ -19,7 +19,8 @@ export interface FinishedImage {
   height: number;
   params: GenerateParams;
   modelId: string;
-  timings: ResultMessage["timings"];
+  /** Absent for an image read back from the gallery after a reload. */
+  timings?: ResultMessage["timings"];
   warnings: string[];
 }
 
@@ -57,7 +58,10 @@ export interface QueueSlice {
   selected: number;
   /** The user picked a finished image to look at, so the result frame stops following the running job. */
   pinned: boolean;
+  /** The backend the worker reported for the loaded model; cleared while another load is on the way or after it failed. */
   backend?: BackendMessage;
+  /** Why the last model load left no backend (WebGPU asked for where there is none, a model that will not load). */
+  backendProblem?: { name: string; message: string };
   error?: { name: string; message: string };
   /** Adds jobs at the end of the queue and starts the first if the engine is free; returns their ids. */
   enqueue(jobs: readonly QueuedJob[], listener?: JobListener): string[];
@@ -72,9 +76,10 @@ export interface QueueSlice {
   showError(err: unknown): void;
   /**
    * Progress of a preload: shown while no job runs or while the running job waits for it; once the model is
-   * loaded, the backend it runs on. Undefined when the preload failed (the status line is cleared).
+   * loaded, the backend it runs on. Undefined when the preload failed (the status line is cleared, and the
+   * failure is kept as the backend's problem).
    */
-  showLoadStatus(status: LoadStatus | undefined): void;
+  showLoadStatus(status: LoadStatus | undefined, failure?: unknown): void;
 }
 
 /** Object URLs of recent images are held in memory; beyond this many, the oldest are let go. */
@@ -103,10 +108,17 @@ function toImage(job: QueuedJob, r: ResultMessage): FinishedImage {
   };
 }
 
+/** Errors that the backend choice (or the weights it runs) caused: shown beside that control too. */
+const BACKEND_ERRORS = new Set(["WebGPUUnavailableError", "ShaderF16UnsupportedError"]);
+
 function problemsFromError(err: unknown): FormProblem[] {
-  return err instanceof AppError && typeof err.data.field === "string"
-    ? [{ field: err.data.field as FormProblem["field"], message: err.message }]
-    : [];
+  if (err instanceof AppError && typeof err.data.field === "string") return [{ field: err.data.field as FormProblem["field"], message: err.message }];
+  if (err instanceof Error && BACKEND_ERRORS.has(err.name)) return [{ field: "backend", message: err.message }];
+  return [];
+}
+
+function named(err: unknown): { name: string; message: string } {
+  return err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 }
 
 export const createQueueSlice =
@@ -160,7 +172,11 @@ export const createQueueSlice =
         {
           onStatus: (st) => {
             const text = statusText(st);
-            set(st.status === "done" ? { phase: "running", backend: st.backend, statusText: text } : { phase: "loading", statusText: text });
+            set(
+              st.status === "done"
+                ? { phase: "running", backend: st.backend, backendProblem: undefined, statusText: text }
+                : { phase: "loading", statusText: text },
+            );
             notify(job.id, { kind: "status", text });
           },
           onProgress: (p) => {
@@ -202,12 +218,14 @@ export const createQueueSlice =
           const error = serializeError(err);
           const { modelId, file } = error.data ?? {};
           if (error.name === "DamagedModelFileError" && typeof modelId === "string" && typeof file === "string") get().markDamaged(modelId, file);
+          const backendFailed = BACKEND_ERRORS.has(error.name);
           finish(job, { kind: "error", error }, {
             phase: "error",
             statusText: "",
             announcement: "",
             error: { name: error.name, message: error.message },
             formProblems: problemsFromError(err),
+            ...(backendFailed ? { backend: undefined, backendProblem: { name: error.name, message: error.message } } : {}),
           });
         },
       );
@@ -257,9 +275,12 @@ export const createQueueSlice =
         for (const job of get().queue) dropWaiting(job.id);
       },
       select: (i) => set({ selected: i, pinned: true }),
-      showLoadStatus(status) {
+      showLoadStatus(status, failure) {
         const s = get();
-        if (status?.status === "done") set({ backend: status.backend });
+        // the badge shows what the worker reports, never a backend from an earlier load
+        if (status?.status === "done") set({ backend: status.backend, backendProblem: undefined });
+        else if (status?.status === "initiate") set({ backend: undefined, backendProblem: undefined });
+        else if (!status) set({ backend: undefined, backendProblem: failure === undefined ? undefined : named(failure) });
         if (s.current) {
           // the job's own "done" status follows and says it is generating
           if (s.phase === "loading" && status && status.status !== "done") set({ statusText: statusText(status) });
@@ -267,10 +288,6 @@ export const createQueueSlice =
         }
         set({ statusText: !status ? "" : status.status === "done" ? "Model ready." : statusText(status) });
       },
-      showError: (err) =>
-        set({
-          phase: "error",
-          error: err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) },
-        }),
+      showError: (err) => set({ phase: "error", error: named(err) }),
     };
   };

@@ -111,13 +111,24 @@ describe("the queue in the store", () => {
 
   it("draws one random start seed for a random batch", () => {
     const { store } = setup();
-    store.getState().setRandomSeed(true);
+    expect(store.getState().params.seed).toBe(-1);
     store.getState().setBatchCount(3);
     store.getState().generate();
     const s = store.getState();
     const seeds = [s.current, ...s.queue].map((j) => j?.params.seed ?? -1);
     expect(seeds[0]).toBeGreaterThanOrEqual(0);
     expect(seeds).toEqual([seeds[0], seeds[0] + 1, seeds[0] + 2]);
+  });
+
+  it("draws a new seed for each Generate by default, as A1111's −1 does", () => {
+    const { store } = setup();
+    store.getState().generate();
+    store.getState().generate();
+    const s = store.getState();
+    const seeds = [s.current, ...s.queue].map((j) => j?.params.seed ?? -1);
+    expect(seeds.every((seed) => Number.isInteger(seed) && seed >= 0)).toBe(true);
+    expect(seeds[0]).not.toBe(seeds[1]);
+    expect(s.params.seed).toBe(-1);
   });
 
   it("refuses bad settings in the form without queuing", () => {

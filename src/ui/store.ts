@@ -3,6 +3,7 @@
  * the model picker and the colour theme.
  * Actions are plain functions on the store, so the embed widget and tests can call them without React.
  */
+import { persist, type StateStorage } from "zustand/middleware";
 import { createStore, type StateCreator } from "zustand/vanilla";
 import type { EngineClient } from "../client/engineClient";
 import type { Gallery } from "../gallery/galleryDb";
@@ -11,10 +12,12 @@ import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
+import { forgivingStorage, persistOptions } from "./persistence";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
 import { createThemeSlice, type ThemeSlice } from "./themeSlice";
+import { createSessionSlice, type SessionSlice } from "./sessionSlice";
 
-export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
+export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, RANDOM_SEED, type FormProblem } from "./formSlice";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
 
 export interface ModelEntry {
@@ -33,19 +36,33 @@ export interface StoreDeps {
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
   /** Where the app keeps small settings (the theme); absent in the widget and in tests. */
   settings?: Storage;
+  /** Where settings are kept across reloads; absent in the embed widget, whose defaults come from its URL. */
+  settingsStorage?: StateStorage;
 }
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & ThemeSlice;
+/** Nothing kept: the embed widget, and tests that do not ask for storage. */
+const NO_STORAGE: StateStorage = { getItem: () => null, setItem: () => undefined, removeItem: () => undefined };
+
+/** The page's localStorage, forgiving where the browser refuses it. */
+export const browserSettingsStorage = (): StateStorage => forgivingStorage(() => localStorage);
+
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & SessionSlice & ThemeSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore(deps: StoreDeps) {
-  return createStore<AppState>()((...a) => ({
-    ...createFormSlice(deps)(...a),
-    ...createEditSlice(deps)(...a),
-    ...createQueueSlice(deps)(...a),
-    ...createGallerySlice(deps)(...a),
-    ...createModelsSlice(deps)(...a),
-    ...createThemeSlice(deps)(...a),
-  }));
+  return createStore<AppState>()(
+    persist(
+      (...a) => ({
+        ...createFormSlice(deps)(...a),
+        ...createEditSlice(deps)(...a),
+        ...createQueueSlice(deps)(...a),
+        ...createGallerySlice(deps)(...a),
+        ...createModelsSlice(deps)(...a),
+        ...createSessionSlice(deps)(...a),
+        ...createThemeSlice(deps)(...a),
+      }),
+      persistOptions(deps.settingsStorage ?? NO_STORAGE),
+    ),
+  );
 }
