@@ -4,13 +4,13 @@ import * as ortNode from "onnxruntime-node";
 import type { ModelSource } from "./loadModel";
 import { Runtime } from "./runtime";
 
-/** onnxruntime-node on the CPU: what the engine's tests and benchmarks run on. */
-export function createNodeRuntime(threads = 1): Runtime {
+/** onnxruntime-node on the CPU: what the engine's tests and benchmarks run on; benches may add session options. */
+export function createNodeRuntime(threads = 1, sessionOptions: ortNode.InferenceSession.SessionOptions = {}): Runtime {
   return new Runtime(
     { InferenceSession: ortNode.InferenceSession, Tensor: ortNode.Tensor },
     { name: "cpu", reason: `onnxruntime-node, ${threads} thread(s)`, threads, shaderF16: false, maxBufferBytes: 2 ** 30 },
     ["cpu"],
-    { intraOpNumThreads: threads, interOpNumThreads: 1 },
+    { intraOpNumThreads: threads, interOpNumThreads: 1, ...sessionOptions },
   );
 }
 
