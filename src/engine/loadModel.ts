@@ -1,11 +1,16 @@
-import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
+import { LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
+import type { LoraPart } from "./lora/keys";
+import { applyLoras, type LoraToApply } from "./lora/patch";
 import { graphInputNames, mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
 import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
-/** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
+/**
+ * Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. Each read returns
+ * bytes the caller owns: LoRAs are applied by editing them in place.
+ */
 export interface ModelSource {
   read(path: string): Promise<Uint8Array>;
 }
@@ -24,10 +29,51 @@ export interface LoadedModel {
    * Absent when the model has none.
    */
   vaeEncoder?: () => Promise<ModelSession>;
+  /** What the user should know about the LoRAs applied (keys that matched nothing), one sentence each. */
+  warnings: string[];
   release(): Promise<void>;
 }
 
-export type LoadProgress = { file: string; index: number; count: number };
+export type LoadProgress = { file: string; index: number; count: number; applyingLora?: boolean };
+
+const LORA_PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet"];
+
+/** Collects what each part's patching reports and turns it into warnings, or an error where a LoRA fits nowhere. */
+function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest) {
+  const applied = new Map<string, number>();
+  const unmatched = new Map<string, string[]>();
+  return {
+    add(part: ModelPart, bytes: Uint8Array, external: PartBytes["external"]) {
+      if (!LORA_PARTS.includes(part)) return;
+      const report = applyLoras(part as LoraPart, bytes, external, loras);
+      for (const [name, n] of report.applied) applied.set(name, (applied.get(name) ?? 0) + n);
+      for (const [name, keys] of report.unmatched) unmatched.set(name, [...(unmatched.get(name) ?? []), ...keys]);
+    },
+    /** Modules of parts the model does not have (an SDXL LoRA's lora_te2_ on SD) count as unmatched too. */
+    warnings(parts: readonly ModelPart[]): string[] {
+      const warnings: string[] = [];
+      for (const lora of loras) {
+        if (lora.strength === 0) continue;
+        const missing = lora.modules.filter((m) => !parts.includes(m.part)).map((m) => m.key);
+        const skipped = [...(unmatched.get(lora.name) ?? []), ...missing, ...lora.unknown];
+        if ((applied.get(lora.name) ?? 0) === 0) {
+          throw new LoraError(
+            `The LoRA "${lora.name}" changes nothing in ${manifest.name}: none of its ${lora.modules.length} modules ` +
+              `matches a weight of this model (it was made for another base model, e.g. ${skipped.slice(0, 3).join(", ")}).`,
+            { lora: lora.name },
+          );
+        }
+        if (skipped.length > 0) {
+          warnings.push(
+            `LoRA "${lora.name}": ${skipped.length} key(s) not applied (no matching weight in ${manifest.name}, or a ` +
+              `kind of network this app does not apply): ${skipped.join(", ")}.`,
+          );
+        }
+      }
+      return warnings;
+    },
+  };
+}
 
 /** Inputs each part must have; names are the public Stable Diffusion ONNX exports'. */
 function requiredInputs(part: ModelPart, manifest: ModelManifest): string[] {
@@ -222,6 +268,8 @@ export async function loadModel(
   source: ModelSource,
   runtime: Runtime,
   onProgress?: (p: LoadProgress) => void,
+  /** Applied to the text encoders' and U-Net's weights before their sessions are created. */
+  loras: readonly LoraToApply[] = [],
 ): Promise<LoadedModel> {
   const decoder = new TextDecoder();
   const tokenizerFiles = {
@@ -252,12 +300,21 @@ export async function loadModel(
   let index = 0;
   let tokenizerList: PromptTokenizer[];
   let embedDim: number | undefined;
+  const patches = loraReport(loras, manifest);
+  const patching = loras.some((l) => l.strength !== 0);
+  let warnings: string[] = [];
   try {
     for await (const bytes of reads) {
       index += 1;
-      onProgress?.({ file: variant.files[bytes.part]?.path ?? bytes.part, index, count });
+      const file = variant.files[bytes.part]?.path ?? bytes.part;
+      if (patching && LORA_PARTS.includes(bytes.part)) {
+        onProgress?.({ file, index, count, applyingLora: true });
+        patches.add(bytes.part, bytes.bytes, bytes.external);
+      }
+      onProgress?.({ file, index, count });
       sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
     }
+    warnings = patches.warnings(parts);
     tokenizerList = await encoderTokenizers;
     embedDim = guidanceEmbedDim(manifest, sessions.unet!);
   } catch (err) {
@@ -287,6 +344,7 @@ export async function loadModel(
     guidanceEmbedDim: embedDim,
     vaeDecoder: sessions.vae_decoder!,
     vaeEncoder,
+    warnings,
     release: async () => {
       const lazy = encoder;
       encoder = undefined;
