@@ -37,7 +37,28 @@ export interface ModelTarget {
   /** Variant id from the manifest; the engine picks the first usable one when absent. */
   variant?: string;
   backend: BackendChoice;
+  /** Stored LoRAs to apply (by name), each with its strength; `<lora:name:strength>` prompt tags add to these. */
+  loras?: LoraChoice[];
 }
+
+export interface LoraChoice {
+  name: string;
+  strength: number;
+}
+
+/** A LoRA file kept in the weight cache. */
+export interface LoraInfo {
+  name: string;
+  bytes: number;
+}
+
+export type LoraAction =
+  | { op: "list" }
+  /** A `.safetensors` file the user picked or dropped; checked before it is stored. */
+  | { op: "add"; name: string; data: Uint8Array }
+  /** A file's address (a hub `resolve/` URL); fetched, checked and stored. */
+  | { op: "addUrl"; url: string }
+  | { op: "remove"; name: string };
 
 export interface GenerateJob extends ModelTarget {
   params: GenerateParams;
@@ -58,7 +79,9 @@ export type WorkerRequest =
   | { kind: "cancel"; id: string }
   | { kind: "download"; id: string; modelId: string; variant?: string; hubBase: string }
   | { kind: "deleteModel"; id: string; modelId: string }
-  | { kind: "storage"; id: string };
+  | { kind: "storage"; id: string }
+  /** Answered with a "loras" event listing the stored LoRAs after the action. */
+  | { kind: "loras"; id: string; action: LoraAction };
 
 export type DownloadStatus =
   | { status: "initiate"; modelId: string }
@@ -106,8 +129,9 @@ export interface BackendMessage {
 
 export type LoadStatus =
   | { status: "initiate"; modelId: string }
-  | { status: "progress"; modelId: string; file: string; index: number; count: number }
-  | { status: "done"; modelId: string; variant: string; backend: BackendMessage };
+  | { status: "progress"; modelId: string; file: string; index: number; count: number; applyingLora?: boolean }
+  /** `warnings`: what the user should know about the LoRAs applied (keys that matched no weight). */
+  | { status: "done"; modelId: string; variant: string; backend: BackendMessage; warnings?: string[] };
 
 export interface ResultMessage {
   png: Uint8Array;
@@ -132,4 +156,5 @@ export type WorkerEvent =
   | { kind: "download"; id: string; status: DownloadStatus }
   | { kind: "storage"; id: string; report: StorageReport }
   | { kind: "deleted"; id: string; modelId: string }
+  | { kind: "loras"; id: string; loras: LoraInfo[] }
   | { kind: "error"; id: string; error: SerializedError };

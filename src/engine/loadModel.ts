@@ -53,7 +53,7 @@ function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest) {
     warnings(parts: readonly ModelPart[]): string[] {
       const warnings: string[] = [];
       for (const lora of loras) {
-        if (lora.strength === 0) continue;
+        if (lora.strength === 0 && !lora.unetStrength) continue;
         const missing = lora.modules.filter((m) => !parts.includes(m.part)).map((m) => m.key);
         const skipped = [...(unmatched.get(lora.name) ?? []), ...missing, ...lora.unknown];
         if ((applied.get(lora.name) ?? 0) === 0) {
@@ -301,7 +301,7 @@ export async function loadModel(
   let tokenizerList: PromptTokenizer[];
   let embedDim: number | undefined;
   const patches = loraReport(loras, manifest);
-  const patching = loras.some((l) => l.strength !== 0);
+  const patching = loras.some((l) => l.strength !== 0 || !!l.unetStrength);
   let warnings: string[] = [];
   try {
     for await (const bytes of reads) {

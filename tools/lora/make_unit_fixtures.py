@@ -8,6 +8,7 @@
   transB, a float32 3×3 Conv in external data), a kohya LoRA for them (layouts.safetensors, with one LoHa key
   the engine must report), and in layouts.json each weight as torch computes W + alpha/rank · strength · up@down.
 """
+import hashlib
 import json
 from pathlib import Path
 
@@ -48,6 +49,8 @@ def layouts():
         helper.make_tensor_value_info("b", TensorProto.FLOAT, None),
         helper.make_tensor_value_info("c", TensorProto.FLOAT, None)], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    # onnx appends to an existing data file
+    (OUT / "layouts.onnx_data").unlink(missing_ok=True)
     # w_conv alone goes to external data (its 216 bytes pass the threshold; the others are smaller than 128)
     onnx.save_model(model, str(OUT / "layouts.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
                     location="layouts.onnx_data", size_threshold=200)
@@ -75,6 +78,42 @@ def layouts():
         k: v.flatten().tolist() for k, v in stored.items()}}) + "\n")
 
 
+def addnet_hash(path: Path) -> str:
+    """A1111's modules/hashes.py addnet_hash_safetensors (SHA-256 of the bytes after the header), first 12 digits."""
+    data = path.read_bytes()
+    n = int.from_bytes(data[:8], "little")
+    return hashlib.sha256(data[8 + n:]).hexdigest()[:12]
+
+
+def tiny_shapes_lora():
+    """A kohya LoRA for the built-in Tiny Shapes model (its U-Net's attention and a 3×3 conv, its text encoder's
+    q/v), plus one module the model does not have, which the engine must name in a warning."""
+    g = torch.Generator().manual_seed(8)
+    root = OUT.parents[3] / "public/models/tiny-shapes"
+    tensors = {}
+    for part, prefix in (("unet", "lora_unet_"), ("text_encoder", "lora_te_")):
+        model = onnx.load(str(root / part / "model.onnx"))
+        inits = {i.name: i for i in model.graph.initializer}
+        for node in model.graph.node:
+            if node.op_type not in ("MatMul", "Conv") or node.input[1] not in inits:
+                continue
+            path = "_".join(node.name.strip("/").split("/")[:-1]).replace(".", "_")
+            if not any(t in path for t in ("attn_d0_self_attn_q", "attn_d0_self_attn_v", "down0_c1", "text_attn_q", "text_attn_v")):
+                continue
+            dims = list(inits[node.input[1]].dims)
+            out, cin, rest = (dims[0], dims[1], dims[2:]) if node.op_type == "Conv" else (dims[1], dims[0], [])
+            rank = 2
+            tensors[f"{prefix}{path}.lora_down.weight"] = (torch.randn(rank, cin, *rest, generator=g) / (cin ** 0.5)).half()
+            tensors[f"{prefix}{path}.lora_up.weight"] = (torch.randn(out, rank, *([1, 1] if rest else []), generator=g)).half()
+            tensors[f"{prefix}{path}.alpha"] = torch.tensor(2.0).half()
+    tensors["lora_unet_no_such_block_proj.lora_down.weight"] = torch.zeros(2, 4).half()
+    tensors["lora_unet_no_such_block_proj.lora_up.weight"] = torch.zeros(4, 2).half()
+    path = OUT / "tiny-shapes-style.safetensors"
+    save_file(tensors, str(path), metadata={"ss_output_name": "tiny-shapes-style"})
+    (OUT / "tiny-shapes-style.json").write_text(json.dumps({"addnetHash": addnet_hash(path), "keys": sorted(tensors)}) + "\n")
+
+
 if __name__ == "__main__":
     dtypes()
     layouts()
+    tiny_shapes_lora()

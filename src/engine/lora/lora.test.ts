@@ -41,7 +41,7 @@ describe("applyLoras", () => {
     const report = applyLoras("unet", model, [{ path: "layouts.onnx_data", data }], [lora]);
     expect(report.applied.get("layouts")).toBe(3);
     expect(report.unmatched.size).toBe(0);
-    // the initializers' float32 values: raw_data inline, w_conv at offset 0 of the external file
+    // the initializers' float32 values: raw_data inline, w_conv in the external file
     const floats = (bytes: Uint8Array, offset: number, n: number) => {
       const view = new DataView(bytes.buffer, bytes.byteOffset + offset, n * 4);
       return Array.from({ length: n }, (_, i) => view.getFloat32(i * 4, true));
@@ -54,7 +54,9 @@ describe("applyLoras", () => {
     };
     expect(find("w_matmul", 30)).toEqual(want.weights.w_matmul.map((v) => expect.closeTo(v, 5)));
     expect(find("w_gemm", 24)).toEqual(want.weights.w_gemm.map((v) => expect.closeTo(v, 5)));
-    expect(floats(data, 0, 54)).toEqual(want.weights.w_conv.map((v) => expect.closeTo(v, 5)));
+    const conv = sites.find((s) => s.initializer.name === "w_conv")?.initializer.data;
+    expect(conv?.kind).toBe("external");
+    expect(floats(data, conv?.kind === "external" ? conv.offset : -1, 54)).toEqual(want.weights.w_conv.map((v) => expect.closeTo(v, 5)));
   });
 
   it("refuses a LoRA whose module has another shape than the model's weight", () => {

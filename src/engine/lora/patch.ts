@@ -12,8 +12,13 @@ import { halfToFloat, tensorToFloat32 } from "./safetensors";
 
 export interface LoraToApply extends ParsedLora {
   name: string;
+  /** Multiplies scale · up@down in the text encoders, and in the U-Net unless `unetStrength` is given. */
   strength: number;
+  unetStrength?: number;
 }
+
+export const strengthFor = (lora: LoraToApply, part: LoraPart): number =>
+  part === "unet" ? (lora.unetStrength ?? lora.strength) : lora.strength;
 
 export interface PartPatchReport {
   /** Modules patched, per LoRA name. */
@@ -139,7 +144,7 @@ function addLowRank(target: Uint8Array, dataType: number, rows: number, cols: nu
   }
 }
 
-function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, external: ExternalDataFile[], lora: LoraToApply): void {
+function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, external: ExternalDataFile[], lora: LoraToApply, strength: number): void {
   const { out, inner } = checkShapes(m, site, lora.name);
   const type = site.initializer.dataType;
   if (type !== ONNX_FLOAT && type !== ONNX_FLOAT16) {
@@ -153,7 +158,7 @@ function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, externa
   if (bytes.length !== out * inner * (type === ONNX_FLOAT16 ? 2 : 4)) {
     throw new LoraError(`${site.segments.join(".")}: its stored bytes do not match its shape.`);
   }
-  const scale = m.scale * lora.strength;
+  const scale = m.scale * strength;
   const up = tensorToFloat32(m.up, lora.name);
   for (let i = 0; i < up.length; i++) up[i] *= scale;
   const down = tensorToFloat32(m.down, lora.name);
@@ -165,7 +170,7 @@ function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, externa
 /** Patches the weights of one model part (its graph bytes and external data) with every LoRA's modules for it. */
 export function applyLoras(part: LoraPart, model: Uint8Array, external: ExternalDataFile[], loras: readonly LoraToApply[]): PartPatchReport {
   const report: PartPatchReport = { applied: new Map(), unmatched: new Map() };
-  const wanted = loras.filter((l) => l.strength !== 0 && l.modules.some((m) => m.part === part));
+  const wanted = loras.filter((l) => strengthFor(l, part) !== 0 && l.modules.some((m) => m.part === part));
   if (wanted.length === 0) return report;
   const index = indexSites(weightSites(model));
   for (const lora of wanted) {
@@ -178,7 +183,7 @@ export function applyLoras(part: LoraPart, model: Uint8Array, external: External
         unmatched.push(m.key);
         continue;
       }
-      for (const site of sites) applyModule(m, site, model, external, lora);
+      for (const site of sites) applyModule(m, site, model, external, lora, strengthFor(lora, part));
       applied += 1;
     }
     report.applied.set(lora.name, applied);
