@@ -3,6 +3,8 @@ import type {
   DownloadStatus,
   GenerateJob,
   LoadStatus,
+  LoraAction,
+  LoraInfo,
   ModelTarget,
   ResultMessage,
   RgbaImageMessage,
@@ -43,6 +45,8 @@ export interface EngineClient {
   download(modelId: string, hubBase: string, onStatus?: (s: DownloadStatus) => void, variant?: string): Running<void>;
   deleteModel(modelId: string): Promise<void>;
   storage(): Promise<StorageReport>;
+  /** Lists, adds or removes stored LoRA files; resolves with the list after the action. */
+  loras(action: LoraAction): Promise<LoraInfo[]>;
 }
 
 interface Pending {
@@ -73,6 +77,10 @@ export function createEngineClient(port: MessagePort): EngineClient {
       case "deleted":
         pending.delete(ev.id);
         p.resolve(undefined);
+        break;
+      case "loras":
+        pending.delete(ev.id);
+        p.resolve(ev.loras);
         break;
       case "status":
         p.onEvent(ev);
@@ -137,5 +145,6 @@ export function createEngineClient(port: MessagePort): EngineClient {
       ),
     deleteModel: (modelId) => request<void>((id) => ({ kind: "deleteModel", id, modelId })).done,
     storage: () => request<StorageReport>((id) => ({ kind: "storage", id })).done,
+    loras: (action) => request<LoraInfo[]>((id) => ({ kind: "loras", id, action })).done,
   };
 }

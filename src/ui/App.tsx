@@ -1,5 +1,6 @@
 import { EmbedSnippet } from "./EmbedSnippet";
 import { GalleryPanel } from "./GalleryPanel";
+import { LoraPanel } from "./LoraPanel";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
 import { PngInfo } from "./PngInfo";
@@ -36,6 +37,7 @@ export function App() {
           <ModeTabs />
           <SourcePanel />
           <PromptForm />
+          <LoraPanel />
           <PngInfo />
           <QueuePanel />
         </div>

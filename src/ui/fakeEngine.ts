@@ -50,6 +50,7 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloa
     download: () => ({ id: "d", done: Promise.resolve(), cancel: () => undefined }),
     deleteModel: () => Promise.resolve(),
     storage: () => Promise.resolve({ cache: true, models: [] }),
+    loras: () => Promise.resolve([]),
   };
   return { engine, started, preloads };
 }

@@ -73,7 +73,7 @@ const MAX_RECENT = 24;
 
 function statusText(st: LoadStatus): string {
   if (st.status === "initiate") return "Loading model…";
-  if (st.status === "progress") return `Loading ${st.file} (${st.index + 1}/${st.count})…`;
+  if (st.status === "progress") return st.applyingLora ? "Applying LoRA…" : `Loading ${st.file} (${st.index + 1}/${st.count})…`;
   return "Generating…";
 }
 
@@ -139,6 +139,7 @@ export const createQueueSlice =
         {
           onStatus: (st) => {
             const text = statusText(st);
+            if (st.status === "done") get().showLoraWarnings(st.warnings ?? []);
             set(st.status === "done" ? { phase: "running", backend: st.backend, statusText: text } : { phase: "loading", statusText: text });
             notify(job.id, { kind: "status", text });
           },
@@ -224,7 +225,10 @@ export const createQueueSlice =
       select: (i) => set({ selected: i, pinned: true }),
       showLoadStatus(status) {
         const s = get();
-        if (status?.status === "done") set({ backend: status.backend });
+        if (status?.status === "done") {
+          set({ backend: status.backend });
+          get().showLoraWarnings(status.warnings ?? []);
+        }
         if (s.current) {
           // the job's own "done" status follows and says it is generating
           if (s.phase === "loading" && status && status.status !== "done") set({ statusText: statusText(status) });

@@ -10,6 +10,7 @@ import type { RgbaImageMessage } from "../protocol";
 import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
+import { createLoraSlice, type LoraSlice } from "./loraSlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
 
@@ -32,7 +33,7 @@ export interface StoreDeps {
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
 }
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice;
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & LoraSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -43,5 +44,6 @@ export function createAppStore(deps: StoreDeps) {
     ...createQueueSlice(deps)(...a),
     ...createGallerySlice(deps)(...a),
     ...createModelsSlice(deps)(...a),
+    ...createLoraSlice(deps)(...a),
   }));
 }
