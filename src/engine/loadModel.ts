@@ -2,6 +2,7 @@ import { LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors"
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import type { LoraPart } from "./lora/keys";
+import { ortLowRankAdder } from "./lora/ortKernel";
 import { applyLoras, type LoraToApply } from "./lora/patch";
 import { graphInputNames, mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
@@ -39,16 +40,18 @@ export type LoadProgress = { file: string; index: number; count: number; applyin
 const LORA_PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet"];
 
 /** Collects what each part's patching reports and turns it into warnings, or an error where a LoRA fits nowhere. */
-function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest) {
+function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest, runtime: Runtime) {
   const applied = new Map<string, number>();
   const unmatched = new Map<string, string[]>();
+  const adder = ortLowRankAdder(runtime.ort, runtime.backend.name === "cpu" ? "cpu" : "wasm");
   return {
-    add(part: ModelPart, bytes: Uint8Array, external: PartBytes["external"]) {
+    async add(part: ModelPart, bytes: Uint8Array, external: PartBytes["external"]) {
       if (!LORA_PARTS.includes(part)) return;
-      const report = applyLoras(part as LoraPart, bytes, external, loras);
+      const report = await applyLoras(part as LoraPart, bytes, external, loras, adder);
       for (const [name, n] of report.applied) applied.set(name, (applied.get(name) ?? 0) + n);
       for (const [name, keys] of report.unmatched) unmatched.set(name, [...(unmatched.get(name) ?? []), ...keys]);
     },
+    release: () => adder.release(),
     /** Modules of parts the model does not have (an SDXL LoRA's lora_te2_ on SD) count as unmatched too. */
     warnings(parts: readonly ModelPart[]): string[] {
       const warnings: string[] = [];
@@ -300,7 +303,7 @@ export async function loadModel(
   let index = 0;
   let tokenizerList: PromptTokenizer[];
   let embedDim: number | undefined;
-  const patches = loraReport(loras, manifest);
+  const patches = loraReport(loras, manifest, runtime);
   const patching = loras.some((l) => l.strength !== 0 || !!l.unetStrength);
   let warnings: string[] = [];
   try {
@@ -309,7 +312,7 @@ export async function loadModel(
       const file = variant.files[bytes.part]?.path ?? bytes.part;
       if (patching && LORA_PARTS.includes(bytes.part)) {
         onProgress?.({ file, index, count, applyingLora: true });
-        patches.add(bytes.part, bytes.bytes, bytes.external);
+        await patches.add(bytes.part, bytes.bytes, bytes.external);
       }
       onProgress?.({ file, index, count });
       sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
@@ -320,6 +323,8 @@ export async function loadModel(
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release()));
     throw err;
+  } finally {
+    await patches.release();
   }
   let encoder: Promise<ModelSession> | undefined;
   const vaeEncoder = variant.files.vae_encoder

@@ -5,7 +5,9 @@ import { LoraError } from "../../errors";
 import { readLora } from ".";
 import { parseLora } from "./keys";
 import { weightSites } from "./onnxGraph";
-import { applyLoras } from "./patch";
+import { createNodeRuntime } from "../nodeRuntime";
+import { ortLowRankAdder } from "./ortKernel";
+import { applyLoras, jsLowRankAdder } from "./patch";
 import { readSafetensors, tensorToFloat32 } from "./safetensors";
 
 /** Fixtures from tools/lora/make_unit_fixtures.py: values written by the safetensors library, sums by torch. */
@@ -32,13 +34,17 @@ describe("readSafetensors", () => {
 });
 
 describe("applyLoras", () => {
-  it("patches float32 MatMul, Gemm (transB 0) and external-data Conv weights as torch computes W + scale·up@down", () => {
+  const ortAdder = ortLowRankAdder(createNodeRuntime(1).ort, "cpu");
+  it.each([
+    ["JavaScript", jsLowRankAdder],
+    ["ONNX Runtime", ortAdder],
+  ] as const)("patches float32 MatMul, Gemm (transB 0) and external-data Conv weights as torch computes W + scale·up@down (%s)", async (_, adder) => {
     const model = fixture("layouts.onnx");
     const data = fixture("layouts.onnx_data");
     const want = JSON.parse(readFileSync(join(FIXTURES, "layouts.json"), "utf8")) as { strength: number; weights: Record<string, number[]> };
     const lora = readLora(fixture("layouts.safetensors"), "layouts", want.strength);
     expect(lora.unknown).toEqual(["lora_unet_blocks_0_proj.hada_w1_a"]);
-    const report = applyLoras("unet", model, [{ path: "layouts.onnx_data", data }], [lora]);
+    const report = await applyLoras("unet", model, [{ path: "layouts.onnx_data", data }], [lora], adder);
     expect(report.applied.get("layouts")).toBe(3);
     expect(report.unmatched.size).toBe(0);
     // the initializers' float32 values: raw_data inline, w_conv in the external file
@@ -59,11 +65,11 @@ describe("applyLoras", () => {
     expect(floats(data, conv?.kind === "external" ? conv.offset : -1, 54)).toEqual(want.weights.w_conv.map((v) => expect.closeTo(v, 5)));
   });
 
-  it("refuses a LoRA whose module has another shape than the model's weight", () => {
+  it("refuses a LoRA whose module has another shape than the model's weight", async () => {
     const lora = readLora(fixture("layouts.safetensors"), "layouts", 1);
     const conv = lora.modules.find((m) => m.path === "conv_in")!;
     const wrong = { ...lora, modules: [{ ...conv, path: "blocks_0_proj" }] };
-    expect(() => applyLoras("unet", fixture("layouts.onnx"), [{ path: "layouts.onnx_data", data: fixture("layouts.onnx_data") }], [wrong])).toThrow(
+    await expect(applyLoras("unet", fixture("layouts.onnx"), [{ path: "layouts.onnx_data", data: fixture("layouts.onnx_data") }], [wrong])).rejects.toThrow(
       /"layouts" does not fit this model: lora_unet_conv_in changes a \[3, 18\] weight, but the model's model\.blocks\.0\.proj is \[6,5\]/,
     );
   });

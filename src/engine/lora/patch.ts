@@ -114,9 +114,16 @@ function weightBytes(site: WeightSite, model: Uint8Array, external: ExternalData
 }
 
 /**
- * target[a, :] += Σ_r left[a, r] · right[r, :] for each of `rows` rows, target in float32 or float16 bytes
- * (little-endian, any alignment).
+ * Adds left @ right ([rows, rank] @ [rank, cols], float32) to a weight's bytes (`rows` × `cols`, float32 or float16,
+ * little-endian, any alignment), in place.
  */
+export interface LowRankAdder {
+  add(target: Uint8Array, dataType: number, rows: number, cols: number, rank: number, left: Float32Array, right: Float32Array): Promise<void> | void;
+}
+
+/** The plain JavaScript adder: one float32 scratch row at a time. ortKernel.ts has a faster one. */
+export const jsLowRankAdder: LowRankAdder = { add: addLowRank };
+
 function addLowRank(target: Uint8Array, dataType: number, rows: number, cols: number, rank: number, left: Float32Array, right: Float32Array) {
   const view = new DataView(target.buffer, target.byteOffset, target.byteLength);
   const acc = new Float32Array(cols);
@@ -144,7 +151,15 @@ function addLowRank(target: Uint8Array, dataType: number, rows: number, cols: nu
   }
 }
 
-function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, external: ExternalDataFile[], lora: LoraToApply, strength: number): void {
+async function applyModule(
+  m: LoraModule,
+  site: WeightSite,
+  model: Uint8Array,
+  external: ExternalDataFile[],
+  lora: LoraToApply,
+  strength: number,
+  adder: LowRankAdder,
+): Promise<void> {
   const { out, inner } = checkShapes(m, site, lora.name);
   const type = site.initializer.dataType;
   if (type !== ONNX_FLOAT && type !== ONNX_FLOAT16) {
@@ -162,13 +177,19 @@ function applyModule(m: LoraModule, site: WeightSite, model: Uint8Array, externa
   const up = tensorToFloat32(m.up, lora.name);
   for (let i = 0; i < up.length; i++) up[i] *= scale;
   const down = tensorToFloat32(m.down, lora.name);
-  if (site.layout === "out-in") addLowRank(bytes, type, out, inner, m.rank, up, down);
+  if (site.layout === "out-in") await adder.add(bytes, type, out, inner, m.rank, up, down);
   // weight stored [in, out]: row k of it is Σ_r down[r, k] · up[:, r]
-  else addLowRank(bytes, type, inner, out, m.rank, transpose(down, m.rank, inner), transpose(up, out, m.rank));
+  else await adder.add(bytes, type, inner, out, m.rank, transpose(down, m.rank, inner), transpose(up, out, m.rank));
 }
 
 /** Patches the weights of one model part (its graph bytes and external data) with every LoRA's modules for it. */
-export function applyLoras(part: LoraPart, model: Uint8Array, external: ExternalDataFile[], loras: readonly LoraToApply[]): PartPatchReport {
+export async function applyLoras(
+  part: LoraPart,
+  model: Uint8Array,
+  external: ExternalDataFile[],
+  loras: readonly LoraToApply[],
+  adder: LowRankAdder = jsLowRankAdder,
+): Promise<PartPatchReport> {
   const report: PartPatchReport = { applied: new Map(), unmatched: new Map() };
   const wanted = loras.filter((l) => strengthFor(l, part) !== 0 && l.modules.some((m) => m.part === part));
   if (wanted.length === 0) return report;
@@ -183,7 +204,7 @@ export function applyLoras(part: LoraPart, model: Uint8Array, external: External
         unmatched.push(m.key);
         continue;
       }
-      for (const site of sites) applyModule(m, site, model, external, lora, strengthFor(lora, part));
+      for (const site of sites) await applyModule(m, site, model, external, lora, strengthFor(lora, part), adder);
       applied += 1;
     }
     report.applied.set(lora.name, applied);
