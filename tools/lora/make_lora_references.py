@@ -1,6 +1,7 @@
 """Random LoRAs for the SD-Turbo twin and the images diffusers makes with them fused. Usage (repository root):
 
-    PYTHONPATH=/work/ext/diffusers/src python tools/lora/make_lora_references.py [--twins-tools DIR]
+    PYTHONPATH=/work/ext/diffusers/src python tools/lora/make_lora_references.py [--model sd-turbo|sdxl-turbo]
+        [--twins-tools DIR] [--twins-fixtures DIR]
 
 The twin (tools/twins/, random weights in schmuell/sd-turbo-ort-web's layout) is rebuilt in PyTorch from its
 seeds; the script first checks that the rebuilt pipeline reproduces the twin's own reference image, so the LoRA
@@ -73,7 +74,7 @@ def modules_of(model, kinds):
     return [(name, m) for name, m in model.named_modules() if isinstance(m, kinds)]
 
 
-def kohya_lora(unet, text, gen):
+def kohya_lora(unet, text, gen, te_prefix="lora_te_"):
     """U-Net: every Linear and Conv2d of the attentions and resnets plus time_emb_proj; text encoder: q/k/v/out_proj,
     fc1, fc2. Ranks 4 (Linear) and 2 (Conv), alpha 2 and 1.5."""
     tensors = {}
@@ -97,8 +98,9 @@ def kohya_lora(unet, text, gen):
     for name, m in modules_of(unet, (torch.nn.Linear, torch.nn.Conv2d)):
         if ("attentions" in name or "resnets" in name) and not name.endswith("conv_in"):
             add("lora_unet_", name, m)
-    for name, m in modules_of(text.encoder, torch.nn.Linear):
-        add("lora_te_", "text_model.encoder." + name, m)
+    encoder = text.text_model.encoder if hasattr(text, "text_model") else text.encoder
+    for name, m in modules_of(encoder, torch.nn.Linear):
+        add(te_prefix, "text_model.encoder." + name, m)
     return tensors
 
 
@@ -149,12 +151,113 @@ CASES = [
 ]
 
 
+def sdxl_twin(tools: Path, fixtures: Path):
+    """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
+    (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
+    sys.path.insert(0, str(tools))
+    import common
+    import make_twins
+    import modules
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+    text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=12, act="quick_gelu", seed=20))
+    text_2 = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=32, act="gelu", projection_dim=32, seed=21))
+    unet = common.round_to_fp16(make_twins.boost_cross_attention(modules.unet(
+        seed=22, sample_size=64, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        transformer_layers_per_block=(1, 2), cross_attention_dim=64, attention_head_dim=(2, 4),
+        use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=8,
+        projection_class_embeddings_input_dim=32 + 6 * 8, norm_num_groups=8, flip_sin_to_cos=True, freq_shift=0)))
+    vae = common.round_to_fp16(make_twins.boost_vae_output(modules.vae(seed=23, **make_twins.sd_vae_config(0.13025))))
+    for m in (text, text_2, unet):
+        make_twins.with_fp16_boundaries(m)
+    decode = vae.decode
+    vae.decode = lambda z, *a, **k: make_twins.fp16_round(decode(make_twins.fp16_round(z), *a, **k))
+    pipe = StableDiffusionXLPipeline(
+        vae=vae, text_encoder=text, text_encoder_2=text_2,
+        tokenizer=common.load_tokenizer(fixtures / make_twins.LCM_REPO / "tokenizer"),
+        tokenizer_2=common.load_tokenizer(fixtures / make_twins.SD_TURBO_REPO / "tokenizer"), unet=unet,
+        scheduler=EulerAncestralDiscreteScheduler.from_config(make_twins.SDXL_TURBO_SCHEDULER),
+        force_zeros_for_empty_prompt=True)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, make_twins
+
+
+def sdxl_main(args):
+    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, fused by diffusers' SDXL loader."""
+    from PIL import Image
+    pipe, make_twins = sdxl_twin(args.twins_tools, args.twins_fixtures)
+    index = json.loads((args.twins_fixtures / "references/sdxl-turbo.json").read_text())
+    first = index["cases"][0]
+
+    def run_sdxl(case):
+        return pipe(case["prompt"], negative_prompt=case.get("negativePrompt"), num_inference_steps=case["steps"],
+                    guidance_scale=case["guidance"], width=case["width"], height=case["height"],
+                    generator=torch.Generator("cpu").manual_seed(case["seed"])).images[0]
+
+    got = np.asarray(run_sdxl(first), dtype=np.int16)
+    want = np.asarray(Image.open(args.twins_fixtures / "references" / first["image"]).convert("RGB"), dtype=np.int16)
+    assert int(np.abs(got - want).max()) <= 1, "the rebuilt SDXL twin differs from its reference image"
+
+    out = OUT / "sdxl-turbo"
+    out.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator().manual_seed(2025)
+    tensors = kohya_lora(pipe.unet, pipe.text_encoder, gen, te_prefix="lora_te1_")
+    tensors.update({k: v for k, v in kohya_lora(pipe.unet, pipe.text_encoder_2, gen, te_prefix="lora_te2_").items()
+                    if k.startswith("lora_te2_")})
+    save_file(tensors, str(out / "kohya.safetensors"))
+    base = {k: v.clone() for k, v in pipe.unet.state_dict().items()}
+    base_te = [{k: v.clone() for k, v in m.state_dict().items()} for m in (pipe.text_encoder, pipe.text_encoder_2)]
+
+    def restore():
+        with torch.no_grad():
+            pipe.unet.load_state_dict(base)
+            pipe.text_encoder.load_state_dict(base_te[0])
+            pipe.text_encoder_2.load_state_dict(base_te[1])
+
+    cases = [{"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
+             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2}]
+    entries = []
+    for i, c in enumerate(cases):
+        restore()
+        for name, strength in c["loras"]:
+            state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
+                                                                return_lora_metadata=True)
+            pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
+                                     metadata=metadata, _pipeline=pipe)
+            for prefix, encoder in (("text_encoder", pipe.text_encoder), ("text_encoder_2", pipe.text_encoder_2)):
+                def flat(d, prefix=prefix, keep=hasattr(encoder, "text_model")):
+                    if not d or keep:
+                        return d
+                    return {k.replace(f"{prefix}.text_model.", f"{prefix}."): v for k, v in d.items()}
+                pipe.load_lora_into_text_encoder(flat(state_dict), network_alphas=flat(alphas), text_encoder=encoder,
+                                                 prefix=prefix, adapter_name=name, _pipeline=pipe, metadata=metadata)
+            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
+            pipe.unload_lora_weights()
+        case = {**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler a"}
+        image = run_sdxl(case)
+        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
+        image.save(out / file, optimize=True)
+        restore()
+        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(run_sdxl(case), dtype=np.int16)).mean())
+        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
+        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
+        print(f"sdxl {file}: mean change from the plain twin {change:.1f}/255")
+    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["sdxl-turbo"]["files"]
+    (out / "references.json").write_text(json.dumps({
+        "twin": {p: twin_index[p]["sha256"] for p in twin_index if p.endswith(".onnx") and "vae" not in p},
+        "cases": entries}, indent=1) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--twins-tools", type=Path, default=ROOT / "tools/twins")
     parser.add_argument("--twins-fixtures", type=Path, default=ROOT / "src/models/__fixtures__/twins")
+    parser.add_argument("--model", choices=["sd-turbo", "sdxl-turbo"], default="sd-turbo")
     args = parser.parse_args()
     torch.set_num_threads(2)
+    if args.model == "sdxl-turbo":
+        sdxl_main(args)
+        return
     common, make_twins, text, unet, vae = twin_modules(args.twins_tools)
     base = {k: v.clone() for k, v in {**{f"unet.{k}": v for k, v in unet.state_dict().items()},
                                       **{f"te.{k}": v for k, v in text.state_dict().items()}}.items()}

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CATALOG, type HubCatalogEntry } from "../../models/catalog";
+import { CATALOG, hubDownloads, type HubCatalogEntry } from "../../models/catalog";
 import { decodePng } from "../../png/encodePng";
 import { loadModel, type ModelSource } from "../loadModel";
 import { createNodeRuntime } from "../nodeRuntime";
@@ -11,12 +11,14 @@ import { generate } from "../pipeline";
 import { readLora } from ".";
 
 /**
- * Random LoRAs (kohya keys in float16 with LoCon convolutions; diffusers/PEFT keys in bfloat16) applied to the
- * SD-Turbo twin through loadModel, against diffusers' load_lora_weights + fuse_lora on the same weights
- * (tools/lora/make_lora_references.py).
+ * Random LoRAs applied through loadModel to the catalog models' twins (random weights in the real repos' layouts,
+ * tools/twins/), against diffusers' load_lora_weights + fuse_lora on the same weights
+ * (tools/lora/make_lora_references.py): SD-Turbo with kohya keys in float16 (LoCon convolutions included),
+ * diffusers/PEFT keys in bfloat16, two at once and a negative strength; SDXL-Turbo with lora_te1_ / lora_te2_ keys.
  */
 const FIXTURES = join(__dirname, "__fixtures__");
-const TWIN = join(__dirname, "../../models/__fixtures__/twins/schmuell/sd-turbo-ort-web");
+const TWINS = join(__dirname, "../../models/__fixtures__/twins");
+const HUB = "https://twins.invalid";
 
 interface Case {
   loras: [string, number][];
@@ -30,27 +32,51 @@ interface Case {
   image: string;
 }
 
-const references = JSON.parse(readFileSync(join(FIXTURES, "references.json"), "utf8")) as { twin: Record<string, string>; cases: Case[] };
-const entry = CATALOG.find((e): e is HubCatalogEntry => e.kind === "hub" && e.manifest.id === "sd-turbo")!;
-const variant = entry.manifest.variants[0];
-const source: ModelSource = { read: async (path) => new Uint8Array(await readFile(join(TWIN, path))) };
+/** The twin's files by the URLs the catalog would download: `{hub}/{repo}/resolve/{revision}/{path}` → twins/{repo}/{path}. */
+function twinFiles(entry: HubCatalogEntry, variantId: string): Map<string, string> {
+  return new Map(
+    hubDownloads(entry, variantId, HUB).map((d) => {
+      const m = /^https:\/\/twins\.invalid\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(d.url);
+      if (!m) throw new Error(`unexpected URL ${d.url}`);
+      return [d.path, join(TWINS, m[1], decodeURIComponent(m[2]))];
+    }),
+  );
+}
 
-describe("LoRAs on the SD-Turbo twin", () => {
+const MODELS = [
+  ["sd-turbo", FIXTURES],
+  ["sdxl-turbo", join(FIXTURES, "sdxl-turbo")],
+] as const;
+
+describe.each(MODELS)("LoRAs on the %s twin", (id, folder) => {
+  const references = JSON.parse(readFileSync(join(folder, "references.json"), "utf8")) as { twin: Record<string, string>; cases: Case[] };
+  const entry = CATALOG.find((e): e is HubCatalogEntry => e.kind === "hub" && e.manifest.id === id)!;
+  const variant = entry.manifest.variants[0];
+  const files = twinFiles(entry, variant.id);
+  const source: ModelSource = {
+    async read(path) {
+      const file = files.get(path);
+      if (!file) throw new Error(`${path} is not a file of ${id}`);
+      // the SDXL-Turbo twin keeps its graphs in the repo's onnx/ folder, where main's catalog does not look yet
+      return new Uint8Array(await readFile(existsSync(file) ? file : join(dirname(file), "onnx", basename(file))));
+    },
+  };
+
   it("are made for the twin's current weights", () => {
     for (const [path, sha] of Object.entries(references.twin)) {
-      const got = createHash("sha256").update(readFileSync(join(TWIN, path))).digest("hex");
+      const got = createHash("sha256").update(readFileSync(join(TWINS, entry.source.repo, path))).digest("hex");
       expect(got, `${path} changed since the LoRA references were made: rerun tools/lora/make_lora_references.py`).toBe(sha);
     }
   });
 
   it.each(references.cases.map((c) => [c.image, c] as const))("%s equals diffusers' fused image within 2/255", async (_, c) => {
     const runtime = createNodeRuntime(2);
-    const loras = c.loras.map(([name, strength]) => readLora(readFileSync(join(FIXTURES, `${name}.safetensors`)), name, strength));
+    const loras = c.loras.map(([name, strength]) => readLora(readFileSync(join(folder, `${name}.safetensors`)), name, strength));
     const model = await loadModel(entry.manifest, variant, source, runtime, undefined, loras);
     try {
       expect(model.warnings).toEqual([]);
       const { image } = await generate(model, runtime, { ...c, negativePrompt: "" });
-      const want = decodePng(readFileSync(join(FIXTURES, c.image)));
+      const want = decodePng(readFileSync(join(folder, c.image)));
       expect([image.width, image.height]).toEqual([want.width, want.height]);
       let worst = 0;
       for (let p = 0; p < want.width * want.height; p++) {

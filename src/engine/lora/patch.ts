@@ -69,6 +69,27 @@ function lookup(index: Map<string, WeightSite[] | "ambiguous">, m: LoraModule): 
   return again === "ambiguous" ? undefined : again;
 }
 
+const LAYER = /(?:^|[._])encoder[._]layers[._](\d+)(?:[._]|$)/;
+
+/** The highest text-encoder layer index among the graph's weights; undefined for graphs without such layers. */
+function lastEncoderLayer(sites: WeightSite[]): number | undefined {
+  let last: number | undefined;
+  for (const s of sites) {
+    const n = LAYER.exec(s.segments.join("."))?.[1];
+    if (n !== undefined) last = Math.max(last ?? 0, Number(n));
+  }
+  return last;
+}
+
+/**
+ * A text-encoder layer past the graph's last one: SDXL's exports stop at the penultimate layer, whose states the
+ * U-Net reads, so a LoRA's changes to the final layer cannot change the image (in diffusers neither); not a mismatch.
+ */
+function pastLastLayer(m: LoraModule, lastLayer: number | undefined): boolean {
+  const n = LAYER.exec(m.path)?.[1];
+  return m.part !== "unet" && lastLayer !== undefined && n !== undefined && Number(n) > lastLayer;
+}
+
 const elements = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** out · in(·kh·kw) of the module a LoRA pair changes, and whether the weight has that many elements. */
@@ -193,18 +214,20 @@ export async function applyLoras(
   const report: PartPatchReport = { applied: new Map(), unmatched: new Map() };
   const wanted = loras.filter((l) => strengthFor(l, part) !== 0 && l.modules.some((m) => m.part === part));
   if (wanted.length === 0) return report;
-  const index = indexSites(weightSites(model));
+  const sites = weightSites(model);
+  const index = indexSites(sites);
+  const lastLayer = lastEncoderLayer(sites);
   for (const lora of wanted) {
     let applied = 0;
     const unmatched: string[] = [];
     for (const m of lora.modules) {
       if (m.part !== part) continue;
-      const sites = lookup(index, m);
-      if (sites === undefined) {
-        unmatched.push(m.key);
+      const found = lookup(index, m);
+      if (found === undefined) {
+        if (!pastLastLayer(m, lastLayer)) unmatched.push(m.key);
         continue;
       }
-      for (const site of sites) await applyModule(m, site, model, external, lora, strengthFor(lora, part), adder);
+      for (const site of found) await applyModule(m, site, model, external, lora, strengthFor(lora, part), adder);
       applied += 1;
     }
     report.applied.set(lora.name, applied);
