@@ -35,6 +35,11 @@ export class ModelLoadError extends AppError {
   override name = "ModelLoadError";
 }
 
+/** A LoRA file cannot be read or does not fit the model it is applied to. */
+export class LoraError extends AppError {
+  override name = "LoraError";
+}
+
 export class JobCancelledError extends AppError {
   override name = "JobCancelledError";
   constructor() {
@@ -47,6 +52,7 @@ const KNOWN: Record<string, new (message: string, data?: Record<string, string |
   WebGPUUnavailableError,
   ShaderF16UnsupportedError,
   ModelLoadError,
+  LoraError,
 };
 
 export function serializeError(err: unknown): SerializedError {

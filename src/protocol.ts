@@ -40,7 +40,28 @@ export interface ModelTarget {
   /** Variant id from the manifest; the engine picks the first usable one when absent. */
   variant?: string;
   backend: BackendChoice;
+  /** Stored LoRAs to apply (by name), each with its strength; `<lora:name:strength>` prompt tags add to these. */
+  loras?: LoraChoice[];
 }
+
+export interface LoraChoice {
+  name: string;
+  strength: number;
+}
+
+/** A LoRA file kept in the weight cache. */
+export interface LoraInfo {
+  name: string;
+  bytes: number;
+}
+
+export type LoraAction =
+  | { op: "list" }
+  /** A `.safetensors` file the user picked or dropped; checked before it is stored. */
+  | { op: "add"; name: string; data: Uint8Array }
+  /** A file's address (a hub `resolve/` URL); fetched, checked and stored. */
+  | { op: "addUrl"; url: string }
+  | { op: "remove"; name: string };
 
 export interface GenerateJob extends ModelTarget {
   params: GenerateParams;
@@ -66,7 +87,9 @@ export type WorkerRequest =
   /** What this device's GPU can run, so the model picker can say which models it cannot (answered with "device"). */
   | { kind: "device"; id: string }
   /** How the target model's tokenizer reads a prompt, for the prompt help (answered with "tokens"). */
-  | { kind: "tokenize"; id: string; target: ModelTarget; text: string };
+  | { kind: "tokenize"; id: string; target: ModelTarget; text: string }
+  /** Answered with a "loras" event listing the stored LoRAs after the action. */
+  | { kind: "loras"; id: string; action: LoraAction };
 
 export interface DeviceReport {
   webgpu: boolean;
@@ -139,8 +162,9 @@ export interface BackendMessage {
 
 export type LoadStatus =
   | { status: "initiate"; modelId: string }
-  | { status: "progress"; modelId: string; file: string; index: number; count: number }
-  | { status: "done"; modelId: string; variant: string; backend: BackendMessage };
+  | { status: "progress"; modelId: string; file: string; index: number; count: number; applyingLora?: boolean }
+  /** `warnings`: what the user should know about the LoRAs applied (keys that matched no weight). */
+  | { status: "done"; modelId: string; variant: string; backend: BackendMessage; warnings?: string[] };
 
 export interface ResultMessage {
   png: Uint8Array;
@@ -169,4 +193,5 @@ export type WorkerEvent =
   | { kind: "deleted"; id: string; modelId: string }
   | { kind: "device"; id: string; report: DeviceReport }
   | { kind: "tokens"; id: string; report: PromptTokens }
+  | { kind: "loras"; id: string; loras: LoraInfo[] }
   | { kind: "error"; id: string; error: SerializedError };

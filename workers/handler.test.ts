@@ -77,16 +77,6 @@ describe("worker handler", () => {
     ]);
   });
 
-  it("takes <lora:…> tags out of the prompt and says they are not applied", async () => {
-    const { handle, settled } = setup();
-    handle({ kind: "generate", id: "l", job: job({ prompt: "<lora:detail:0.8> a red star", steps: 1 }) });
-    const end = await settled("l");
-    expect(end.kind === "result" && end.result.warnings).toEqual([
-      "The prompt names <lora:detail:0.8>: this engine does not apply extra networks (LoRA) yet, so the tags were only left out of the text.",
-    ]);
-    expect(end.kind === "result" && readGenerationInfo(end.result.png).prompt).toBe("<lora:detail:0.8> a red star");
-  });
-
   it("draws a random seed for −1 and reports it", async () => {
     const { handle, settled } = setup();
     handle({ kind: "generate", id: "r", job: job({ seed: -1 }) });

@@ -11,6 +11,8 @@ import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
 import type { BackendChoice, DeviceReport, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
 import type { WeightCache } from "../src/storage/weightCache";
+import { loraUses, promptWithLoraTags, type LoraUse } from "../src/engine/lora/choices";
+import { createLoraStore } from "./loras";
 import { createModels } from "./models";
 import { createPromptInspector } from "./promptTokens";
 
@@ -37,11 +39,12 @@ const MAX_STEPS = 150;
 export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
   const controllers = new Map<string, AbortController>();
   let queue: Promise<void> = Promise.resolve();
-  let loaded: { key: string; model: LoadedModel; runtime: Runtime } | undefined;
+  let loaded: { key: string; model: LoadedModel; runtime: Runtime; loraHashes: string } | undefined;
   /** Only the newest preload is worth its load: the UI sends one per change of model, variant or backend. */
   let latestPreload: string | undefined;
   const runtimes = new Map<BackendChoice, Promise<Runtime>>();
   const models = createModels(deps.cache, deps.openSource, post);
+  const loraStore = createLoraStore(deps.cache);
 
   const runtimeFor = (choice: BackendChoice): Promise<Runtime> => {
     let r = runtimes.get(choice);
@@ -58,24 +61,45 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   // only stored files: the prompt help never starts a download
   const inspectPrompt = createPromptInspector((target) => models.sourceFor(target, { hub: false }), readManifest);
 
-  /** The target's sessions, reused when they are loaded already; the previous model's are released first. */
-  async function ensureModel(id: string, target: ModelTarget, manifest: ModelManifest, source: ModelSource, superseded = () => false) {
+  /**
+   * The target's sessions with its LoRAs applied, reused when they are loaded already (same model, LoRA files and
+   * strengths); the previous model's are released first.
+   */
+  async function ensureModel(
+    id: string,
+    target: ModelTarget,
+    manifest: ModelManifest,
+    source: ModelSource,
+    uses: readonly LoraUse[],
+    superseded = () => false,
+  ) {
     const runtime = await runtimeFor(target.backend);
     const variant = pickVariant(manifest, runsHalfPrecision(runtime.backend), target.variant);
-    const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}`;
+    const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}|${await loraStore.keyOf(uses)}`;
     if (loaded?.key !== key) {
       if (superseded()) throw new JobCancelledError();
       await loaded?.model.release();
       loaded = undefined;
       post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
-      const model = await loadModel(manifest, variant, source, runtime, (p) =>
-        post({ kind: "status", id, status: { status: "progress", modelId: manifest.id, ...p } }),
+      const resolved = await loraStore.resolve(uses);
+      const model = await loadModel(
+        manifest,
+        variant,
+        source,
+        runtime,
+        (p) => post({ kind: "status", id, status: { status: "progress", modelId: manifest.id, ...p } }),
+        resolved.loras,
       ).catch(async (err: unknown) => {
         throw await models.explainLoadError(target, err);
       });
-      loaded = { key, model, runtime };
+      loaded = { key, model, runtime, loraHashes: resolved.hashes };
     }
-    post({ kind: "status", id, status: { status: "done", modelId: manifest.id, variant: variant.id, backend: runtime.backend } });
+    const { warnings } = loaded.model;
+    post({
+      kind: "status",
+      id,
+      status: { status: "done", modelId: manifest.id, variant: variant.id, backend: runtime.backend, ...(warnings.length > 0 ? { warnings } : {}) },
+    });
     return loaded;
   }
 
@@ -83,7 +107,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const superseded = () => id !== latestPreload;
     if (superseded()) throw new JobCancelledError();
     const source = await models.sourceFor(target, { hub: false });
-    await ensureModel(id, target, await readManifest(source), source, superseded);
+    await ensureModel(id, target, await readManifest(source), source, loraUses(target.loras ?? [], ""), superseded);
   }
 
   async function run(id: string, job: GenerateJob, signal: AbortSignal) {
@@ -96,7 +120,8 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     if (problems.length > 0) {
       throw new InvalidParamsError(problems.map((p) => p.message).join(" "), { field: problems[0].field });
     }
-    const { model, runtime } = await ensureModel(id, job, manifest, source);
+    const uses = loraUses(job.loras ?? [], requested.prompt);
+    const { model, runtime, loraHashes } = await ensureModel(id, job, manifest, source, uses);
     signal.throwIfAborted();
     const loadMs = performance.now() - t0;
     const seed = requested.seed === -1 ? randomSeed() : requested.seed;
@@ -116,7 +141,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     );
     const { a1111 } = prepareSampling(params.sampler, manifest.scheduler, params.steps);
     const parameters = formatParameters({
-      prompt: params.prompt,
+      prompt: promptWithLoraTags(params.prompt, uses),
       negativePrompt: params.negativePrompt,
       steps: params.steps,
       sampler: a1111.sampler,
@@ -127,7 +152,10 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
       height: result.image.height,
       model: manifest.id,
       denoisingStrength: prepared ? params.denoisingStrength : undefined,
-      extra: prepared?.init.mask ? { "Mask blur": String(prepared.init.maskBlur ?? DEFAULT_MASK_BLUR) } : {},
+      extra: {
+        ...(prepared?.init.mask ? { "Mask blur": String(prepared.init.maskBlur ?? DEFAULT_MASK_BLUR) } : {}),
+        ...(loraHashes ? { "Lora hashes": loraHashes } : {}),
+      },
     });
     const png = encodePng(result.image.data, result.image.width, result.image.height, { parameters });
     post(
@@ -201,6 +229,12 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
           await old.model.release().catch(() => undefined);
         });
         models.deleteModel(req.id, req.modelId).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
+        break;
+      case "loras":
+        loraStore
+          .act(req.action)
+          .then((loras) => post({ kind: "loras", id: req.id, loras }))
+          .catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));
         break;
       case "storage":
         models.storage(req.id).catch((err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }));

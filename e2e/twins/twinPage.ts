@@ -2,6 +2,7 @@
  * Page side of e2e/twins.spec.ts: a catalog hub model as shipped, read from the local hub that serves its twin,
  * run by the engine on onnxruntime-web's WASM backend, and compared with diffusers' image for the same case.
  */
+import { maxRgbDifference } from "../../src/engine/image";
 import { loadModel } from "../../src/engine/loadModel";
 import { generate } from "../../src/engine/pipeline";
 import { createWebRuntime } from "../../src/engine/webRuntime";
@@ -42,11 +43,7 @@ try {
   const { image } = await generate(model, runtime, { ...c, negativePrompt: c.negativePrompt ?? "", promptSyntax: "plain" });
   const [folder, file] = c.image.split("/");
   const reference = decodePng(new Uint8Array(await (await fetch(hubFileUrl(hub, `references/${folder}`, "main", file))).arrayBuffer()));
-  let worst = 0;
-  for (let p = 0; p < reference.width * reference.height; p++) {
-    for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(image.data[p * 4 + k] - reference.rgba[p * 4 + k]));
-  }
-  done({ backend: runtime.backend.name, width: image.width, height: image.height, maxDifference: worst });
+  done({ backend: runtime.backend.name, width: image.width, height: image.height, maxDifference: maxRgbDifference(image.data, reference.rgba) });
 } catch (err) {
   done({ error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
 }

@@ -4,6 +4,8 @@ import type {
   DownloadStatus,
   GenerateJob,
   LoadStatus,
+  LoraAction,
+  LoraInfo,
   ModelTarget,
   PromptTokens,
   ResultMessage,
@@ -48,6 +50,8 @@ export interface EngineClient {
   storage(): Promise<StorageReport>;
   device(): Promise<DeviceReport>;
   tokenize(target: ModelTarget, text: string): Promise<PromptTokens>;
+  /** Lists, adds or removes stored LoRA files; resolves with the list after the action. */
+  loras(action: LoraAction): Promise<LoraInfo[]>;
 }
 
 interface Pending {
@@ -78,6 +82,10 @@ export function createEngineClient(port: MessagePort): EngineClient {
       case "deleted":
         pending.delete(ev.id);
         p.resolve(undefined);
+        break;
+      case "loras":
+        pending.delete(ev.id);
+        p.resolve(ev.loras);
         break;
       case "device":
       case "tokens":
@@ -149,5 +157,6 @@ export function createEngineClient(port: MessagePort): EngineClient {
     storage: () => request<StorageReport>((id) => ({ kind: "storage", id })).done,
     device: () => request<DeviceReport>((id) => ({ kind: "device", id })).done,
     tokenize: (target, text) => request<PromptTokens>((id) => ({ kind: "tokenize", id, target, text })).done,
+    loras: (action) => request<LoraInfo[]>((id) => ({ kind: "loras", id, action })).done,
   };
 }

@@ -20,3 +20,10 @@ export function rgbaToChw(rgba: ArrayLike<number>, width: number, height: number
   }
   return out;
 }
+
+/** The largest difference of any R, G or B value between two RGBA images of the same size (what parity tests bound). */
+export function maxRgbDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) if (i % 4 !== 3) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}

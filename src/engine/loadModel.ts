@@ -1,11 +1,17 @@
-import { ModelLoadError, ShaderF16UnsupportedError } from "../errors";
+import { LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
+import type { LoraPart } from "./lora/keys";
+import { ortLowRankAdder } from "./lora/ortKernel";
+import { applyLoras, type LoraToApply, type WeightFile } from "./lora/patch";
 import { graphInputNames, mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
 import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
 
-/** Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. */
+/**
+ * Where a model's files come from: the app's own folder, the weight cache, or the disk in Node. Each read returns
+ * bytes the caller owns: LoRAs are applied by editing them in place.
+ */
 export interface ModelSource {
   read(path: string): Promise<Uint8Array>;
   /**
@@ -29,10 +35,53 @@ export interface LoadedModel {
    * Absent when the model has none.
    */
   vaeEncoder?: () => Promise<ModelSession>;
+  /** What the user should know about the LoRAs applied (keys that matched nothing), one sentence each. */
+  warnings: string[];
   release(): Promise<void>;
 }
 
-export type LoadProgress = { file: string; index: number; count: number };
+export type LoadProgress = { file: string; index: number; count: number; applyingLora?: boolean };
+
+const LORA_PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet"];
+
+/** Collects what each part's patching reports and turns it into warnings, or an error where a LoRA fits nowhere. */
+function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest, runtime: Runtime) {
+  const applied = new Map<string, number>();
+  const unmatched = new Map<string, string[]>();
+  const adder = ortLowRankAdder(runtime.ort, runtime.backend.name === "cpu" ? "cpu" : "wasm");
+  return {
+    async add(part: ModelPart, bytes: Uint8Array, external: readonly WeightFile[]) {
+      if (!LORA_PARTS.includes(part)) return;
+      const report = await applyLoras(part as LoraPart, bytes, external, loras, adder);
+      for (const [name, n] of report.applied) applied.set(name, (applied.get(name) ?? 0) + n);
+      for (const [name, keys] of report.unmatched) unmatched.set(name, [...(unmatched.get(name) ?? []), ...keys]);
+    },
+    release: () => adder.release(),
+    /** Modules of parts the model does not have (an SDXL LoRA's lora_te2_ on SD) count as unmatched too. */
+    warnings(parts: readonly ModelPart[]): string[] {
+      const warnings: string[] = [];
+      for (const lora of loras) {
+        if (lora.strength === 0 && !lora.unetStrength) continue;
+        const missing = lora.modules.filter((m) => !parts.includes(m.part)).map((m) => m.key);
+        const skipped = [...(unmatched.get(lora.name) ?? []), ...missing, ...lora.unknown];
+        if ((applied.get(lora.name) ?? 0) === 0) {
+          throw new LoraError(
+            `The LoRA "${lora.name}" changes nothing in ${manifest.name}: none of its ${lora.modules.length} modules ` +
+              `matches a weight of this model (it was made for another base model, e.g. ${skipped.slice(0, 3).join(", ")}).`,
+            { lora: lora.name },
+          );
+        }
+        if (skipped.length > 0) {
+          warnings.push(
+            `LoRA "${lora.name}": ${skipped.length} key(s) not applied (no matching weight in ${manifest.name}, or a ` +
+              `kind of network this app does not apply): ${skipped.join(", ")}.`,
+          );
+        }
+      }
+      return warnings;
+    },
+  };
+}
 
 /** Inputs each part must have; names are the public Stable Diffusion ONNX exports'. */
 function requiredInputs(part: ModelPart, manifest: ModelManifest): string[] {
@@ -106,6 +155,13 @@ export function pickVariant(manifest: ModelManifest, shaderF16: boolean, wanted?
   return usable[0];
 }
 
+/** A part read without locating, as patching needs it: the graph and its external data in memory. */
+function inMemory({ part, model, external }: PartBytes): { model: Uint8Array; external: WeightFile[] } {
+  const files = external.flatMap(({ path, data }) => (typeof data === "string" ? [] : [{ path, data }]));
+  if (typeof model === "string" || files.length < external.length) throw new TypeError(`The ${part} was located, not read.`);
+  return { model, external: files };
+}
+
 interface PartBytes {
   part: ModelPart;
   /** The graph's bytes, or where ONNX Runtime opens it. */
@@ -119,6 +175,7 @@ async function readPart(
   variant: ModelVariant,
   source: ModelSource,
   halfPrecision: boolean,
+  locate: boolean,
 ): Promise<PartBytes> {
   const file = variant.files[part];
   if (!file) throw new ModelLoadError(`${manifest.name} has no ${part} file.`);
@@ -151,11 +208,11 @@ async function readPart(
   const external: ExternalDataFile[] = [];
   for (const ext of file.externalData ?? []) {
     // ORT resolves external data by the file name recorded in the graph, relative to the model
-    const data = (await source.locate?.(ext.path)) ?? (await source.read(ext.path));
+    const data = (locate ? await source.locate?.(ext.path) : undefined) ?? (await source.read(ext.path));
     external.push({ path: ext.path.split("/").pop() ?? ext.path, data });
   }
   // a located graph is opened by ONNX Runtime itself; these bytes were read only for the checks above
-  return { part, model: (await source.locate?.(file.path)) ?? bytes, external };
+  return { part, model: (locate ? await source.locate?.(file.path) : undefined) ?? bytes, external };
 }
 
 async function createPart(
@@ -238,6 +295,8 @@ export async function loadModel(
   source: ModelSource,
   runtime: Runtime,
   onProgress?: (p: LoadProgress) => void,
+  /** Applied to the text encoders' and U-Net's weights before their sessions are created. */
+  loras: readonly LoraToApply[] = [],
 ): Promise<LoadedModel> {
   const decoder = new TextDecoder();
   const tokenizerFiles = {
@@ -263,22 +322,36 @@ export async function loadModel(
   encoderTokenizers.catch(() => undefined);
   const sessions: Partial<Record<ModelPart, ModelSession>> = {};
   const halfPrecision = runsHalfPrecision(runtime.backend);
-  const read = (part: ModelPart) => readPart(part, manifest, variant, source, halfPrecision);
+  const patching = loras.some((l) => l.strength !== 0 || !!l.unetStrength);
+  const patched = (part: ModelPart) => patching && LORA_PARTS.includes(part);
+  // a part a LoRA patches is read into memory: its weights are edited there before ONNX Runtime gets them
+  const read = (part: ModelPart) => readPart(part, manifest, variant, source, halfPrecision, !patched(part));
   const reads = readAhead(parts, (p) => partBytes(variant, p), read, READ_AHEAD_BYTES);
   let index = 0;
   let tokenizerList: PromptTokenizer[];
   let embedDim: number | undefined;
+  const patches = loraReport(loras, manifest, runtime);
+  let warnings: string[] = [];
   try {
     for await (const bytes of reads) {
       index += 1;
-      onProgress?.({ file: variant.files[bytes.part]?.path ?? bytes.part, index, count });
+      const file = variant.files[bytes.part]?.path ?? bytes.part;
+      if (patched(bytes.part)) {
+        onProgress?.({ file, index, count, applyingLora: true });
+        const { model, external } = inMemory(bytes);
+        await patches.add(bytes.part, model, external);
+      }
+      onProgress?.({ file, index, count });
       sessions[bytes.part] = await createPart(bytes, manifest, variant, runtime);
     }
+    warnings = patches.warnings(parts);
     tokenizerList = await encoderTokenizers;
     embedDim = guidanceEmbedDim(manifest, sessions.unet!);
   } catch (err) {
     await Promise.all(Object.values(sessions).map((s) => s.release()));
     throw err;
+  } finally {
+    await patches.release();
   }
   let encoder: Promise<ModelSession> | undefined;
   const vaeEncoder = variant.files.vae_encoder
@@ -303,6 +376,7 @@ export async function loadModel(
     guidanceEmbedDim: embedDim,
     vaeDecoder: sessions.vae_decoder!,
     vaeEncoder,
+    warnings,
     release: async () => {
       const lazy = encoder;
       encoder = undefined;

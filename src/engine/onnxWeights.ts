@@ -33,10 +33,10 @@ export function mainWeightType(bytes: Uint8Array): WeightType | undefined {
   return best?.[0];
 }
 
-const VARINT = 0;
-const LEN = 2;
+export const VARINT = 0;
+export const LEN = 2;
 
-interface Field {
+export interface Field {
   field: number;
   wire: number;
   /** A varint's value. */
@@ -47,7 +47,7 @@ interface Field {
 }
 
 /** The fields in [from, to), in order; stops quietly at malformed bytes. */
-function* fields(bytes: Uint8Array, from: number, to: number): Generator<Field> {
+export function* fields(bytes: Uint8Array, from: number, to: number): Generator<Field> {
   let at = from;
   while (at < to) {
     const key = readVarint(bytes, at, to);
@@ -70,7 +70,7 @@ function* fields(bytes: Uint8Array, from: number, to: number): Generator<Field> 
   }
 }
 
-function first(all: Iterable<Field>, wanted: number): Field | undefined {
+export function first(all: Iterable<Field>, wanted: number): Field | undefined {
   for (const f of all) if (f.field === wanted) return f;
   return undefined;
 }

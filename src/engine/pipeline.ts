@@ -5,8 +5,6 @@ import { guidanceScaleEmbedding } from "./guidanceEmbedding";
 import type { LoadedModel } from "./loadModel";
 import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
-import type { ExtraNetworkTag } from "./prompt/extraNetworks";
-import { parsePrompt } from "./prompt/parse";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
 import { prepareSampling } from "./samplers";
@@ -115,9 +113,6 @@ export async function generate(
     fixedLength: typeof fixedLength === "number" ? fixedLength : undefined,
   });
   warnings.push(...cuts.map((cut) => cutWarning(cut, useCfg && cut.index === 0 ? "negative prompt" : "prompt", syntax === "plain")));
-  // <lora:…> tags are taken out of the text the encoders read; applying them is another stage's job
-  const tags = syntax === "A1111" ? parsePrompt(params.prompt).tags : [];
-  if (tags.length > 0) warnings.push(unappliedTagsWarning(tags));
   if (guidanceEmbedding) conditioning.timestep_cond = runtime.tensor("float32", guidanceEmbedding, [1, guidanceEmbedding.length]);
   const tText = performance.now();
 
@@ -190,11 +185,6 @@ export async function generate(
       warnings,
     };
   }
-}
-
-function unappliedTagsWarning(tags: ExtraNetworkTag[]): string {
-  const named = tags.map((t) => `<${t.network}:${t.items.join(":")}>`).join(" ");
-  return `The prompt names ${named}: this engine does not apply extra networks (LoRA) yet, so the tags were only left out of the text.`;
 }
 
 /** Why a prompt's end does not show in the image, and what to do about it. */

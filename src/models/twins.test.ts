@@ -1,12 +1,13 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadModel, type ModelSource } from "../engine/loadModel";
+import { maxRgbDifference } from "../engine/image";
+import { loadModel } from "../engine/loadModel";
 import { createNodeRuntime } from "../engine/nodeRuntime";
 import { generate } from "../engine/pipeline";
 import { decodePng } from "../png/encodePng";
-import { CATALOG, hubDownloads, type HubCatalogEntry } from "./catalog";
+import { CATALOG, type HubCatalogEntry } from "./catalog";
+import { twinSource, TWINS } from "./twinSource";
 
 /**
  * Every catalog hub model as shipped (file paths, tokenizer files, manifest) against its twin: random weights with
@@ -14,9 +15,6 @@ import { CATALOG, hubDownloads, type HubCatalogEntry } from "./catalog";
  * equal the diffusers pipelines' on the same weights and seeds. The variant is loaded as shipped: its half-precision
  * requirement is the variant picker's (pickVariant), and onnxruntime-node runs the twins' graphs on the CPU.
  */
-const TWINS = join(__dirname, "__fixtures__/twins");
-const HUB = "https://twins.invalid";
-
 interface ReferenceCase {
   prompt: string;
   negativePrompt: string | null;
@@ -27,23 +25,6 @@ interface ReferenceCase {
   height: number;
   sampler: string;
   image: string;
-}
-
-/** The twin's files by the URLs the catalog would download: `{hub}/{repo}/resolve/{revision}/{path}` → twins/{repo}/{path}. */
-function twinSource(entry: HubCatalogEntry, variantId: string): ModelSource {
-  const files = new Map(
-    hubDownloads(entry, variantId, HUB).map((d) => {
-      const m = /^https:\/\/twins\.invalid\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(d.url);
-      if (!m) throw new Error(`unexpected URL ${d.url}`);
-      return [d.path, join(TWINS, m[1], decodeURIComponent(m[2]))];
-    }),
-  );
-  const locate = async (path: string) => {
-    const file = files.get(path);
-    if (!file) throw new Error(`${path} is not a file of ${entry.manifest.id}`);
-    return file;
-  };
-  return { read: async (path) => new Uint8Array(await readFile(await locate(path))), locate };
 }
 
 const hubEntries = CATALOG.filter((e): e is HubCatalogEntry => e.kind === "hub");
@@ -77,11 +58,7 @@ describe.each(hubEntries.map((e) => [e.manifest.id, e] as const))("catalog model
       });
       const want = decodePng(readFileSync(join(TWINS, "references", c.image)));
       expect([image.width, image.height]).toEqual([want.width, want.height]);
-      let worst = 0;
-      for (let p = 0; p < want.width * want.height; p++) {
-        for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(image.data[p * 4 + k] - want.rgba[p * 4 + k]));
-      }
-      expect(worst).toBeLessThanOrEqual(2);
+      expect(maxRgbDifference(image.data, want.rgba)).toBeLessThanOrEqual(2);
     },
   );
 });

@@ -3,6 +3,7 @@ import { EmbedSnippet } from "./EmbedSnippet";
 import { errorTitle } from "./errorTitles";
 import { GalleryPanel } from "./GalleryPanel";
 import { InterruptedJobs } from "./InterruptedJobs";
+import { LoraPanel } from "./LoraPanel";
 import { ModelPicker } from "./ModelPicker";
 import { ModeTabs } from "./ModeTabs";
 import { OfflineReady } from "./OfflineReady";
@@ -59,6 +60,7 @@ export function App() {
           <SourcePanel />
           <PromptForm />
           <ActionBar />
+          <LoraPanel />
           <PngInfo />
           <InterruptedJobs />
           <QueuePanel />

@@ -60,6 +60,7 @@ export function fakeEngine(): { engine: EngineClient; started: FakeJob[]; preloa
     storage: () => Promise.resolve({ cache: true, models: [] }),
     device: () => Promise.resolve({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" }),
     tokenize: (_target, text) => Promise.resolve({ count: text.split(/\s+/).filter(Boolean).length, limit: 75, unknownWords: [] }),
+    loras: () => Promise.resolve([]),
   };
   return { engine, started, preloads, preloadEnds };
 }

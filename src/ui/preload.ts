@@ -1,16 +1,19 @@
 import type { EngineClient, Running, ModelLoaded } from "../client/engineClient";
 import { JobCancelledError } from "../errors";
 import type { ModelTarget } from "../protocol";
+import { activeLoras } from "./loraSlice";
 import type { AppState, AppStore } from "./store";
 
 /** The model, variant and backend the form has selected: what a generation runs on and what is preloaded. */
-export function modelTarget(s: Pick<AppState, "model" | "hubBase" | "backendChoice" | "variant">): ModelTarget {
+export function modelTarget(s: Pick<AppState, "model" | "hubBase" | "backendChoice" | "variant" | "loras">): ModelTarget {
+  const loras = activeLoras(s.loras);
   return {
     modelId: s.model.id,
     modelBase: s.model.base,
     hubBase: s.hubBase,
     backend: s.backendChoice,
     ...(s.variant ? { variant: s.variant } : {}),
+    ...(loras.length > 0 ? { loras } : {}),
   };
 }
 

@@ -87,7 +87,7 @@ const MAX_RECENT = 24;
 
 function statusText(st: LoadStatus): string {
   if (st.status === "initiate") return "Loading model…";
-  if (st.status === "progress") return `Loading ${st.file} (${st.index + 1}/${st.count})…`;
+  if (st.status === "progress") return st.applyingLora ? "Applying LoRA…" : `Loading ${st.file} (${st.index + 1}/${st.count})…`;
   return "Generating…";
 }
 
@@ -172,6 +172,7 @@ export const createQueueSlice =
         {
           onStatus: (st) => {
             const text = statusText(st);
+            if (st.status === "done") get().showLoraWarnings(st.warnings ?? []);
             set(
               st.status === "done"
                 ? { phase: "running", backend: st.backend, backendProblem: undefined, statusText: text }
@@ -278,8 +279,10 @@ export const createQueueSlice =
       showLoadStatus(status, failure) {
         const s = get();
         // the badge shows what the worker reports, never a backend from an earlier load
-        if (status?.status === "done") set({ backend: status.backend, backendProblem: undefined });
-        else if (status?.status === "initiate") set({ backend: undefined, backendProblem: undefined });
+        if (status?.status === "done") {
+          set({ backend: status.backend, backendProblem: undefined });
+          get().showLoraWarnings(status.warnings ?? []);
+        } else if (status?.status === "initiate") set({ backend: undefined, backendProblem: undefined });
         else if (!status) set({ backend: undefined, backendProblem: failure === undefined ? undefined : named(failure) });
         if (s.current) {
           // the job's own "done" status follows and says it is generating

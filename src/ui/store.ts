@@ -11,6 +11,7 @@ import type { RgbaImageMessage } from "../protocol";
 import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
+import { createLoraSlice, type LoraSlice } from "./loraSlice";
 import { createModelsSlice, type ModelsSlice } from "./modelsSlice";
 import { forgivingStorage, persistOptions } from "./persistence";
 import { createQueueSlice, type QueueSlice } from "./queueSlice";
@@ -46,7 +47,7 @@ const NO_STORAGE: StateStorage = { getItem: () => null, setItem: () => undefined
 /** The page's localStorage, forgiving where the browser refuses it. */
 export const browserSettingsStorage = (): StateStorage => forgivingStorage(() => localStorage);
 
-export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & SessionSlice & ThemeSlice;
+export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice & SessionSlice & ThemeSlice & LoraSlice;
 export type SliceCreator<T> = StateCreator<AppState, [], [], T>;
 export type AppStore = ReturnType<typeof createAppStore>;
 
@@ -61,6 +62,7 @@ export function createAppStore(deps: StoreDeps) {
         ...createModelsSlice(deps)(...a),
         ...createSessionSlice(deps)(...a),
         ...createThemeSlice(deps)(...a),
+        ...createLoraSlice(deps)(...a),
       }),
       persistOptions(deps.settingsStorage ?? NO_STORAGE),
     ),

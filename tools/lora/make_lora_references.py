@@ -1,0 +1,301 @@
+"""Random LoRAs for the SD-Turbo twin and the images diffusers makes with them fused. Usage (repository root):
+
+    PYTHONPATH=/work/ext/diffusers/src python tools/lora/make_lora_references.py [--model sd-turbo|sdxl-turbo]
+        [--twins-tools DIR] [--twins-fixtures DIR]
+
+The twin (tools/twins/, random weights in schmuell/sd-turbo-ort-web's layout) is rebuilt in PyTorch from its
+seeds; the script first checks that the rebuilt pipeline reproduces the twin's own reference image, so the LoRA
+references belong to the very weights in the ONNX files. Two LoRAs are written:
+
+- kohya.safetensors: A1111/kohya keys (lora_unet_…, lora_te_…, .lora_down/.lora_up/.alpha) in float16, on the
+  U-Net's attention and feed-forward Linears, its 3×3 and 1×1 convolutions (LoCon) and time-embedding Gemms, and
+  on the text encoder's attention and MLP; alpha ≠ rank.
+- peft.safetensors: written by diffusers' own save_lora_weights from PEFT adapters (unet.… / text_encoder.…
+  lora_A / lora_B in bfloat16, lora_alpha in the file's lora_adapter_metadata).
+
+Each case loads LoRAs with load_lora_weights and fuse_lora(lora_scale=strength), one after another, then runs
+the pipeline; the engine must match within 2/255.
+"""
+import argparse
+import copy
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import save_file
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = ROOT / "src/engine/lora/__fixtures__"
+SIZE = 256
+
+
+def twin_modules(tools: Path):
+    sys.path.insert(0, str(tools))
+    import common
+    import make_twins
+    import modules
+    text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=2, act="gelu", seed=0))
+    unet = common.round_to_fp16(make_twins.boost_cross_attention(
+        modules.unet(seed=1, **make_twins.sd_unet_config(32, sd2=True))))
+    vae = common.round_to_fp16(make_twins.boost_vae_output(modules.vae(seed=2, **make_twins.sd_vae_config(0.18215))))
+    return common, make_twins, text, unet, vae
+
+
+def pipeline(common, make_twins, text, unet, vae, fixtures: Path):
+    from diffusers import EulerDiscreteScheduler, StableDiffusionPipeline
+    tokenizer = common.load_tokenizer(fixtures / make_twins.SD_TURBO_REPO / "tokenizer")
+    pipe = StableDiffusionPipeline(vae=vae, text_encoder=text, tokenizer=tokenizer, unet=unet,
+                                   scheduler=EulerDiscreteScheduler.from_config(make_twins.TURBO_SCHEDULER),
+                                   safety_checker=None, feature_extractor=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def run(pipe, case):
+    return pipe(case["prompt"], num_inference_steps=case["steps"], guidance_scale=case["guidance"],
+                width=case["width"], height=case["height"],
+                generator=torch.Generator("cpu").manual_seed(case["seed"])).images[0]
+
+
+def check_twin(pipe, fixtures: Path):
+    """The rebuilt modules must give the twin's own first reference image (made from the same seeds)."""
+    from PIL import Image
+    index = json.loads((fixtures / "references/sd-turbo.json").read_text())
+    case = index["cases"][0]
+    got = np.asarray(run(pipe, case), dtype=np.int16)
+    want = np.asarray(Image.open(fixtures / "references" / case["image"]).convert("RGB"), dtype=np.int16)
+    worst = int(np.abs(got - want).max())
+    assert worst <= 1, f"the rebuilt twin differs from its reference image by {worst}/255"
+
+
+def modules_of(model, kinds):
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, kinds)]
+
+
+def kohya_lora(unet, text, gen, te_prefix="lora_te_"):
+    """U-Net: every Linear and Conv2d of the attentions and resnets plus time_emb_proj; text encoder: q/k/v/out_proj,
+    fc1, fc2. Ranks 4 (Linear) and 2 (Conv), alpha 2 and 1.5."""
+    tensors = {}
+
+    def add(prefix, name, module):
+        is_conv = isinstance(module, torch.nn.Conv2d)
+        rank, alpha = (2, 1.5) if is_conv else (4, 2.0)
+        if is_conv:
+            out, cin, kh, kw = module.weight.shape
+            down = torch.randn(rank, cin, kh, kw, generator=gen) / (cin * kh * kw) ** 0.5
+            up = torch.randn(out, rank, 1, 1, generator=gen) * 0.6
+        else:
+            out, cin = module.weight.shape
+            down = torch.randn(rank, cin, generator=gen) / cin ** 0.5
+            up = torch.randn(out, rank, generator=gen) * 0.6
+        key = prefix + name.replace(".", "_")
+        tensors[f"{key}.lora_down.weight"] = down.half()
+        tensors[f"{key}.lora_up.weight"] = up.half()
+        tensors[f"{key}.alpha"] = torch.tensor(alpha).half()
+
+    for name, m in modules_of(unet, (torch.nn.Linear, torch.nn.Conv2d)):
+        if ("attentions" in name or "resnets" in name) and not name.endswith("conv_in"):
+            add("lora_unet_", name, m)
+    encoder = text.text_model.encoder if hasattr(text, "text_model") else text.encoder
+    for name, m in modules_of(encoder, torch.nn.Linear):
+        add(te_prefix, "text_model.encoder." + name, m)
+    return tensors
+
+
+def peft_lora(pipe, path: Path, gen):
+    """PEFT adapters on the U-Net's attention projections and the text encoder's q/k/v, saved by diffusers."""
+    from diffusers import StableDiffusionPipeline
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+    unet_config = LoraConfig(r=4, lora_alpha=6, target_modules=["to_q", "to_k", "to_v", "to_out.0"], init_lora_weights=False)
+    text_config = LoraConfig(r=2, lora_alpha=4, target_modules=["q_proj", "k_proj", "v_proj"], init_lora_weights=False)
+    # on copies, so the pipeline's own modules stay plain for load_lora_weights
+    unet, text = copy.deepcopy(pipe.unet), copy.deepcopy(pipe.text_encoder)
+    unet.add_adapter(unet_config, adapter_name="make")
+    text.add_adapter(text_config, adapter_name="make")
+    with torch.no_grad():
+        for model in (unet, text):
+            for name, p in model.named_parameters():
+                if "lora_A" in name:
+                    p.copy_(torch.randn(p.shape, generator=gen) / p.shape[1] ** 0.5)
+                elif "lora_B" in name:
+                    p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    unet_layers = {k: v.to(torch.bfloat16) for k, v in get_peft_model_state_dict(unet, adapter_name="make").items()}
+    text_layers = {f"text_model.{k}": v.to(torch.bfloat16)
+                   for k, v in get_peft_model_state_dict(text, adapter_name="make").items()}
+    StableDiffusionPipeline.save_lora_weights(path.parent, unet_lora_layers=unet_layers, text_encoder_lora_layers=text_layers,
+                                              weight_name=path.name, unet_lora_adapter_metadata=unet_config.to_dict(),
+                                              text_encoder_lora_adapter_metadata=text_config.to_dict())
+
+
+def load_lora(pipe, path: Path, name: str):
+    """load_lora_weights' own steps, with one bridge: the files name the text encoder's modules as transformers 4
+    did (text_model.encoder…), this venv's transformers 5 CLIPTextModel has them at encoder…"""
+    state_dict, alphas, metadata = pipe.lora_state_dict(str(path.parent), weight_name=path.name, return_lora_metadata=True)
+
+    def flat(d):
+        return {k.replace("text_encoder.text_model.", "text_encoder."): v for k, v in d.items()} if d else d
+
+    pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name, metadata=metadata,
+                             _pipeline=pipe)
+    pipe.load_lora_into_text_encoder(flat(state_dict), network_alphas=flat(alphas), text_encoder=pipe.text_encoder,
+                                     adapter_name=name, _pipeline=pipe, metadata=metadata)
+
+
+CASES = [
+    {"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
+    {"loras": [["peft", 0.7]], "prompt": "a cozy cabin in the woods", "seed": 1234, "steps": 4},
+    {"loras": [["kohya", 0.8], ["peft", -0.5]], "prompt": "a red fox in the snow", "seed": 7, "steps": 2},
+]
+
+
+def sdxl_twin(tools: Path, fixtures: Path):
+    """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
+    (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
+    sys.path.insert(0, str(tools))
+    import common
+    import make_twins
+    import modules
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+    text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=12, act="quick_gelu", seed=20))
+    text_2 = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=32, act="gelu", projection_dim=32, seed=21))
+    unet = common.round_to_fp16(make_twins.boost_cross_attention(modules.unet(
+        seed=22, sample_size=64, in_channels=4, out_channels=4, layers_per_block=1, block_out_channels=(32, 64),
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        transformer_layers_per_block=(1, 2), cross_attention_dim=64, attention_head_dim=(2, 4),
+        use_linear_projection=True, addition_embed_type="text_time", addition_time_embed_dim=8,
+        projection_class_embeddings_input_dim=32 + 6 * 8, norm_num_groups=8, flip_sin_to_cos=True, freq_shift=0)))
+    vae = common.round_to_fp16(make_twins.boost_vae_output(modules.vae(seed=23, **make_twins.sd_vae_config(0.13025))))
+    for m in (text, text_2, unet):
+        make_twins.with_fp16_boundaries(m)
+    decode = vae.decode
+    vae.decode = lambda z, *a, **k: make_twins.fp16_round(decode(make_twins.fp16_round(z), *a, **k))
+    pipe = StableDiffusionXLPipeline(
+        vae=vae, text_encoder=text, text_encoder_2=text_2,
+        tokenizer=common.load_tokenizer(fixtures / make_twins.LCM_REPO / "tokenizer"),
+        tokenizer_2=common.load_tokenizer(fixtures / make_twins.SD_TURBO_REPO / "tokenizer"), unet=unet,
+        scheduler=EulerAncestralDiscreteScheduler.from_config(make_twins.SDXL_TURBO_SCHEDULER),
+        force_zeros_for_empty_prompt=True)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, make_twins
+
+
+def sdxl_main(args):
+    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, fused by diffusers' SDXL loader."""
+    from PIL import Image
+    pipe, make_twins = sdxl_twin(args.twins_tools, args.twins_fixtures)
+    index = json.loads((args.twins_fixtures / "references/sdxl-turbo.json").read_text())
+    first = index["cases"][0]
+
+    def run_sdxl(case):
+        return pipe(case["prompt"], negative_prompt=case.get("negativePrompt"), num_inference_steps=case["steps"],
+                    guidance_scale=case["guidance"], width=case["width"], height=case["height"],
+                    generator=torch.Generator("cpu").manual_seed(case["seed"])).images[0]
+
+    got = np.asarray(run_sdxl(first), dtype=np.int16)
+    want = np.asarray(Image.open(args.twins_fixtures / "references" / first["image"]).convert("RGB"), dtype=np.int16)
+    assert int(np.abs(got - want).max()) <= 1, "the rebuilt SDXL twin differs from its reference image"
+
+    out = OUT / "sdxl-turbo"
+    out.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator().manual_seed(2025)
+    tensors = kohya_lora(pipe.unet, pipe.text_encoder, gen, te_prefix="lora_te1_")
+    tensors.update({k: v for k, v in kohya_lora(pipe.unet, pipe.text_encoder_2, gen, te_prefix="lora_te2_").items()
+                    if k.startswith("lora_te2_")})
+    save_file(tensors, str(out / "kohya.safetensors"))
+    base = {k: v.clone() for k, v in pipe.unet.state_dict().items()}
+    base_te = [{k: v.clone() for k, v in m.state_dict().items()} for m in (pipe.text_encoder, pipe.text_encoder_2)]
+
+    def restore():
+        with torch.no_grad():
+            pipe.unet.load_state_dict(base)
+            pipe.text_encoder.load_state_dict(base_te[0])
+            pipe.text_encoder_2.load_state_dict(base_te[1])
+
+    cases = [{"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
+             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2}]
+    entries = []
+    for i, c in enumerate(cases):
+        restore()
+        for name, strength in c["loras"]:
+            state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
+                                                                return_lora_metadata=True)
+            pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
+                                     metadata=metadata, _pipeline=pipe)
+            for prefix, encoder in (("text_encoder", pipe.text_encoder), ("text_encoder_2", pipe.text_encoder_2)):
+                def flat(d, prefix=prefix, keep=hasattr(encoder, "text_model")):
+                    if not d or keep:
+                        return d
+                    return {k.replace(f"{prefix}.text_model.", f"{prefix}."): v for k, v in d.items()}
+                pipe.load_lora_into_text_encoder(flat(state_dict), network_alphas=flat(alphas), text_encoder=encoder,
+                                                 prefix=prefix, adapter_name=name, _pipeline=pipe, metadata=metadata)
+            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
+            pipe.unload_lora_weights()
+        case = {**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler a"}
+        image = run_sdxl(case)
+        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
+        image.save(out / file, optimize=True)
+        restore()
+        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(run_sdxl(case), dtype=np.int16)).mean())
+        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
+        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
+        print(f"sdxl {file}: mean change from the plain twin {change:.1f}/255")
+    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["sdxl-turbo"]["files"]
+    (out / "references.json").write_text(json.dumps({
+        "twin": {p: twin_index[p]["sha256"] for p in twin_index if p.endswith(".onnx") and "vae" not in p},
+        "cases": entries}, indent=1) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--twins-tools", type=Path, default=ROOT / "tools/twins")
+    parser.add_argument("--twins-fixtures", type=Path, default=ROOT / "src/models/__fixtures__/twins")
+    parser.add_argument("--model", choices=["sd-turbo", "sdxl-turbo"], default="sd-turbo")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
+    if args.model == "sdxl-turbo":
+        sdxl_main(args)
+        return
+    common, make_twins, text, unet, vae = twin_modules(args.twins_tools)
+    base = {k: v.clone() for k, v in {**{f"unet.{k}": v for k, v in unet.state_dict().items()},
+                                      **{f"te.{k}": v for k, v in text.state_dict().items()}}.items()}
+    pipe = pipeline(common, make_twins, text, unet, vae, args.twins_fixtures)
+    check_twin(pipe, args.twins_fixtures)
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    gen = torch.Generator().manual_seed(2024)
+    save_file(kohya_lora(unet, text, gen), str(OUT / "kohya.safetensors"))
+    peft_lora(pipe, OUT / "peft.safetensors", gen)
+
+    def restore():
+        with torch.no_grad():
+            unet.load_state_dict({k[5:]: v for k, v in base.items() if k.startswith("unet.")})
+            text.load_state_dict({k[3:]: v for k, v in base.items() if k.startswith("te.")})
+
+    entries = []
+    for i, c in enumerate(CASES):
+        restore()
+        for name, strength in c["loras"]:
+            load_lora(pipe, OUT / f"{name}.safetensors", name)
+            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
+            pipe.unload_lora_weights()
+        case = {**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler"}
+        image = run(pipe, case)
+        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
+        image.save(OUT / file, optimize=True)
+        restore()
+        plain = np.asarray(run(pipe, case), dtype=np.int16)
+        change = float(np.abs(np.asarray(image, dtype=np.int16) - plain).mean())
+        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
+        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
+        print(f"{file}: mean change from the plain twin {change:.1f}/255")
+    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["sd-turbo"]["files"]
+    (OUT / "references.json").write_text(json.dumps({
+        "twin": {p: twin_index[p]["sha256"] for p in ("unet/model.onnx", "text_encoder/model.onnx")},
+        "cases": entries}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
