@@ -14,7 +14,8 @@ const HUB = "https://twins.invalid";
 export function twinSource(entry: HubCatalogEntry, variantId: string): ModelSource {
   const files = new Map(
     hubDownloads(entry, variantId, HUB).map((d) => {
-      const m = /^https:\/\/twins\.invalid\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(d.url);
+      // custom models keep the hub they were found on, so match the path whatever the host
+      const m = /^https?:\/\/[^/]+\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(d.url);
       if (!m) throw new Error(`unexpected URL ${d.url}`);
       return [d.path, join(TWINS, m[1], decodeURIComponent(m[2]))];
     }),
