@@ -4,7 +4,7 @@ import { expect, test } from "@playwright/test";
 import { openBenchPage, type BenchPage } from "../bench/benchPage";
 import { CATALOG } from "../src/models/catalog";
 import { startHub, type Hub } from "./hub/server";
-import type { TwinCase } from "./twins/twinPage";
+import type { ReferenceCase } from "../src/models/referenceCase";
 
 /**
  * Every catalog hub model, as shipped, on its twin (random weights in the real repo's layout, tools/twins/) served by
@@ -29,7 +29,7 @@ test.describe("catalog models on their twins, in the browser", () => {
   for (const id of ids) {
     test(`${id} gives diffusers' image`, async () => {
       test.setTimeout(240_000);
-      const { cases } = JSON.parse(readFileSync(`${TWINS}/references/${id}.json`, "utf8")) as { cases: TwinCase[] };
+      const { cases } = JSON.parse(readFileSync(`${TWINS}/references/${id}.json`, "utf8")) as { cases: ReferenceCase[] };
       // the first one-step case: the cheapest that still runs every part
       const c = cases.find((x) => x.steps === 1) ?? cases[0];
       const query = new URLSearchParams({ hub: hub.url, model: id, case: JSON.stringify(c) });

@@ -7,26 +7,14 @@ import { loadModel } from "../../src/engine/loadModel";
 import { generate } from "../../src/engine/pipeline";
 import { createWebRuntime } from "../../src/engine/webRuntime";
 import { CATALOG, findEntry, hubFileUrl } from "../../src/models/catalog";
+import { caseParams, type ReferenceCase } from "../../src/models/referenceCase";
 import { decodePng } from "../../src/png/encodePng";
 import { hubSource } from "../../src/storage/cachedSource";
 import { ORT_ASSETS } from "../../workers/ortAssets";
 
-export interface TwinCase {
-  prompt: string;
-  negativePrompt: string | null;
-  seed: number;
-  steps: number;
-  guidance: number;
-  width: number;
-  height: number;
-  sampler: string;
-  /** Path of diffusers' image under the references folder, e.g. "sd-turbo/00-seed0-steps1.png". */
-  image: string;
-}
-
 const q = new URLSearchParams(location.search);
 const hub = q.get("hub")!;
-const c = JSON.parse(q.get("case")!) as TwinCase;
+const c = JSON.parse(q.get("case")!) as ReferenceCase;
 const out = document.getElementById("out")!;
 const done = (value: object) => {
   out.textContent = JSON.stringify(value);
@@ -39,8 +27,7 @@ try {
   const runtime = await createWebRuntime("wasm", ORT_ASSETS, { maxThreads: 1 });
   const variant = entry.manifest.variants[0];
   const model = await loadModel(entry.manifest, variant, hubSource(entry, variant.id, hub), runtime);
-  // diffusers' pipelines cut prompts at 77 tokens and read brackets as text
-  const { image } = await generate(model, runtime, { ...c, negativePrompt: c.negativePrompt ?? "", promptSyntax: "plain" });
+  const { image } = await generate(model, runtime, caseParams(c));
   const [folder, file] = c.image.split("/");
   const reference = decodePng(new Uint8Array(await (await fetch(hubFileUrl(hub, `references/${folder}`, "main", file))).arrayBuffer()));
   done({ backend: runtime.backend.name, width: image.width, height: image.height, maxDifference: maxRgbDifference(image.data, reference.rgba) });

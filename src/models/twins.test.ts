@@ -8,6 +8,7 @@ import { generate } from "../engine/pipeline";
 import { decodePng } from "../png/encodePng";
 import { CATALOG, type HubCatalogEntry } from "./catalog";
 import { resolveCustomModel, type HubReader } from "./customModel";
+import { caseParams, type ReferenceCase } from "./referenceCase";
 import type { ModelRef } from "./customModelRef";
 import { twinSource, TWINS } from "./twinSource";
 
@@ -17,18 +18,6 @@ import { twinSource, TWINS } from "./twinSource";
  * equal the diffusers pipelines' on the same weights and seeds. The variant is loaded as shipped: its half-precision
  * requirement is the variant picker's (pickVariant), and onnxruntime-node runs the twins' graphs on the CPU.
  */
-interface ReferenceCase {
-  prompt: string;
-  negativePrompt: string | null;
-  seed: number;
-  steps: number;
-  guidance: number;
-  width: number;
-  height: number;
-  sampler: string;
-  image: string;
-}
-
 const hubEntries = CATALOG.filter((e): e is HubCatalogEntry => e.kind === "hub");
 
 describe.each(hubEntries.map((e) => [e.manifest.id, e] as const))("catalog model %s on its twin", (id, entry) => {
@@ -46,18 +35,7 @@ describe.each(hubEntries.map((e) => [e.manifest.id, e] as const))("catalog model
     "%s equals diffusers' image within 2/255",
     async (_, c) => {
       const model = await loaded;
-      const { image } = await generate(model, runtime, {
-        prompt: c.prompt,
-        negativePrompt: c.negativePrompt ?? "",
-        seed: c.seed,
-        steps: c.steps,
-        guidance: c.guidance,
-        width: c.width,
-        height: c.height,
-        sampler: c.sampler,
-        // diffusers' pipelines cut prompts at 77 tokens and read brackets as text
-        promptSyntax: "plain",
-      });
+      const { image } = await generate(model, runtime, caseParams(c));
       const want = decodePng(readFileSync(join(TWINS, "references", c.image)));
       expect([image.width, image.height]).toEqual([want.width, want.height]);
       expect(maxRgbDifference(image.data, want.rgba)).toBeLessThanOrEqual(2);
@@ -94,7 +72,7 @@ describe("the catalog repos added as custom models by repo id", () => {
     const variant = { ...entry.manifest.variants[0], requiresShaderF16: true };
     const model = await loadModel(entry.manifest, variant, twinSource(entry, variant.id), runtime);
     try {
-      const { image } = await generate(model, runtime, { ...c, negativePrompt: c.negativePrompt ?? "", promptSyntax: "plain" });
+      const { image } = await generate(model, runtime, caseParams(c));
       expect(maxRgbDifference(image.data, decodePng(readFileSync(join(TWINS, "references", c.image))).rgba)).toBeLessThanOrEqual(2);
     } finally {
       await model.release();

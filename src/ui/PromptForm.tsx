@@ -32,8 +32,8 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
 }
 
 const SYNTAX_LABELS: Record<PromptSyntax, string> = {
-  A1111: "A1111: (word:1.2), [word], BREAK, long prompts",
-  plain: "Plain: as typed, 77 tokens (diffusers)",
+  A1111: "A1111 (weights, BREAK, long)",
+  plain: "Plain (as diffusers, 77 tokens)",
 };
 /** The action bar's Generate button lives outside the form and names it. */
 export const PROMPT_FORM_ID = "prompt-form";

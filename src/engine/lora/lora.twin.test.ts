@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CATALOG, type HubCatalogEntry } from "../../models/catalog";
+import { caseParams, type ReferenceCase } from "../../models/referenceCase";
 import { twinSource, TWINS } from "../../models/twinSource";
 import { decodePng } from "../../png/encodePng";
 import { maxRgbDifference } from "../image";
@@ -19,16 +20,8 @@ import { readLora } from ".";
  */
 const FIXTURES = join(__dirname, "__fixtures__");
 
-interface Case {
+interface Case extends Omit<ReferenceCase, "negativePrompt"> {
   loras: [string, number][];
-  prompt: string;
-  seed: number;
-  steps: number;
-  guidance: number;
-  width: number;
-  height: number;
-  sampler: string;
-  image: string;
 }
 
 const MODELS = [
@@ -55,7 +48,7 @@ describe.each(MODELS)("LoRAs on the %s twin", (id, folder) => {
     const model = await loadModel(entry.manifest, variant, source, runtime, undefined, loras);
     try {
       expect(model.warnings).toEqual([]);
-      const { image } = await generate(model, runtime, { ...c, negativePrompt: "" });
+      const { image } = await generate(model, runtime, caseParams({ ...c, negativePrompt: "" }, "A1111"));
       const want = decodePng(readFileSync(join(folder, c.image)));
       expect([image.width, image.height]).toEqual([want.width, want.height]);
       expect(maxRgbDifference(image.data, want.rgba)).toBeLessThanOrEqual(2);
