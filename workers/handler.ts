@@ -6,7 +6,7 @@ import { prepareInitImage } from "../src/engine/initImage";
 import { randomSeed } from "../src/engine/random";
 import { runsHalfPrecision, type Runtime } from "../src/engine/runtime";
 import { prepareSampling } from "../src/engine/samplers";
-import { SAMPLER_NAMES, validateParams } from "../src/params";
+import { SAMPLER_NAMES, validateEdit, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
 import type { BackendChoice, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
@@ -83,12 +83,15 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const t0 = performance.now();
     const source = await models.sourceFor(job);
     const manifest = await readManifest(source);
-    const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
-    const requested = prepared?.params ?? job.params;
-    const problems = validateParams(requested, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+    // every setting is checked before any work, so a runaway value costs a moment, not the queue
+    const limits = { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS };
+    const problems = validateParams(job.params, limits);
+    if (problems.length === 0) problems.push(...validateEdit(job, job.params, limits));
     if (problems.length > 0) {
       throw new InvalidParamsError(problems.map((p) => p.message).join(" "), { field: problems[0].field });
     }
+    const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
+    const requested = prepared?.params ?? job.params;
     const { model, runtime } = await ensureModel(id, job, manifest, source);
     signal.throwIfAborted();
     const loadMs = performance.now() - t0;
