@@ -33,6 +33,8 @@ const MAX_STEPS = 150;
  */
 export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
   const controllers = new Map<string, AbortController>();
+  /** Generations and preloads queued behind the running one. */
+  const waiting = new Set<string>();
   let queue: Promise<void> = Promise.resolve();
   let loaded: { key: string; model: LoadedModel; runtime: Runtime } | undefined;
   /** Only the newest preload is worth its load: the UI sends one per change of model, variant or backend. */
@@ -40,13 +42,13 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   const runtimes = new Map<BackendChoice, Promise<Runtime>>();
   const models = createModels(deps.cache, deps.openSource, post);
 
-  const runtimeFor = (choice: BackendChoice): Promise<Runtime> => {
-    let r = runtimes.get(choice);
-    if (!r) {
-      r = deps.createRuntime(choice);
-      r.catch(() => runtimes.delete(choice));
-      runtimes.set(choice, r);
-    }
+  /** The backend's runtime; a new one where the last broke (its GPU device was lost, or a run got stuck). */
+  const runtimeFor = async (choice: BackendChoice): Promise<Runtime> => {
+    const current = await runtimes.get(choice)?.catch(() => undefined);
+    if (current && !current.broken) return current;
+    const r = deps.createRuntime(choice);
+    r.catch(() => runtimes.delete(choice));
+    runtimes.set(choice, r);
     return r;
   };
 
@@ -58,10 +60,13 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const runtime = await runtimeFor(target.backend);
     const variant = pickVariant(manifest, runsHalfPrecision(runtime.backend), target.variant);
     const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}`;
-    if (loaded?.key !== key) {
+    if (loaded?.key !== key || loaded.runtime !== runtime) {
       if (superseded()) throw new JobCancelledError();
-      await loaded?.model.release();
+      const old = loaded;
       loaded = undefined;
+      // a broken runtime's sessions may never answer: they are let go without waiting
+      if (old?.runtime.broken) void old.model.release().catch(() => undefined);
+      else await old?.model.release();
       post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
       const model = await loadModel(manifest, variant, source, runtime, (p) =>
         post({ kind: "status", id, status: { status: "progress", modelId: manifest.id, ...p } }),
@@ -145,13 +150,14 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     );
   }
 
-  /** Runs `work` after the jobs before it; a cancel before its turn drops it. */
+  /** Runs `work` after the jobs before it; a cancel before its turn drops it and is answered at once. */
   function enqueue(id: string, work: (signal: AbortSignal) => Promise<void>) {
     const controller = new AbortController();
     controllers.set(id, controller);
+    waiting.add(id);
     queue = queue.then(async () => {
+      if (!waiting.delete(id)) return;
       try {
-        controller.signal.throwIfAborted();
         await work(controller.signal);
       } catch (err) {
         if (controller.signal.aborted || err instanceof JobCancelledError) post({ kind: "cancelled", id });
@@ -173,6 +179,11 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         break;
       case "cancel":
         controllers.get(req.id)?.abort(new JobCancelledError());
+        // a job still waiting is answered now, not after the job before it (which may be stuck)
+        if (waiting.delete(req.id)) {
+          controllers.delete(req.id);
+          post({ kind: "cancelled", id: req.id });
+        }
         break;
       case "download": {
         // downloads run beside generations, so the built-in model stays usable meanwhile

@@ -147,6 +147,10 @@ export const createQueueSlice =
             notify(job.id, { kind: "progress", step: p.step, steps: p.steps });
           },
           onPreview: (p) => set({ preview: p }),
+          onRecovering: (text) => {
+            set({ phase: "loading", step: 0, preview: undefined, statusText: text });
+            notify(job.id, { kind: "status", text });
+          },
         },
       );
       running = handle;
