@@ -1,6 +1,8 @@
 import type { GalleryRecord } from "../gallery/galleryDb";
 import { makeThumbnail } from "../gallery/thumbnail";
 import { imageFileName, zipFiles, type NamedFile } from "../gallery/zip";
+import { storageFullReason, type StorageFigures } from "../storage/errors";
+import { isQuotaError, storageEstimate } from "../storage/weightCache";
 import type { FinishedImage } from "./queueSlice";
 import type { SliceCreator, StoreDeps } from "./store";
 
@@ -30,13 +32,18 @@ export interface GallerySlice {
 
 export const GALLERY_PAGE_SIZE = 24;
 
-/** Words for a storage failure: a full disk needs the user's action, a blocked store (private mode) does not. */
-function storageMessage(err: unknown): string {
-  if (err instanceof DOMException && err.name === "QuotaExceededError") {
-    return "The gallery is full: delete some images to keep new ones.";
-  }
+/** Words for a blocked store (private mode, a sandboxed frame): nothing the user can fix. */
+function unavailableMessage(err: unknown): string {
   const reason = err instanceof Error ? err.message : String(err);
   return `The gallery is not available in this browser window (${reason}). New images can still be downloaded.`;
+}
+
+/** Words for a full store, with the browser's figures as they are now, and the ways out. */
+export async function galleryFullMessage(estimate: () => Promise<StorageFigures | undefined> = storageEstimate): Promise<string> {
+  return (
+    `The last image was not saved to the gallery: ${storageFullReason(await estimate())}. ` +
+    "Delete old images below, or keep them all with “Download all” (a ZIP) and then delete them; new images are saved again once there is room."
+  );
 }
 
 export const createGallerySlice =
@@ -47,8 +54,13 @@ export const createGallerySlice =
     let loadSeq = 0;
 
     const fail = (err: unknown) => {
+      if (isQuotaError(err)) {
+        // the gallery still reads and deletes: only this image was lost, and the user can make room
+        void galleryFullMessage(deps.storageEstimate).then((message) => set({ galleryMessage: message }));
+        return;
+      }
       console.warn("Gallery storage failed; generation keeps working without it.", err);
-      set({ galleryStatus: "unavailable", galleryMessage: storageMessage(err) });
+      set({ galleryStatus: "unavailable", galleryMessage: unavailableMessage(err) });
     };
 
     return {

@@ -7,6 +7,7 @@ import { createStore, type StateCreator } from "zustand/vanilla";
 import type { EngineClient } from "../client/engineClient";
 import type { Gallery } from "../gallery/galleryDb";
 import type { RgbaImageMessage } from "../protocol";
+import type { StorageFigures } from "../storage/errors";
 import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
@@ -30,6 +31,8 @@ export interface StoreDeps {
   gallery?: Gallery;
   /** Turns a user's image file into pixels; the browser's decoder unless a test brings its own. */
   decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>;
+  /** The browser's storage figures (navigator.storage.estimate) unless a test brings its own. */
+  storageEstimate?: () => Promise<StorageFigures | undefined>;
 }
 
 export type AppState = FormSlice & EditSlice & QueueSlice & GallerySlice & ModelsSlice;
