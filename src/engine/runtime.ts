@@ -60,7 +60,8 @@ export interface Watchdog {
   firstRunMs: number;
 }
 
-export const DEFAULT_WATCHDOG: Watchdog = { minMs: 30_000, factor: 10, firstRunMs: 300_000 };
+// a first run on WASM of a large model (an SDXL U-Net, a 1024² VAE decode) can take minutes on a slow CPU
+export const DEFAULT_WATCHDOG: Watchdog = { minMs: 30_000, factor: 10, firstRunMs: 600_000 };
 
 export interface RuntimeGuards {
   watchdog?: Watchdog;
