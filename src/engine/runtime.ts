@@ -119,15 +119,14 @@ export class Runtime {
   }
 
   async createSession(model: Uint8Array, externalData: ExternalDataFile[] = []): Promise<ModelSession> {
-    if (this.brokenBy) throw this.brokenBy;
-    const session = await this.ort.InferenceSession.create(model, {
-      graphOptimizationLevel: "all",
-      ...this.sessionOptions,
-      executionProviders: this.executionProviders,
-      ...(externalData.length > 0 ? { externalData } : {}),
-    }).catch((err: unknown) => {
-      throw this.asDeviceLoss(err);
-    });
+    const session = await this.untilBroken(
+      this.ort.InferenceSession.create(model, {
+        graphOptimizationLevel: "all",
+        ...this.sessionOptions,
+        executionProviders: this.executionProviders,
+        ...(externalData.length > 0 ? { externalData } : {}),
+      }),
+    );
     this.guards.onSessionCreated?.();
     const inputs: InputInfo[] = session.inputMetadata.map((m) =>
       m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: "unknown", shape: [] },
@@ -156,37 +155,34 @@ export class Runtime {
   }
 
   /** `fn`'s result, or the reason the runtime broke meanwhile: its watchdog fired or its device was lost. */
-  private watched<T>(fn: () => Promise<T>, limitMs: number): Promise<T> {
-    if (this.brokenBy) return Promise.reject(this.brokenBy);
+  private async watched<T>(fn: () => Promise<T>, limitMs: number): Promise<T> {
     const t0 = performance.now();
+    const timer = setTimeout(() => {
+      const what = this.backend.name === "webgpu" ? "GPU" : "engine";
+      const message = `The ${what} stopped answering: one model run took over ${Math.round(limitMs / 1000)} s. Restarting the engine.`;
+      this.markBroken(new EngineStalledError(message, { limitMs }));
+    }, limitMs);
+    try {
+      return await this.untilBroken(fn());
+    } finally {
+      clearTimeout(timer);
+      this.stats.runs += 1;
+      this.stats.runMs += performance.now() - t0;
+    }
+  }
+
+  /** `work`'s result, or the reason the runtime broke before it settled; onnxruntime's device-loss errors break it too. */
+  private untilBroken<T>(work: Promise<T>): Promise<T> {
+    if (this.brokenBy) return Promise.reject(this.brokenBy);
     return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const end = () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        this.runsInFlight.delete(fail);
-        this.stats.runs += 1;
-        this.stats.runMs += performance.now() - t0;
-      };
       const fail = (err: unknown) => {
-        if (settled) return;
-        end();
+        this.runsInFlight.delete(fail);
         reject(err);
       };
       this.runsInFlight.add(fail);
-      const timer = setTimeout(() => {
-        const seconds = Math.round(limitMs / 1000);
-        this.markBroken(
-          new EngineStalledError(`The ${this.backend.name === "webgpu" ? "GPU" : "engine"} stopped answering: one model run took over ${seconds} s. Restarting the engine.`, {
-            limitMs,
-          }),
-        );
-      }, limitMs);
-      fn().then(
+      work.then(
         (value) => {
-          if (settled) return;
-          end();
+          this.runsInFlight.delete(fail);
           resolve(value);
         },
         (err: unknown) => fail(this.asDeviceLoss(err)),
