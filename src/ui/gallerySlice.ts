@@ -78,11 +78,20 @@ export const createGallerySlice =
           const lastPage = Math.max(0, Math.ceil(stats.count / GALLERY_PAGE_SIZE) - 1);
           const shown = Math.max(0, Math.min(page, lastPage));
           const records = await gallery.page(shown * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE);
-          const items = records.map(({ thumb, ...rest }) => ({ ...rest, thumbUrl: URL.createObjectURL(thumb) }));
+          // an image still on the page keeps its URL: a new URL per reload (one per saved image) would have
+          // the page decode and cache every thumbnail again, and the renderer's memory grow with each image
+          const shownUrls = new Map(get().galleryItems.map((item) => [item.id, item.thumbUrl]));
+          const created: string[] = [];
+          const items = records.map(({ thumb, ...rest }) => {
+            let thumbUrl = shownUrls.get(rest.id);
+            if (thumbUrl === undefined) created.push((thumbUrl = URL.createObjectURL(thumb)));
+            return { ...rest, thumbUrl };
+          });
           if (seq !== loadSeq) {
-            for (const item of items) URL.revokeObjectURL(item.thumbUrl);
+            for (const url of created) URL.revokeObjectURL(url);
             return;
           }
+          const kept = new Set(items.map((item) => item.thumbUrl));
           const old = get().galleryItems;
           set({
             galleryItems: items,
@@ -92,7 +101,7 @@ export const createGallerySlice =
             galleryStatus: "ready",
             galleryMessage: undefined,
           });
-          for (const item of old) URL.revokeObjectURL(item.thumbUrl);
+          for (const item of old) if (!kept.has(item.thumbUrl)) URL.revokeObjectURL(item.thumbUrl);
         } catch (err) {
           fail(err);
         }
