@@ -52,6 +52,7 @@ export const createGallerySlice =
     const gallery = deps.gallery;
     // Only the newest page load may show its result; an older, slower one would show stale images.
     let loadSeq = 0;
+    let loading = 0;
 
     const fail = (err: unknown) => {
       if (isQuotaError(err)) {
@@ -73,6 +74,7 @@ export const createGallerySlice =
       async loadGalleryPage(page) {
         if (!gallery) return;
         const seq = ++loadSeq;
+        loading += 1;
         try {
           const stats = await gallery.stats();
           const lastPage = Math.max(0, Math.ceil(stats.count / GALLERY_PAGE_SIZE) - 1);
@@ -104,6 +106,8 @@ export const createGallerySlice =
           for (const item of old) if (!kept.has(item.thumbUrl)) URL.revokeObjectURL(item.thumbUrl);
         } catch (err) {
           fail(err);
+        } finally {
+          loading -= 1;
         }
       },
 
@@ -111,12 +115,21 @@ export const createGallerySlice =
         if (!gallery || get().galleryStatus === "unavailable") return;
         try {
           const thumb = await makeThumbnail(image.blob, image.width, image.height);
-          await gallery.add(
+          const { thumb: saved, ...record } = await gallery.add(
             { params: image.params, parameters: image.parameters, modelId: image.modelId, width: image.width, height: image.height },
             image.blob,
             thumb,
           );
-          await get().loadGalleryPage(get().galleryPage);
+          const s = get();
+          if (s.galleryPage !== 0 || s.galleryStatus !== "ready" || loading > 0) {
+            await get().loadGalleryPage(s.galleryPage);
+            return;
+          }
+          // the newest image goes on top of the first page as it is: reading the page back from storage after
+          // every image would cost a page of thumbnails each time (and the renderer's memory with it)
+          const items = [{ ...record, thumbUrl: URL.createObjectURL(saved) }, ...s.galleryItems];
+          for (const dropped of items.splice(GALLERY_PAGE_SIZE)) URL.revokeObjectURL(dropped.thumbUrl);
+          set({ galleryItems: items, galleryCount: s.galleryCount + 1, galleryBytes: s.galleryBytes + record.bytes, galleryMessage: undefined });
         } catch (err) {
           fail(err);
         }
