@@ -98,11 +98,14 @@ export function createEngineClient(spawn: () => EngineWorker, { minCancelGraceMs
     return w;
   }
 
-  /** Ends the worker (and whatever it was stuck on) and sends every open request to a fresh one. */
+  /** Ends the worker (and whatever it was stuck on) and sends every open request to a fresh one; cancelled ones end. */
   function restart() {
     worker.terminate();
     worker = start();
-    for (const p of pending.values()) worker.postMessage(p.request);
+    for (const [id, p] of pending) {
+      if (p.cancelTimer !== undefined) settle(id, p, { error: new JobCancelledError() });
+      else worker.postMessage(p.request);
+    }
   }
 
   function settle(id: string, p: Pending, outcome: { value: unknown } | { error: Error }) {
