@@ -35,6 +35,10 @@ function ztxtParameters(text: Uint8Array): PngChunk {
 const FILES: { name: string; bytes: () => Uint8Array }[] = [
   { name: "10 MB parameters (tEXt)", bytes: () => insertTextChunks(base, { parameters: `${"a red star, ".repeat(873_814)}${SETTINGS}` }) },
   { name: "zTXt bomb (256 MB of text in 256 KB)", bytes: () => withChunk(base, ztxtParameters(new Uint8Array(256 * 2 ** 20).fill(0x61))) },
+  {
+    name: "60 MB of image data, then settings",
+    bytes: () => insertTextChunks(withChunk(base, { type: "IDAT", data: new Uint8Array(60 * 2 ** 20) }), { parameters: `a red star${SETTINGS}` }),
+  },
   { name: "ordinary settings", bytes: () => insertTextChunks(base, { parameters: `a red star${SETTINGS}` }) },
 ];
 
