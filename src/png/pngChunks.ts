@@ -27,6 +27,8 @@ const MAX_TEXT_BYTES = 32 * 1024 * 1024;
 // Deflate expands at most ~1032×: input is fed in steps of about cap/1024 bytes, so one step overshoots the cap
 // by about the cap at most, and the time spent inflating stays proportional to the cap, not to the bomb.
 const MAX_INFLATE_STEP = 16 * 1024;
+// keyword (≤ 79), NUL, flags, language tag and translated keyword of an iTXt chunk: generous room before the text
+const MAX_TEXT_HEADER = 1024;
 const MIN_INFLATE_STEP = 64;
 
 const CRC_TABLE = makeCrcTable();
@@ -38,7 +40,7 @@ const utf8Encoder = new TextEncoder();
  * length and the CRC of every chunk `verify` names (all by default). Chunk data are views into `bytes`,
  * not copies; anything after IEND is ignored.
  */
-export function splitPngChunks(bytes: Uint8Array, verify: (type: string) => boolean = () => true): PngChunk[] {
+export function splitPngChunks(bytes: Uint8Array, verify: (type: string, length: number) => boolean = () => true): PngChunk[] {
   if (!hasSignature(bytes)) throw new PngFormatError("This file is not a PNG image.");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: PngChunk[] = [];
@@ -56,7 +58,7 @@ export function splitPngChunks(bytes: Uint8Array, verify: (type: string) => bool
     if (dataEnd + 4 > bytes.length) {
       throw new PngFormatError(`The PNG file is truncated (it ends inside the '${type}' chunk).`);
     }
-    if (verify(type) && crc32(bytes.subarray(offset + 4, dataEnd)) !== view.getUint32(dataEnd)) {
+    if (verify(type, length) && crc32(bytes.subarray(offset + 4, dataEnd)) !== view.getUint32(dataEnd)) {
       throw damaged(`the '${type}' chunk fails its checksum`);
     }
     if (chunks.length === 0 && type !== "IHDR") throw damaged("it does not begin with the 'IHDR' header chunk");
@@ -125,8 +127,9 @@ export function readPngTextEntries(png: Uint8Array): PngTextEntry[] {
  */
 export function readPngTextFor(png: Uint8Array, keyword: string, maxBytes: number): string | undefined {
   let text: string | undefined;
-  // only the text is read, so only text chunks are checksummed: tens of megabytes of pixels cost nothing
-  for (const chunk of splitPngChunks(png, isTextKind)) {
+  // only text that can be read is checksummed: megabytes of pixels, or of text refused for its size, cost nothing
+  const readable = (type: string, length: number) => isTextKind(type) && length <= maxBytes + MAX_TEXT_HEADER;
+  for (const chunk of splitPngChunks(png, readable)) {
     if (isTextKind(chunk.type) && keywordOf(chunk.data) === keyword) text = decodeTextChunk(chunk.type, chunk.data, maxBytes).text;
   }
   return text;
