@@ -280,7 +280,7 @@ test.describe("out of storage", () => {
   // the service worker's precache would take a share of the small quota this test sets
   test.use({ serviceWorkers: "block" });
 
-  test("running out of storage names the model's size and the space left, and keeps other models", async ({ page, context, baseURL }) => {
+  test("running out of storage names the model's size, the storage figures and what to delete, and keeps other models", async ({ page, context, baseURL }) => {
     // room for one copy of the built-in model's files (SD-Turbo's download from this hub) and 2 MB more
     const quota = SD_TURBO_BYTES + 2_000_000;
     const cdp = await context.newCDPSession(page);
@@ -308,7 +308,9 @@ test.describe("out of storage", () => {
     await addModel(page, "test/tiny-shapes", "test/tiny-shapes");
     const tiny = row(page, "test/tiny-shapes");
     await tiny.getByRole("button", { name: "Download test/tiny-shapes", exact: true }).click();
-    await expect(tiny).toContainText(/test\/tiny-shapes needs about 7 MB and only (\d+ kB|[12] MB) of browser storage is left\./);
+    await expect(tiny).toContainText(
+      /test\/tiny-shapes needs about 7 MB, but this site has used up the storage the browser allows it \(\d+ MB of 9 MB\)\. .*to make room, delete another model \(SD-Turbo \(7 MB\)\)/,
+    );
     await expect(tiny.getByRole("button", { name: "Resume download of test/tiny-shapes" })).toBeVisible();
 
     expect(await cacheRecords(page, "sd-turbo")).toEqual(turbo);

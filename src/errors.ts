@@ -40,6 +40,21 @@ export class LoraError extends AppError {
   override name = "LoraError";
 }
 
+/** The GPU went away (a driver reset, the browser's GPU process crashed); nothing on it can be used again. */
+export class GPUDeviceLostError extends AppError {
+  override name = "GPUDeviceLostError";
+}
+
+/** A model run went on far longer than its runs before it: the backend is stuck and will not answer. */
+export class EngineStalledError extends AppError {
+  override name = "EngineStalledError";
+}
+
+/** Errors after which the engine's runtime cannot be trusted: the worker is replaced and the job retried. */
+export function needsNewEngine(err: Error): boolean {
+  return err instanceof GPUDeviceLostError || err instanceof EngineStalledError;
+}
+
 export class JobCancelledError extends AppError {
   override name = "JobCancelledError";
   constructor() {
@@ -53,6 +68,8 @@ const KNOWN: Record<string, new (message: string, data?: Record<string, string |
   ShaderF16UnsupportedError,
   ModelLoadError,
   LoraError,
+  GPUDeviceLostError,
+  EngineStalledError,
 };
 
 export function serializeError(err: unknown): SerializedError {

@@ -34,8 +34,12 @@ export interface ParamLimits {
   maxSteps: number;
 }
 
+/** A generation setting, or one of an editing job's settings (source image, mask, margins, VAE tiles). */
+export type ParamField = keyof GenerateParams | EditField;
+export type EditField = "source" | "mask" | "maskBlur" | "outpaint" | "tiling";
+
 export interface ParamProblem {
-  field: keyof GenerateParams;
+  field: ParamField;
   message: string;
 }
 
@@ -48,16 +52,40 @@ export const MAX_SEED = 2 ** 53 - 1;
 export const DEFAULT_OUTPAINT_SEAM = 8;
 export const MAX_OUTPAINT_SEAM = 64;
 const MAX_PROMPT_CHARS = 10_000;
+/** A1111's slider for "Mask blur" stops here; wider blurs cost time for no visible change. */
+export const MAX_MASK_BLUR = 64;
+/** The largest source image accepted, per side; the engine fits it to the generation size. */
+export const MAX_SOURCE_SIDE = 8192;
+/** VAE tiles in latent units: below 8 the VAE's convolutions have nothing to work on; the engine caps larger tiles at the image. */
+export const MIN_VAE_TILE = 8;
+export const MAX_VAE_TILE = 1024;
+
+/**
+ * C0 controls other than tab, line feed and carriage return, DEL, and C1 controls: no tokenizer
+ * gives them meaning, and PNG text cannot carry NUL.
+ */
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+
+function textProblem(field: "prompt" | "negativePrompt", value: unknown): ParamProblem | undefined {
+  const label = field === "prompt" ? "The prompt" : "The negative prompt";
+  if (typeof value !== "string") return { field, message: `${label} must be text.` };
+  if (value.length > MAX_PROMPT_CHARS) return { field, message: `${label} is too long (at most ${MAX_PROMPT_CHARS} characters).` };
+  const control = CONTROL_CHARACTER.exec(value);
+  if (control) {
+    const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
+    return { field, message: `${label} contains an invisible control character (U+${code}) at position ${control.index + 1}; delete it or retype the text.` };
+  }
+  return undefined;
+}
 
 /** Every problem with the settings, each naming its field and how to fix it; empty when all is well. */
 export function validateParams(p: GenerateParams, limits: ParamLimits): ParamProblem[] {
   const problems: ParamProblem[] = [];
   const { min, max, multiple } = limits.sizes;
-  if (typeof p.prompt !== "string") problems.push({ field: "prompt", message: "The prompt must be text." });
-  else if (p.prompt.length > MAX_PROMPT_CHARS)
-    problems.push({ field: "prompt", message: `The prompt is too long (at most ${MAX_PROMPT_CHARS} characters).` });
-  if (typeof p.negativePrompt !== "string" || p.negativePrompt.length > MAX_PROMPT_CHARS)
-    problems.push({ field: "negativePrompt", message: `The negative prompt must be text of at most ${MAX_PROMPT_CHARS} characters.` });
+  for (const field of ["prompt", "negativePrompt"] as const) {
+    const problem = textProblem(field, p[field]);
+    if (problem) problems.push(problem);
+  }
   if (!Number.isInteger(p.steps) || p.steps < 1 || p.steps > limits.maxSteps)
     problems.push({ field: "steps", message: `Steps must be a whole number from 1 to ${limits.maxSteps}.` });
   if (typeof p.guidance !== "number" || !Number.isFinite(p.guidance) || p.guidance < 0 || p.guidance > 30)
@@ -69,11 +97,73 @@ export function validateParams(p: GenerateParams, limits: ParamLimits): ParamPro
     if (!Number.isInteger(v) || v < min || v > max || v % multiple !== 0)
       problems.push({ field, message: `${field === "width" ? "Width" : "Height"} must be from ${min} to ${max} pixels in steps of ${multiple}.` });
   }
-  if (p.denoisingStrength !== undefined && !(p.denoisingStrength >= 0 && p.denoisingStrength <= 1))
+  if (p.denoisingStrength !== undefined && !(typeof p.denoisingStrength === "number" && p.denoisingStrength >= 0 && p.denoisingStrength <= 1))
     problems.push({ field: "denoisingStrength", message: "Denoising strength must be a number from 0 to 1." });
   if (p.promptSyntax !== undefined && !PROMPT_SYNTAXES.includes(p.promptSyntax))
     problems.push({ field: "promptSyntax", message: `Unknown prompt syntax "${String(p.promptSyntax)}". Choose one of: ${PROMPT_SYNTAXES.join(", ")}.` });
-  if (!limits.samplers.includes(p.sampler))
-    problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler)}". Choose one of: ${limits.samplers.join(", ")}.` });
+  if (typeof p.sampler !== "string" || !limits.samplers.includes(p.sampler))
+    problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler).slice(0, 40)}". Choose one of: ${limits.samplers.join(", ")}.` });
+  return problems;
+}
+
+/** What an editing job adds to its settings; the same shapes as the worker protocol's `init` and `tiling`. */
+export interface EditSettings {
+  init?: {
+    image: { width: number; height: number; data: Uint8Array };
+    fit: string;
+    mask?: Uint8Array;
+    maskBlur?: number;
+    outpaint?: { left: number; right: number; top: number; bottom: number; seam?: number };
+  };
+  tiling?: { mode: string; tile: number; overlap: number };
+}
+
+const isWhole = (v: unknown, lo: number, hi: number): v is number => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
+
+/**
+ * Every problem with an editing job's settings, checked before any pixel is touched, so no request can
+ * keep the engine busy (a blur of a million pixels, margins of 20,000) or end in a raw error.
+ * `p` is the job's generation settings, already checked by validateParams.
+ */
+export function validateEdit({ init, tiling }: EditSettings, p: GenerateParams, limits: ParamLimits): ParamProblem[] {
+  const problems: ParamProblem[] = [];
+  if (tiling !== undefined) {
+    if (!["auto", "on", "off"].includes(tiling.mode)) problems.push({ field: "tiling", message: 'VAE tiling must be "auto", "on" or "off".' });
+    else if (!isWhole(tiling.tile, MIN_VAE_TILE, MAX_VAE_TILE))
+      problems.push({ field: "tiling", message: `The VAE tile size must be a whole number from ${MIN_VAE_TILE} to ${MAX_VAE_TILE} (latent units).` });
+    else if (!isWhole(tiling.overlap, 0, tiling.tile / 2))
+      problems.push({ field: "tiling", message: "The VAE tile overlap must be a whole number from 0 to half the tile size." });
+  }
+  if (init === undefined) return problems;
+  const { image } = init;
+  if (!image || !isWhole(image.width, 1, MAX_SOURCE_SIDE) || !isWhole(image.height, 1, MAX_SOURCE_SIDE)) {
+    problems.push({ field: "source", message: `The source image must be from 1×1 to ${MAX_SOURCE_SIDE}×${MAX_SOURCE_SIDE} pixels.` });
+    return problems;
+  }
+  if (!(image.data instanceof Uint8Array) || image.data.length !== image.width * image.height * 4) {
+    problems.push({ field: "source", message: `The source image's pixels do not match its size ${image.width}×${image.height} (RGBA, 4 bytes a pixel).` });
+  }
+  if (init.fit !== "crop" && init.fit !== "pad") problems.push({ field: "source", message: 'The source image\'s fit must be "crop" or "pad".' });
+  if (init.mask !== undefined && (!(init.mask instanceof Uint8Array) || init.mask.length !== image.width * image.height)) {
+    problems.push({ field: "mask", message: "The mask must have one value per source pixel." });
+  }
+  if (init.maskBlur !== undefined && !isWhole(init.maskBlur, 0, MAX_MASK_BLUR)) {
+    problems.push({ field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` });
+  }
+  const m = init.outpaint;
+  if (m !== undefined) {
+    const { max, multiple } = limits.sizes;
+    const margins = [m.left, m.right, m.top, m.bottom];
+    if (!margins.every((v) => isWhole(v, 0, max))) {
+      problems.push({ field: "outpaint", message: `Outpainting margins must be whole numbers of pixels from 0 to ${max}.` });
+    } else if (m.seam !== undefined && !isWhole(m.seam, 0, MAX_OUTPAINT_SEAM)) {
+      problems.push({ field: "outpaint", message: `The outpainting seam must be a whole number of pixels from 0 to ${MAX_OUTPAINT_SEAM}.` });
+    } else if (p.width - m.left - m.right < multiple || p.height - m.top - m.bottom < multiple) {
+      problems.push({
+        field: "outpaint",
+        message: `Margins of ${m.left + m.right}×${m.top + m.bottom} pixels leave no room for the source in a ${p.width}×${p.height} image: extend by less.`,
+      });
+    }
+  }
   return problems;
 }

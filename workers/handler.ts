@@ -6,7 +6,7 @@ import { prepareInitImage } from "../src/engine/initImage";
 import { randomSeed } from "../src/engine/random";
 import { runsHalfPrecision, type Runtime } from "../src/engine/runtime";
 import { prepareSampling } from "../src/engine/samplers";
-import { SAMPLER_NAMES, validateParams } from "../src/params";
+import { SAMPLER_NAMES, validateEdit, validateParams } from "../src/params";
 import { encodePng } from "../src/png/encodePng";
 import { formatParameters } from "../src/png/parameters";
 import type { BackendChoice, DeviceReport, GenerateJob, ModelTarget, WorkerEvent, WorkerRequest } from "../src/protocol";
@@ -38,6 +38,8 @@ const MAX_STEPS = 150;
  */
 export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
   const controllers = new Map<string, AbortController>();
+  /** Generations and preloads queued behind the running one. */
+  const waiting = new Set<string>();
   let queue: Promise<void> = Promise.resolve();
   let loaded: { key: string; model: LoadedModel; runtime: Runtime; loraHashes: string } | undefined;
   /** Only the newest preload is worth its load: the UI sends one per change of model, variant or backend. */
@@ -46,13 +48,13 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
   const models = createModels(deps.cache, deps.openSource, post);
   const loraStore = createLoraStore(deps.cache);
 
-  const runtimeFor = (choice: BackendChoice): Promise<Runtime> => {
-    let r = runtimes.get(choice);
-    if (!r) {
-      r = deps.createRuntime(choice);
-      r.catch(() => runtimes.delete(choice));
-      runtimes.set(choice, r);
-    }
+  /** The backend's runtime; a new one where the last broke (its GPU device was lost, or a run got stuck). */
+  const runtimeFor = async (choice: BackendChoice): Promise<Runtime> => {
+    const current = await runtimes.get(choice)?.catch(() => undefined);
+    if (current && !current.broken) return current;
+    const r = deps.createRuntime(choice);
+    r.catch(() => runtimes.delete(choice));
+    runtimes.set(choice, r);
     return r;
   };
 
@@ -76,10 +78,13 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const runtime = await runtimeFor(target.backend);
     const variant = pickVariant(manifest, runsHalfPrecision(runtime.backend), target.variant);
     const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}|${await loraStore.keyOf(uses)}`;
-    if (loaded?.key !== key) {
+    if (loaded?.key !== key || loaded.runtime !== runtime) {
       if (superseded()) throw new JobCancelledError();
-      await loaded?.model.release();
+      const old = loaded;
       loaded = undefined;
+      // a broken runtime's sessions may never answer: they are let go without waiting
+      if (old?.runtime.broken) void old.model.release().catch(() => undefined);
+      else await old?.model.release();
       post({ kind: "status", id, status: { status: "initiate", modelId: manifest.id } });
       const resolved = await loraStore.resolve(uses);
       const model = await loadModel(
@@ -114,12 +119,15 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     const t0 = performance.now();
     const source = await models.sourceFor(job);
     const manifest = await readManifest(source);
-    const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
-    const requested = prepared?.params ?? job.params;
-    const problems = validateParams(requested, { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+    // every setting is checked before any work, so a runaway value costs a moment, not the queue
+    const limits = { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS };
+    const problems = validateParams(job.params, limits);
+    if (problems.length === 0) problems.push(...validateEdit(job, job.params, limits));
     if (problems.length > 0) {
       throw new InvalidParamsError(problems.map((p) => p.message).join(" "), { field: problems[0].field });
     }
+    const prepared = job.init ? prepareInitImage(job.init, job.params) : undefined;
+    const requested = prepared?.params ?? job.params;
     const uses = loraUses(job.loras ?? [], requested.prompt);
     const { model, runtime, loraHashes } = await ensureModel(id, job, manifest, source, uses);
     signal.throwIfAborted();
@@ -178,13 +186,14 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     );
   }
 
-  /** Runs `work` after the jobs before it; a cancel before its turn drops it. */
+  /** Runs `work` after the jobs before it; a cancel before its turn drops it and is answered at once. */
   function enqueue(id: string, work: (signal: AbortSignal) => Promise<void>) {
     const controller = new AbortController();
     controllers.set(id, controller);
+    waiting.add(id);
     queue = queue.then(async () => {
+      if (!waiting.delete(id)) return;
       try {
-        controller.signal.throwIfAborted();
         await work(controller.signal);
       } catch (err) {
         if (controller.signal.aborted || err instanceof JobCancelledError) post({ kind: "cancelled", id });
@@ -206,6 +215,11 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         break;
       case "cancel":
         controllers.get(req.id)?.abort(new JobCancelledError());
+        // a job still waiting is answered now, not after the job before it (which may be stuck)
+        if (waiting.delete(req.id)) {
+          controllers.delete(req.id);
+          post({ kind: "cancelled", id: req.id });
+        }
         break;
       case "download": {
         // downloads run beside generations, so the built-in model stays usable meanwhile

@@ -1,4 +1,5 @@
 import type * as Ort from "onnxruntime-common";
+import { EngineStalledError, GPUDeviceLostError } from "../errors";
 import { fromHalfArray, toHalfArray } from "./float16";
 
 /** The part of onnxruntime's API the engine uses; onnxruntime-web and onnxruntime-node both provide it. */
@@ -53,19 +54,65 @@ export interface RunStats {
 }
 
 /**
+ * How long one session.run may take before the runtime counts as stuck. Generous: a step is compared
+ * with the same session's step before it, and a session's first run compiles shaders.
+ */
+export interface Watchdog {
+  minMs: number;
+  /** Times the session's previous run. */
+  factor: number;
+  firstRunMs: number;
+}
+
+// a first run on WASM of a large model (an SDXL U-Net, a 1024² VAE decode) can take minutes on a slow CPU
+export const DEFAULT_WATCHDOG: Watchdog = { minMs: 30_000, factor: 10, firstRunMs: 600_000 };
+
+export interface RuntimeGuards {
+  watchdog?: Watchdog;
+  /** Called once a session exists (the WebGPU runtime's device exists from then on, so it is watched from here). */
+  onSessionCreated?: () => void;
+}
+
+/**
+ * What onnxruntime-web's WebGPU backend throws when its device is gone (Chromium's texts): a lost
+ * device fails the next buffer read rather than announcing itself.
+ */
+const DEVICE_LOSS = /external Instance reference|mapAsync|device (?:is |was |has been )?lost|Instance dropped/i;
+
+/**
  * Wraps one onnxruntime module and execution-provider choice. session.run calls are serialised:
- * the WebGPU and WASM backends do not run two sessions at once safely.
+ * the WebGPU and WASM backends do not run two sessions at once safely. Every run is watched: a run
+ * that outlasts its watchdog, or a lost GPU device, breaks the runtime, and from then on every run
+ * fails at once with the reason instead of waiting on a backend that will never answer.
  */
 export class Runtime {
   readonly stats: RunStats = { runs: 0, runMs: 0 };
   private queue: Promise<unknown> = Promise.resolve();
+  private brokenBy: Error | undefined;
+  private readonly runsInFlight = new Set<(err: Error) => void>();
+  private readonly watchdog: Watchdog;
 
   constructor(
     readonly ort: OrtModule,
     readonly backend: BackendInfo,
     private readonly executionProviders: string[],
     private readonly sessionOptions: Ort.InferenceSession.SessionOptions = {},
-  ) {}
+    private readonly guards: RuntimeGuards = {},
+  ) {
+    this.watchdog = guards.watchdog ?? DEFAULT_WATCHDOG;
+  }
+
+  /** Why this runtime can no longer run anything; undefined while it works. */
+  get broken(): Error | undefined {
+    return this.brokenBy;
+  }
+
+  /** Fails the run in progress and every later one with `err` (the device is gone, or the backend is stuck). */
+  markBroken(err: Error): void {
+    if (this.brokenBy) return;
+    this.brokenBy = err;
+    for (const fail of this.runsInFlight) fail(err);
+  }
 
   tensor(type: "float32", data: Float32Array, dims: readonly number[]): OrtTensor;
   tensor(type: "int32", data: Int32Array, dims: readonly number[]): OrtTensor;
@@ -91,35 +138,84 @@ export class Runtime {
       executionProviders: this.executionProviders,
       ...(externalData.length > 0 && !fromPath ? { externalData } : {}),
     };
-    const session =
-      typeof model === "string" ? await this.ort.InferenceSession.create(model, options) : await this.ort.InferenceSession.create(model, options);
+    const session = await this.untilBroken(
+      typeof model === "string" ? this.ort.InferenceSession.create(model, options) : this.ort.InferenceSession.create(model, options),
+    );
+    this.guards.onSessionCreated?.();
     const inputs: InputInfo[] = session.inputMetadata.map((m) =>
       m.isTensor ? { name: m.name, type: m.type, shape: m.shape } : { name: m.name, type: "unknown", shape: [] },
     );
+    let lastRunMs: number | undefined;
     return {
       inputs,
       outputNames: session.outputNames,
       run: async (feeds) => {
         const cast = castFeeds(this.ort, inputs, feeds);
-        return floatOutputs(this.ort, await this.serialised(() => session.run(cast)));
+        const { minMs, factor, firstRunMs } = this.watchdog;
+        const limitMs = lastRunMs === undefined ? firstRunMs : Math.max(minMs, factor * lastRunMs);
+        const t0 = performance.now();
+        const outputs = await this.serialised(() => session.run(cast), limitMs);
+        lastRunMs = performance.now() - t0;
+        return floatOutputs(this.ort, outputs);
       },
       release: () => session.release(),
     };
   }
 
-  private serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(async () => {
-      const t0 = performance.now();
-      try {
-        return await fn();
-      } finally {
-        this.stats.runs += 1;
-        this.stats.runMs += performance.now() - t0;
-      }
-    });
+  private serialised<T>(fn: () => Promise<T>, limitMs: number): Promise<T> {
+    const run = this.queue.then(() => this.watched(fn, limitMs));
     this.queue = run.catch(() => undefined);
     return run;
   }
+
+  /** `fn`'s result, or the reason the runtime broke meanwhile: its watchdog fired or its device was lost. */
+  private async watched<T>(fn: () => Promise<T>, limitMs: number): Promise<T> {
+    const t0 = performance.now();
+    const timer = setTimeout(() => {
+      const what = this.backend.name === "webgpu" ? "GPU" : "engine";
+      const message = `The ${what} stopped answering: one model run took over ${Math.round(limitMs / 1000)} s. Restarting the engine.`;
+      this.markBroken(new EngineStalledError(message, { limitMs }));
+    }, limitMs);
+    try {
+      return await this.untilBroken(fn());
+    } finally {
+      clearTimeout(timer);
+      this.stats.runs += 1;
+      this.stats.runMs += performance.now() - t0;
+    }
+  }
+
+  /** `work`'s result, or the reason the runtime broke before it settled; onnxruntime's device-loss errors break it too. */
+  private untilBroken<T>(work: Promise<T>): Promise<T> {
+    if (this.brokenBy) return Promise.reject(this.brokenBy);
+    return new Promise<T>((resolve, reject) => {
+      const fail = (err: unknown) => {
+        this.runsInFlight.delete(fail);
+        reject(err);
+      };
+      this.runsInFlight.add(fail);
+      work.then(
+        (value) => {
+          this.runsInFlight.delete(fail);
+          resolve(value);
+        },
+        (err: unknown) => fail(this.asDeviceLoss(err)),
+      );
+    });
+  }
+
+  /** onnxruntime's own error, or GPUDeviceLostError (which also breaks the runtime) when it says the device is gone. */
+  private asDeviceLoss(err: unknown): unknown {
+    if (this.brokenBy) return this.brokenBy;
+    if (this.backend.name !== "webgpu" || !(err instanceof Error) || !DEVICE_LOSS.test(err.message)) return err;
+    this.markBroken(deviceLost(err.message));
+    return this.brokenBy;
+  }
+}
+
+/** The error every job meets once the GPU device is gone. */
+export function deviceLost(detail: string): GPUDeviceLostError {
+  return new GPUDeviceLostError(`The GPU was reset (${detail.slice(0, 200)}). Retrying on a new device.`);
 }
 
 /** Models whose weights are this large (or opened from a location, which only large ones are) run without the CPU arena. */

@@ -1,7 +1,7 @@
 import type * as Ort from "onnxruntime-common";
 import { WebGPUUnavailableError } from "../errors";
 import type { BackendChoice, DeviceReport } from "../protocol";
-import { Runtime, type BackendInfo, type OrtModule } from "./runtime";
+import { deviceLost, Runtime, type BackendInfo } from "./runtime";
 
 /**
  * Where the page serves ORT's loader and .wasm (the bundler decides the URLs). Giving the loader
@@ -66,7 +66,9 @@ export interface WebRuntimeOptions {
   sessionOptions?: Ort.InferenceSession.SessionOptions;
 }
 
-async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: number): Promise<OrtModule> {
+type OrtWeb = typeof import("onnxruntime-web");
+
+async function loadOrt(kind: "webgpu" | "wasm", assets: WasmAssets, threads: number): Promise<OrtWeb> {
   const ort = kind === "webgpu" ? await import("onnxruntime-web") : await import("onnxruntime-web/wasm");
   ort.env.wasm.wasmPaths = assets;
   ort.env.wasm.numThreads = threads;
@@ -100,7 +102,9 @@ export async function createWebRuntime(
         shaderF16: probe.shaderF16,
         maxBufferBytes: probe.maxBufferBytes,
       };
-      return new Runtime(await loadOrt("webgpu", assets.webgpu, threads), backend, ["webgpu"], sessionOptions);
+      const ort = await loadOrt("webgpu", assets.webgpu, threads);
+      const runtime: Runtime = new Runtime(ort, backend, ["webgpu"], sessionOptions, { onSessionCreated: () => watchDevice(ort, runtime) });
+      return runtime;
     }
     if (choice === "webgpu") {
       throw new WebGPUUnavailableError(`WebGPU was requested, but ${probe.reason}. Choose the WASM backend instead.`);
@@ -109,4 +113,22 @@ export async function createWebRuntime(
   }
   const backend: BackendInfo = { name: "wasm", reason, threads, shaderF16: false, maxBufferBytes: WASM_BUFFER_BUDGET };
   return new Runtime(await loadOrt("wasm", assets.wasm, threads), backend, ["wasm"], sessionOptions);
+}
+
+const watched = new WeakSet<GPUDevice>();
+
+/**
+ * Breaks the runtime as soon as its GPU device is lost (a driver reset, the GPU process crashed), so the
+ * job running fails at once instead of waiting on buffers that will never map. onnxruntime-web creates
+ * its device with the first WebGPU session and shows it as `env.webgpu.device`.
+ */
+function watchDevice(ort: OrtWeb, runtime: Runtime): void {
+  void Promise.resolve(ort.env.webgpu.device).then((device: unknown) => {
+    if (typeof GPUDevice === "undefined" || !(device instanceof GPUDevice) || watched.has(device)) return;
+    watched.add(device);
+    void device.lost.then((info) => {
+      // "destroyed" is onnxruntime releasing the device on purpose, not a loss
+      if (info.reason !== "destroyed") runtime.markBroken(deviceLost(info.message || "the GPU device was lost"));
+    });
+  });
 }

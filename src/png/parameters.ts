@@ -1,4 +1,4 @@
-import { readPngText } from "./pngChunks";
+import { readPngTextFor } from "./pngChunks";
 
 /** The settings behind one image, as AUTOMATIC1111's "parameters" text records them. */
 export interface GenerationInfo {
@@ -122,9 +122,15 @@ export function parseParameters(text: string): GenerationInfo {
   return info;
 }
 
+/**
+ * Generation parameters are a few hundred bytes, a few kilobytes with long prompts; a larger "parameters" text
+ * is not settings anyone can use, and reading it would hold up the page.
+ */
+export const MAX_PARAMETERS_BYTES = 64 * 1024;
+
 /** The generation parameters stored in a PNG's "parameters" text chunk (tEXt, zTXt or iTXt). */
 export function readGenerationInfo(png: Uint8Array): GenerationInfo {
-  const text = readPngText(png)[PARAMETERS_KEYWORD];
+  const text = readPngTextFor(png, PARAMETERS_KEYWORD, MAX_PARAMETERS_BYTES);
   if (text === undefined) throw new MissingParametersError("This PNG has no generation parameters.");
   return parseParameters(text);
 }

@@ -24,8 +24,12 @@ const SIGNATURE = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 const MAX_CHUNK_LENGTH = 0x7fffffff;
 // A few bytes of deflate can expand to gigabytes; text beyond this size is refused instead of exhausting memory.
 const MAX_TEXT_BYTES = 32 * 1024 * 1024;
-// Deflate expands at most ~1032×, so feeding this much input per step overshoots the cap by at most ~16 MiB.
-const INFLATE_STEP = 16 * 1024;
+// Deflate expands at most ~1032×: input is fed in steps of about cap/1024 bytes, so one step overshoots the cap
+// by about the cap at most, and the time spent inflating stays proportional to the cap, not to the bomb.
+const MAX_INFLATE_STEP = 16 * 1024;
+// keyword (≤ 79), NUL, flags, language tag and translated keyword of an iTXt chunk: generous room before the text
+const MAX_TEXT_HEADER = 1024;
+const MIN_INFLATE_STEP = 64;
 
 const CRC_TABLE = makeCrcTable();
 const utf8Decoder = new TextDecoder();
@@ -33,9 +37,10 @@ const utf8Encoder = new TextEncoder();
 
 /**
  * Splits a PNG file into its chunks, from IHDR up to and including IEND, checking the signature, every
- * length and every CRC. Chunk data are views into `bytes`, not copies; anything after IEND is ignored.
+ * length and the CRC of every chunk `verify` names (all by default). Chunk data are views into `bytes`,
+ * not copies; anything after IEND is ignored.
  */
-export function splitPngChunks(bytes: Uint8Array): PngChunk[] {
+export function splitPngChunks(bytes: Uint8Array, verify: (type: string, length: number) => boolean = () => true): PngChunk[] {
   if (!hasSignature(bytes)) throw new PngFormatError("This file is not a PNG image.");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const chunks: PngChunk[] = [];
@@ -53,7 +58,7 @@ export function splitPngChunks(bytes: Uint8Array): PngChunk[] {
     if (dataEnd + 4 > bytes.length) {
       throw new PngFormatError(`The PNG file is truncated (it ends inside the '${type}' chunk).`);
     }
-    if (crc32(bytes.subarray(offset + 4, dataEnd)) !== view.getUint32(dataEnd)) {
+    if (verify(type, length) && crc32(bytes.subarray(offset + 4, dataEnd)) !== view.getUint32(dataEnd)) {
       throw damaged(`the '${type}' chunk fails its checksum`);
     }
     if (chunks.length === 0 && type !== "IHDR") throw damaged("it does not begin with the 'IHDR' header chunk");
@@ -116,22 +121,40 @@ export function readPngTextEntries(png: Uint8Array): PngTextEntry[] {
   return entries;
 }
 
+/**
+ * The text stored under one keyword (its last value, as Pillow reads it), or undefined. Only that keyword's
+ * chunks are decoded, and text over `maxBytes` is refused before it is decompressed or decoded in full.
+ */
+export function readPngTextFor(png: Uint8Array, keyword: string, maxBytes: number): string | undefined {
+  let text: string | undefined;
+  // only text that can be read is checksummed: megabytes of pixels, or of text refused for its size, cost nothing
+  const readable = (type: string, length: number) => isTextKind(type) && length <= maxBytes + MAX_TEXT_HEADER;
+  for (const chunk of splitPngChunks(png, readable)) {
+    if (isTextKind(chunk.type) && keywordOf(chunk.data) === keyword) text = decodeTextChunk(chunk.type, chunk.data, maxBytes).text;
+  }
+  return text;
+}
+
 /** The PNG's text as keyword → text; a keyword that appears twice keeps its last value, as Pillow does. */
 export function readPngText(png: Uint8Array): Record<string, string> {
   return Object.fromEntries(readPngTextEntries(png).map((entry) => [entry.keyword, entry.text]));
 }
 
-function decodeTextChunk(kind: PngTextKind, data: Uint8Array): PngTextEntry {
+function decodeTextChunk(kind: PngTextKind, data: Uint8Array, maxBytes = MAX_TEXT_BYTES): PngTextEntry {
   const nul = data.indexOf(0);
   if (nul < 1) throw damaged(`a '${kind}' text chunk has no keyword`);
   const keyword = latin1(data.subarray(0, nul));
   const rest = data.subarray(nul + 1);
+  const plain = (body: Uint8Array) => {
+    if (body.length > maxBytes) throw tooLarge(keyword, `${formatBytes(body.length)}, more than ${formatBytes(maxBytes)}`);
+    return body;
+  };
   switch (kind) {
     case "tEXt":
-      return { kind, keyword, text: latin1(rest) };
+      return { kind, keyword, text: latin1(plain(rest)) };
     case "zTXt":
       if (rest[0] !== 0) throw damaged(`the '${keyword}' text uses an unknown compression method`);
-      return { kind, keyword, text: latin1(inflateText(rest.subarray(1), keyword)) };
+      return { kind, keyword, text: latin1(inflateText(rest.subarray(1), keyword, maxBytes)) };
     case "iTXt": {
       const compressed = rest[0] === 1;
       if (rest.length < 2 || rest[0] > 1 || (compressed && rest[1] !== 0)) {
@@ -141,12 +164,13 @@ function decodeTextChunk(kind: PngTextKind, data: Uint8Array): PngTextEntry {
       const translatedEnd = languageEnd < 0 ? -1 : rest.indexOf(0, languageEnd + 1);
       if (translatedEnd < 0) throw damaged(`the '${keyword}' text chunk is cut short`);
       const body = rest.subarray(translatedEnd + 1);
-      return { kind, keyword, text: utf8Decoder.decode(compressed ? inflateText(body, keyword) : body) };
+      return { kind, keyword, text: utf8Decoder.decode(compressed ? inflateText(body, keyword, maxBytes) : plain(body)) };
     }
   }
 }
 
-function inflateText(compressed: Uint8Array, keyword: string): Uint8Array {
+function inflateText(compressed: Uint8Array, keyword: string, maxBytes: number): Uint8Array {
+  const step = Math.min(MAX_INFLATE_STEP, Math.max(MIN_INFLATE_STEP, Math.floor(maxBytes / 1024)));
   const parts: Uint8Array[] = [];
   let size = 0;
   const inflater = new Unzlib((part) => {
@@ -156,11 +180,9 @@ function inflateText(compressed: Uint8Array, keyword: string): Uint8Array {
   try {
     let start = 0;
     do {
-      const end = Math.min(start + INFLATE_STEP, compressed.length);
+      const end = Math.min(start + step, compressed.length);
       inflater.push(compressed.subarray(start, end), end === compressed.length);
-      if (size > MAX_TEXT_BYTES) {
-        throw new PngFormatError(`The PNG's '${keyword}' text is too large to read (over 32 MB once decompressed).`);
-      }
+      if (size > maxBytes) throw tooLarge(keyword, `over ${formatBytes(maxBytes)} once decompressed`);
       start = end;
     } while (start < compressed.length);
   } catch (error) {
@@ -179,6 +201,14 @@ function checkKeyword(keyword: string): void {
       `'${keyword}' cannot be a PNG text keyword: use 1–79 printable Latin-1 characters without leading, trailing or doubled spaces.`,
     );
   }
+}
+
+function tooLarge(keyword: string, size: string): PngFormatError {
+  return new PngFormatError(`The PNG's '${keyword}' text is too large to read (${size}).`);
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round(n / (1024 * 1024))} MB` : `${Math.round(n / 1024)} KB`;
 }
 
 function damaged(what: string): PngFormatError {

@@ -14,7 +14,7 @@
  * incompatible hash-wasm build makes the cache re-read the stored chunks.
  */
 import type { FileDownload, HubCatalogEntry } from "../models/catalog";
-import { hubDownloads } from "../models/catalog";
+import { CATALOG, findEntry, hubDownloads } from "../models/catalog";
 import {
   DownloadFailedError,
   DownloadOfflineError,
@@ -379,14 +379,13 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
 }
 
 async function quotaError(cache: WeightCache, file: FileDownload, options: DownloadOptions): Promise<QuotaExceededError> {
-  const estimate = await (options.estimate ?? storageEstimate)();
+  // figures as they are now, at the failure, not from before the download
+  const figures = await (options.estimate ?? storageEstimate)();
   const stored = (await cache.files(file.modelId)).reduce((sum, f) => sum + f.bytes, 0);
-  return QuotaExceededError.of({
-    model: options.model?.name ?? file.modelId,
-    modelBytes: options.model?.bytes,
-    available: estimate ? Math.max(0, estimate.quota - estimate.usage) : undefined,
-    stored,
-  });
+  const others = (await cache.usage().catch(() => []))
+    .filter((u) => u.modelId !== file.modelId)
+    .map((u) => ({ name: catalogName(u.modelId), bytes: u.bytes }));
+  return QuotaExceededError.of({ model: options.model?.name ?? file.modelId, modelBytes: options.model?.bytes, stored, figures, others });
 }
 
 /**
@@ -419,4 +418,10 @@ export async function downloadModel(
   const locks = globalThis.navigator?.locks;
   if (!locks) return run();
   return locks.request(`weight-cache:${entry.manifest.id}`, options.signal ? { signal: options.signal } : {}, run);
+}
+
+/** A model's name as the catalog gives it; custom models are named by their id. */
+function catalogName(modelId: string): string {
+  const entry = findEntry(CATALOG, modelId);
+  return entry?.kind === "hub" ? entry.manifest.name : modelId;
 }

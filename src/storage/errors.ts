@@ -12,20 +12,57 @@ export function formatBytes(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
+/** `navigator.storage.estimate()` as it stood when a write failed. */
+export interface StorageFigures {
+  usage: number;
+  quota: number;
+}
+
+/**
+ * Why a write was refused, in figures. Chromium's quota is a share of the disk's size, not of its free space,
+ * so "quota − usage" overstates what is left on a nearly full disk; when the site is far below its quota the
+ * disk itself is full, and the message says so rather than quoting space that is not there.
+ */
+export function storageFullReason(figures: StorageFigures | undefined): string {
+  if (!figures) return "the browser refused to store more";
+  if (figures.quota - figures.usage <= QUOTA_SLACK_BYTES) {
+    return `this site has used up the storage the browser allows it (${formatBytes(figures.usage)} of ${formatBytes(figures.quota)})`;
+  }
+  return `this device's disk is full (this site stores ${formatBytes(figures.usage)}, within the ${formatBytes(figures.quota)} the browser would allow it)`;
+}
+
+/** A refused write is at most a few chunks; with less than this under the quota, the quota is what stopped it. */
+const QUOTA_SLACK_BYTES = 64e6;
+
+/** Things the user can delete to make room, largest first, named with their sizes. */
+export function deletable(items: readonly { name: string; bytes: number }[]): string {
+  const named = [...items].filter((i) => i.bytes > 0).sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  return named.map((i) => `${i.name} (${formatBytes(i.bytes)})`).join(", ");
+}
+
 /** The browser refused to store more; the partial file of this model is kept so the download can resume. */
 export class QuotaExceededError extends AppError {
   override name = "QuotaExceededError";
-  static of(info: { model: string; modelBytes?: number; available?: number; stored: number }): QuotaExceededError {
+  static of(info: {
+    model: string;
+    modelBytes?: number;
+    stored: number;
+    /** The estimate at the moment the write failed. */
+    figures?: StorageFigures;
+    /** Other downloaded models that could be deleted. */
+    others?: { name: string; bytes: number }[];
+  }): QuotaExceededError {
     const need = info.modelBytes !== undefined ? `${info.model} needs about ${formatBytes(info.modelBytes)}` : `${info.model} does not fit`;
-    const left = info.available !== undefined ? ` and only ${formatBytes(info.available)} of browser storage is left` : "";
+    const others = deletable(info.others ?? []);
+    const room = others ? `delete another model (${others}) or images in the gallery, or free disk space` : "delete images in the gallery or free disk space";
     return new QuotaExceededError(
-      `${need}${left}. ${formatBytes(info.stored)} already downloaded are kept: free space (delete another ` +
-        `model, or allow this site more storage) and start the download again to resume.`,
+      `${need}, but ${storageFullReason(info.figures)}. ${formatBytes(info.stored)} already downloaded are kept: ` +
+        `to make room, ${room}; then start the download again to resume.`,
       {
         model: info.model,
         stored: info.stored,
         ...(info.modelBytes !== undefined ? { modelBytes: info.modelBytes } : {}),
-        ...(info.available !== undefined ? { available: info.available } : {}),
+        ...(info.figures ? { usage: info.figures.usage, quota: info.figures.quota } : {}),
       },
     );
   }

@@ -184,6 +184,7 @@ function AddCustomModel() {
 export function ModelPicker() {
   const storage = useApp((s) => s.storage);
   const error = useApp((s) => s.modelsError);
+  const notice = useApp((s) => s.modelsNotice);
   const customModels = useApp((s) => s.customModels);
   const refreshStorage = useApp((s) => s.refreshStorage);
   const loadCustomModels = useApp((s) => s.loadCustomModels);
@@ -211,6 +212,7 @@ export function ModelPicker() {
         </p>
       )}
       {storage && !storage.cache && <p className="field-error">This browser gives the page no storage: downloaded models cannot be kept.</p>}
+      {notice && <p role="status">{notice}</p>}
       {error && (
         <p className="field-error" role="alert">
           {error}

@@ -12,8 +12,8 @@ export function builtInModel(): ModelEntry {
 }
 
 export function startEngine(): EngineClient {
-  const worker = new Worker(new URL("../../workers/engine.worker.ts", import.meta.url), { type: "module" });
-  return createEngineClient(worker);
+  // a function, not a worker: the client replaces a worker that is stuck or lost its GPU
+  return createEngineClient(() => new Worker(new URL("../../workers/engine.worker.ts", import.meta.url), { type: "module" }));
 }
 
 async function fetchManifest(model: ModelEntry): Promise<ModelManifest> {

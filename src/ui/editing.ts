@@ -2,7 +2,7 @@
  * What the editing modes (img2img, inpaint, outpaint) add to a job, as pure functions of the form's
  * state: the generation size a source suggests, the outpainted canvas, and the `init` sent to the engine.
  */
-import { MAX_OUTPAINT_SEAM, type GenerateParams, type ParamLimits } from "../params";
+import { MAX_MASK_BLUR, MAX_OUTPAINT_SEAM, MAX_VAE_TILE, MIN_VAE_TILE, type GenerateParams, type ParamLimits } from "../params";
 import type { InitImageMessage, RgbaImageMessage, VaeTilingMessage } from "../protocol";
 import { isMaskEmpty, type Mask } from "./maskPaint";
 
@@ -22,7 +22,7 @@ export const MODE_LABELS: Record<EditMode, string> = {
 export const DEFAULT_STRENGTH = 0.75;
 /** A1111's default "Mask blur" (px). */
 export const DEFAULT_MASK_BLUR = 4;
-export const MAX_MASK_BLUR = 64;
+export { MAX_MASK_BLUR };
 /** Latent units; the engine's defaults, so "Auto" behaves as if nothing were sent. */
 export const DEFAULT_TILING: VaeTilingMessage = { mode: "auto", tile: 32, overlap: 8 };
 
@@ -94,7 +94,9 @@ function marginsProblem(m: Margins, base: Size, sizes: Sizes): string | undefine
 }
 
 export function tilingProblem(t: VaeTilingMessage): string | undefined {
-  if (!Number.isInteger(t.tile) || t.tile < 8) return "The VAE tile size must be a whole number of at least 8 (latent units).";
+  if (!Number.isInteger(t.tile) || t.tile < MIN_VAE_TILE || t.tile > MAX_VAE_TILE) {
+    return `The VAE tile size must be a whole number from ${MIN_VAE_TILE} to ${MAX_VAE_TILE} (latent units).`;
+  }
   if (!Number.isInteger(t.overlap) || t.overlap < 0 || t.overlap * 2 > t.tile) {
     return "The VAE tile overlap must be a whole number from 0 to half the tile size.";
   }

@@ -1,6 +1,8 @@
 import type { GalleryRecord } from "../gallery/galleryDb";
 import { makeThumbnail } from "../gallery/thumbnail";
 import { imageFileName, zipFiles, type NamedFile } from "../gallery/zip";
+import { storageFullReason, type StorageFigures } from "../storage/errors";
+import { isQuotaError, storageEstimate } from "../storage/weightCache";
 import type { FinishedImage } from "./queueSlice";
 import type { SliceCreator, StoreDeps } from "./store";
 
@@ -42,13 +44,18 @@ export const GALLERY_PAGE_SIZE = 24;
 /** How long "Undo" is offered after a delete. */
 export const UNDO_DELETE_MS = 6000;
 
-/** Words for a storage failure: a full disk needs the user's action, a blocked store (private mode) does not. */
-function storageMessage(err: unknown): string {
-  if (err instanceof DOMException && err.name === "QuotaExceededError") {
-    return "The gallery is full: delete some images to keep new ones.";
-  }
+/** Words for a blocked store (private mode, a sandboxed frame): nothing the user can fix. */
+function unavailableMessage(err: unknown): string {
   const reason = err instanceof Error ? err.message : String(err);
   return `The gallery is not available in this browser window (${reason}). New images can still be downloaded.`;
+}
+
+/** Words for a full store, with the browser's figures as they are now, and the ways out. */
+export async function galleryFullMessage(estimate: () => Promise<StorageFigures | undefined> = storageEstimate): Promise<string> {
+  return (
+    `The last image was not saved to the gallery: ${storageFullReason(await estimate())}. ` +
+    "Delete old images below, or keep them all with “Download all” (a ZIP) and then delete them; new images are saved again once there is room."
+  );
 }
 
 export const createGallerySlice =
@@ -58,10 +65,16 @@ export const createGallerySlice =
     // Only the newest page load may show its result; an older, slower one would show stale images.
     let loadSeq = 0;
     let undoTimer: ReturnType<typeof setTimeout> | undefined;
+    let loading = 0;
 
     const fail = (err: unknown) => {
+      if (isQuotaError(err)) {
+        // the gallery still reads and deletes: only this image was lost, and the user can make room
+        void galleryFullMessage(deps.storageEstimate).then((message) => set({ galleryMessage: message }));
+        return;
+      }
       console.warn("Gallery storage failed; generation keeps working without it.", err);
-      set({ galleryStatus: "unavailable", galleryMessage: storageMessage(err) });
+      set({ galleryStatus: "unavailable", galleryMessage: unavailableMessage(err) });
     };
 
     return {
@@ -74,17 +87,27 @@ export const createGallerySlice =
       async loadGalleryPage(page) {
         if (!gallery) return;
         const seq = ++loadSeq;
+        loading += 1;
         try {
           const stats = await gallery.stats();
           const lastPage = Math.max(0, Math.ceil(stats.count / GALLERY_PAGE_SIZE) - 1);
           const shown = Math.max(0, Math.min(page, lastPage));
           const hidden = get().galleryPendingDelete?.id;
           const records = (await gallery.page(shown * GALLERY_PAGE_SIZE, GALLERY_PAGE_SIZE)).filter((r) => r.id !== hidden);
-          const items = records.map(({ thumb, ...rest }) => ({ ...rest, thumbUrl: URL.createObjectURL(thumb) }));
+          // an image still on the page keeps its URL: a new URL per reload (one per saved image) would have
+          // the page decode and cache every thumbnail again, and the renderer's memory grow with each image
+          const shownUrls = new Map(get().galleryItems.map((item) => [item.id, item.thumbUrl]));
+          const created: string[] = [];
+          const items = records.map(({ thumb, ...rest }) => {
+            let thumbUrl = shownUrls.get(rest.id);
+            if (thumbUrl === undefined) created.push((thumbUrl = URL.createObjectURL(thumb)));
+            return { ...rest, thumbUrl };
+          });
           if (seq !== loadSeq) {
-            for (const item of items) URL.revokeObjectURL(item.thumbUrl);
+            for (const url of created) URL.revokeObjectURL(url);
             return;
           }
+          const kept = new Set(items.map((item) => item.thumbUrl));
           const old = get().galleryItems;
           set({
             galleryItems: items,
@@ -94,9 +117,11 @@ export const createGallerySlice =
             galleryStatus: "ready",
             galleryMessage: undefined,
           });
-          for (const item of old) URL.revokeObjectURL(item.thumbUrl);
+          for (const item of old) if (!kept.has(item.thumbUrl)) URL.revokeObjectURL(item.thumbUrl);
         } catch (err) {
           fail(err);
+        } finally {
+          loading -= 1;
         }
       },
 
@@ -104,12 +129,21 @@ export const createGallerySlice =
         if (!gallery || get().galleryStatus === "unavailable") return;
         try {
           const thumb = await makeThumbnail(image.blob, image.width, image.height);
-          await gallery.add(
+          const { thumb: saved, ...record } = await gallery.add(
             { params: image.params, parameters: image.parameters, modelId: image.modelId, width: image.width, height: image.height },
             image.blob,
             thumb,
           );
-          await get().loadGalleryPage(get().galleryPage);
+          const s = get();
+          if (s.galleryPage !== 0 || s.galleryStatus !== "ready" || loading > 0) {
+            await get().loadGalleryPage(s.galleryPage);
+            return;
+          }
+          // the newest image goes on top of the first page as it is: reading the page back from storage after
+          // every image would cost a page of thumbnails each time (and the renderer's memory with it)
+          const items = [{ ...record, thumbUrl: URL.createObjectURL(saved) }, ...s.galleryItems];
+          for (const dropped of items.splice(GALLERY_PAGE_SIZE)) URL.revokeObjectURL(dropped.thumbUrl);
+          set({ galleryItems: items, galleryCount: s.galleryCount + 1, galleryBytes: s.galleryBytes + record.bytes, galleryMessage: undefined });
         } catch (err) {
           fail(err);
         }

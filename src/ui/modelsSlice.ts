@@ -20,6 +20,8 @@ export interface ModelsSlice {
   downloads: Record<string, DownloadState>;
   /** Problem with the picker itself (storage refused, a model that will not load). */
   modelsError?: string;
+  /** What the picker did on its own, e.g. selecting the built-in model after the selected one was deleted. */
+  modelsNotice?: string;
   /** Models the user added by repo id or address, oldest first. */
   customModels: CustomModelEntry[];
   /** What this device's WebGPU offers; undefined until the worker has looked. */
@@ -62,9 +64,15 @@ export const createModelsSlice =
   (deps: StoreDeps): SliceCreator<ModelsSlice> =>
   (set, get) => {
     const running = new Map<string, () => void>();
+    /** Models deleted while their download ran: the download's end must not bring their row back as "Paused". */
+    const deleted = new Set<string>();
     let customStore: Promise<CustomModelStore | null> | undefined;
     const customModelStore = () => (customStore ??= openCustomModelStore());
     const entryFor = (id: string): CatalogEntry | undefined => findEntry(CATALOG, id) ?? get().customModels.find((e) => e.manifest.id === id);
+    const selectBuiltin = async () => {
+      const builtin = CATALOG.find((e) => e.kind === "builtin");
+      if (builtin) await get().selectModel(builtin.id);
+    };
     return {
       hubBase: hubBaseFromLocation(typeof location === "undefined" ? "" : location.search, savedHub()),
       downloads: {},
@@ -91,7 +99,7 @@ export const createModelsSlice =
           set({ modelsError: `${entry.kind === "hub" ? entry.manifest.name : entry.name} cannot run on this device. ${cannot}` });
           return;
         }
-        set({ modelsError: undefined });
+        set({ modelsError: undefined, modelsNotice: undefined });
         if (entry.kind === "builtin") {
           const base = new URL(`${import.meta.env.BASE_URL}${entry.base}`, location.href).href;
           try {
@@ -111,9 +119,11 @@ export const createModelsSlice =
       downloadModel(id, again) {
         // ask the browser not to evict gigabytes of weights under storage pressure (main thread only)
         void navigator.storage?.persist?.().catch(() => false);
+        deleted.delete(id);
         set((s) => ({
           downloads: { ...s.downloads, [id]: { state: "downloading" } },
           modelsError: undefined,
+          modelsNotice: undefined,
           damagedFiles: again ? without(s.damagedFiles, id) : s.damagedFiles,
         }));
         const job = deps.engine.download(
@@ -131,6 +141,7 @@ export const createModelsSlice =
             set((s) => ({ downloads: without(s.downloads, id) }));
           },
           (err: unknown) => {
+            if (deleted.has(id)) return;
             const paused = err instanceof Error && err.name === "JobCancelledError";
             const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: (err as Error).message };
             set((s) => ({ downloads: { ...s.downloads, [id]: next } }));
@@ -154,8 +165,21 @@ export const createModelsSlice =
       },
 
       async deleteModel(id) {
+        // the row, the selection and the advice change at once; the worker deletes the files meanwhile
+        deleted.add(id);
+        running.get(id)?.();
+        const selected = get().model.id === id;
+        const name = entryName(entryFor(id)) ?? id;
+        set((s) => ({
+          downloads: without(s.downloads, id),
+          storage: s.storage && { ...s.storage, models: s.storage.models.map((m) => (m.modelId === id ? { ...m, bytes: 0, done: 0 } : m)) },
+        }));
+        if (selected) {
+          await selectBuiltin();
+          set({ modelsNotice: `${name} was deleted, so the built-in model is selected again.` });
+        }
         await deps.engine.deleteModel(id);
-        set((s) => ({ downloads: without(s.downloads, id), damagedFiles: without(s.damagedFiles, id) }));
+        set((s) => ({ damagedFiles: without(s.damagedFiles, id) }));
         await get().refreshStorage();
       },
 
@@ -180,10 +204,7 @@ export const createModelsSlice =
 
       async removeCustomModel(id) {
         running.get(id)?.();
-        if (get().model.id === id) {
-          const builtin = CATALOG.find((e) => e.kind === "builtin");
-          if (builtin) await get().selectModel(builtin.id);
-        }
+        if (get().model.id === id) await selectBuiltin();
         await deps.engine.deleteModel(id);
         await (await customModelStore())?.delete(id);
         set((s) => ({ customModels: s.customModels.filter((e) => e.manifest.id !== id), downloads: without(s.downloads, id) }));
@@ -216,6 +237,10 @@ export const createModelsSlice =
       },
     };
   };
+
+function entryName(entry: CatalogEntry | undefined): string | undefined {
+  return entry?.kind === "builtin" ? entry.name : entry?.manifest.name;
+}
 
 function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   const copy = { ...record };

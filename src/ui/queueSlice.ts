@@ -192,6 +192,10 @@ export const createQueueSlice =
             set({ preview: p });
             notify(job.id, { kind: "preview", step: p.step, image: p.image });
           },
+          onRecovering: (text) => {
+            set({ phase: "loading", step: 0, preview: undefined, statusText: text });
+            notify(job.id, { kind: "status", text });
+          },
         },
       );
       running = handle;

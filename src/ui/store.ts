@@ -8,6 +8,7 @@ import { createStore, type StateCreator } from "zustand/vanilla";
 import type { EngineClient } from "../client/engineClient";
 import type { Gallery } from "../gallery/galleryDb";
 import type { RgbaImageMessage } from "../protocol";
+import type { StorageFigures } from "../storage/errors";
 import { createEditSlice, type EditSlice } from "./editSlice";
 import { createFormSlice, type FormSlice } from "./formSlice";
 import { createGallerySlice, type GallerySlice } from "./gallerySlice";
@@ -39,6 +40,8 @@ export interface StoreDeps {
   settings?: Storage;
   /** Where settings are kept across reloads; absent in the embed widget, whose defaults come from its URL. */
   settingsStorage?: StateStorage;
+  /** The browser's storage figures (navigator.storage.estimate) unless a test brings its own. */
+  storageEstimate?: () => Promise<StorageFigures | undefined>;
 }
 
 /** Nothing kept: the embed widget, and tests that do not ask for storage. */
