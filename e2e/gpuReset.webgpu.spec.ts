@@ -15,7 +15,7 @@ test("a GPU reset mid-generation is reported, the job runs again on a new device
     const w = window as unknown as { announced: string[] };
     w.announced = [];
     new MutationObserver(() => {
-      for (const region of document.querySelectorAll("[aria-live]")) w.announced.push(region.textContent ?? "");
+      for (const region of document.querySelectorAll("[aria-live], [role=status], [role=alert]")) w.announced.push(region.textContent ?? "");
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
   const cdp = await browser.newBrowserCDPSession();

@@ -193,7 +193,8 @@ export const createQueueSlice =
             notify(job.id, { kind: "preview", step: p.step, image: p.image });
           },
           onRecovering: (text) => {
-            set({ phase: "loading", step: 0, preview: undefined, statusText: text });
+            // said aloud too: the notice is replaced by the retry's progress within moments
+            set({ phase: "loading", step: 0, preview: undefined, statusText: text, announcement: text });
             notify(job.id, { kind: "status", text });
           },
         },
