@@ -4,7 +4,7 @@
  * so it runs beside generations.
  */
 import type { ModelSource } from "../src/engine/loadModel";
-import { createPromptTokenizer, type PromptTokenizer } from "../src/engine/tokenizer";
+import { loadPromptTokenizer, type PromptTokenizer } from "../src/engine/tokenizer";
 import type { ModelManifest } from "../src/manifest";
 import type { ModelTarget, PromptTokens } from "../src/protocol";
 
@@ -17,9 +17,8 @@ export function createPromptInspector(
 
   async function load(target: ModelTarget): Promise<PromptTokenizer> {
     const source = await sourceFor(target);
-    const readJson = async (path: string): Promise<object> => JSON.parse(decoder.decode(await source.read(path))) as object;
-    const spec = (await readManifest(source)).tokenizer;
-    return createPromptTokenizer(await readJson(spec.path), spec.configPath ? await readJson(spec.configPath) : {}, spec);
+    const text = async (path: string) => decoder.decode(await source.read(path));
+    return loadPromptTokenizer((await readManifest(source)).tokenizer, { text, json: async (path) => JSON.parse(await text(path)) as unknown });
   }
 
   return async (target, text) => {
