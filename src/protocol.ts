@@ -3,7 +3,7 @@
  * Requests carry an id; every event names the request it belongs to.
  */
 import type { SerializedError } from "./errors";
-import type { GenerateParams } from "./params";
+import type { GenerateParams, PromptSyntax } from "./params";
 
 export type BackendChoice = "auto" | "webgpu" | "wasm";
 
@@ -87,7 +87,7 @@ export type WorkerRequest =
   /** What this device's GPU can run, so the model picker can say which models it cannot (answered with "device"). */
   | { kind: "device"; id: string }
   /** How the target model's tokenizer reads a prompt, for the prompt help (answered with "tokens"). */
-  | { kind: "tokenize"; id: string; target: ModelTarget; text: string }
+  | { kind: "tokenize"; id: string; target: ModelTarget; text: string; syntax?: PromptSyntax }
   /** Answered with a "loras" event listing the stored LoRAs after the action. */
   | { kind: "loras"; id: string; action: LoraAction };
 

@@ -62,6 +62,12 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
     parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
   // only stored files: the prompt help never starts a download
   const inspectPrompt = createPromptInspector((target) => models.sourceFor(target, { hub: false }), readManifest);
+  /** Whether the target's loaded U-Net attends to any number of prompt chunks (a dynamic sequence axis). */
+  const takesChunks = (target: ModelTarget): boolean => {
+    if (!loaded?.key.startsWith(`${target.modelId}|${target.modelBase}|`)) return false;
+    const length = loaded.model.unet.inputs.find((i) => i.name === "encoder_hidden_states")?.shape[1];
+    return length !== undefined && typeof length !== "number";
+  };
 
   /**
    * The target's sessions with its LoRAs applied, reused when they are loaded already (same model, LoRA files and
@@ -260,7 +266,7 @@ export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerReques
         );
         break;
       case "tokenize":
-        inspectPrompt(req.target, req.text).then(
+        inspectPrompt(req.target, req.text, req.syntax, takesChunks(req.target)).then(
           (report) => post({ kind: "tokens", id: req.id, report }),
           (err: unknown) => post({ kind: "error", id: req.id, error: serializeError(err) }),
         );

@@ -1,4 +1,5 @@
 import { deserializeError, JobCancelledError, needsNewEngine } from "../errors";
+import type { PromptSyntax } from "../params";
 import type {
   DeviceReport,
   BackendChoice,
@@ -57,7 +58,7 @@ export interface EngineClient {
   deleteModel(modelId: string): Promise<void>;
   storage(): Promise<StorageReport>;
   device(): Promise<DeviceReport>;
-  tokenize(target: ModelTarget, text: string): Promise<PromptTokens>;
+  tokenize(target: ModelTarget, text: string, syntax?: PromptSyntax): Promise<PromptTokens>;
   /** Lists, adds or removes stored LoRA files; resolves with the list after the action. */
   loras(action: LoraAction): Promise<LoraInfo[]>;
 }
@@ -255,7 +256,7 @@ export function createEngineClient(spawn: () => EngineWorker, { minCancelGraceMs
     deleteModel: (modelId) => request<void>((id) => ({ kind: "deleteModel", id, modelId })).done,
     storage: () => request<StorageReport>((id) => ({ kind: "storage", id })).done,
     device: () => request<DeviceReport>((id) => ({ kind: "device", id })).done,
-    tokenize: (target, text) => request<PromptTokens>((id) => ({ kind: "tokenize", id, target, text })).done,
+    tokenize: (target, text, syntax) => request<PromptTokens>((id) => ({ kind: "tokenize", id, target, text, syntax })).done,
     loras: (action) => request<LoraInfo[]>((id) => ({ kind: "loras", id, action })).done,
   };
 }

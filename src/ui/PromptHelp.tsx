@@ -14,6 +14,9 @@ const IGNORED_SHOWN = 80;
 export function PromptHelp({ text, id, listWords = false }: { text: string; id: string; listWords?: boolean }) {
   const inspect = useApp((s) => s.inspectPrompt);
   const model = useApp((s) => `${s.model.id}|${s.model.base}`);
+  // A1111's syntax keeps long prompts in chunks where the loaded model takes them: ask again when either changes
+  const syntax = useApp((s) => s.params.promptSyntax);
+  const loadedOn = useApp((s) => s.backend?.name);
   const [report, setReport] = useState<PromptTokens>();
   useEffect(() => {
     let current = true;
@@ -22,7 +25,7 @@ export function PromptHelp({ text, id, listWords = false }: { text: string; id: 
       current = false;
       clearTimeout(timer);
     };
-  }, [text, model, inspect]);
+  }, [text, model, inspect, syntax, loadedOn]);
   if (!report) return null;
   const over = report.count > report.limit;
   const ignored = report.ignored ?? "";

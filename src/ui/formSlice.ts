@@ -108,7 +108,7 @@ export const createFormSlice =
     setVariant: (id) => set({ variant: id }),
     setPreviews: (on) => set({ previews: on }),
     // a model not stored yet has no tokenizer to ask: the help stays quiet rather than guess
-    inspectPrompt: (text) => deps.engine.tokenize(modelTarget(get()), text).catch(() => undefined),
+    inspectPrompt: (text) => deps.engine.tokenize(modelTarget(get()), text, get().params.promptSyntax).catch(() => undefined),
 
     generate() {
       const s = get();
