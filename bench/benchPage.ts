@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
-import { createServer } from "vite";
+import { existsSync } from "node:fs";
+import { createServer, preview } from "vite";
 
 const MB = 1024 * 1024;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -83,4 +84,37 @@ export async function withHeapPeak<T>(cdp: CDPSession, work: () => Promise<T>): 
     done = true;
     await poller;
   }
+}
+
+export interface BuiltApp {
+  url: string;
+  page: Page;
+  context: BrowserContext;
+  close(): Promise<void>;
+}
+
+/**
+ * The production build (dist/) served as `vite preview` serves it, in Chromium with a fresh on-disk profile, so the
+ * service worker, its caches and the weight cache behave as for a real first visit.
+ */
+export async function openBuiltApp(profilePrefix: string): Promise<BuiltApp> {
+  if (!existsSync(path.join(repoRoot, "dist/index.html"))) throw new Error("Build the app first: npx vite build");
+  const server = await preview({ root: repoRoot, logLevel: "error", preview: { port: 0, host: "localhost" } });
+  const url = server.resolvedUrls?.local[0];
+  if (!url) throw new Error("vite preview did not report its address");
+  const profile = await mkdtemp(path.join(tmpdir(), profilePrefix));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"],
+  });
+  return {
+    url,
+    page: context.pages()[0] ?? (await context.newPage()),
+    context,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+      await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+    },
+  };
 }

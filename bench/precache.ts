@@ -7,16 +7,9 @@
  * Run after a build: npx vite build && npx tsx bench/precache.ts
  * (Chromium from CHROMIUM_PATH or /usr/bin/chromium; the app served by `vite preview` of dist/)
  */
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium, type Page } from "@playwright/test";
-import { preview } from "vite";
+import type { Page } from "@playwright/test";
+import { openBuiltApp } from "./benchPage";
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-if (!existsSync(path.join(repoRoot, "dist/index.html"))) throw new Error("Build the app first: npx vite build");
 
 interface CacheFigures {
   webgpu: boolean;
@@ -49,16 +42,8 @@ function cacheFigures(page: Page): Promise<CacheFigures> {
 const MB = 1e6;
 const total = (f: CacheFigures) => Object.values(f.caches).reduce((sum, c) => sum + c.bytes, 0);
 
-const server = await preview({ root: repoRoot, logLevel: "error", preview: { port: 0, host: "localhost" } });
-const url = server.resolvedUrls?.local[0];
-if (!url) throw new Error("vite preview did not report its address");
-const profile = await mkdtemp(path.join(tmpdir(), "precache-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"],
-});
+const { url, page, context, close } = await openBuiltApp("precache-");
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   await page.goto(url);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
   const first = await cacheFigures(page);
@@ -73,7 +58,5 @@ try {
   const used = await cacheFigures(page);
   console.log(JSON.stringify({ after: "one generation", totalMB: +(total(used) / MB).toFixed(2), caches: used.caches }));
 } finally {
-  await context.close();
-  await rm(profile, { recursive: true, force: true });
-  await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  await close();
 }

@@ -11,18 +11,11 @@
  * Run after a build: npx vite build && npx tsx bench/warmStart.ts [--runs 5]
  * (Chromium from CHROMIUM_PATH or /usr/bin/chromium; the app served by `vite preview` of dist/)
  */
-import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { chromium, type Page } from "@playwright/test";
-import { preview } from "vite";
+import type { Page } from "@playwright/test";
+import { openBuiltApp } from "./benchPage";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-if (!existsSync(path.join(repoRoot, "dist/index.html"))) throw new Error("Build the app first: npx vite build");
 
 const IMAGE = 'img[alt^="Generated image"]';
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
@@ -71,16 +64,8 @@ async function generate(page: Page): Promise<number> {
   return (await shown.jsonValue()) as number;
 }
 
-const server = await preview({ root: repoRoot, logLevel: "error", preview: { port: 0, host: "localhost" } });
-const url = server.resolvedUrls?.local[0];
-if (!url) throw new Error("vite preview did not report its address");
-const profile = await mkdtemp(path.join(tmpdir(), "warm-start-"));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-background-networking", "--no-first-run"],
-});
+const { url, page, context, close } = await openBuiltApp("warm-start-");
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
   // first visit: the service worker installs and precaches; one generation warms every cache there is
   await page.goto(url);
   await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
@@ -137,7 +122,5 @@ try {
   const r2 = (x: number) => Math.round(x * 100) / 100;
   console.log(JSON.stringify({ medianRatio: r2(median(ratios)), goal: "≤ 1.5", medianReadyRatio: r2(median(readyRatios)) }));
 } finally {
-  await context.close();
-  await rm(profile, { recursive: true, force: true });
-  await new Promise<void>((resolve) => server.httpServer.close(() => resolve()));
+  await close();
 }
