@@ -7,6 +7,7 @@ import { useApp } from "./StoreContext";
 import { SeedField } from "./SeedField";
 import { MAX_BATCH } from "./store";
 import { TilingSettings } from "./TilingSettings";
+import { NumberInput } from "./NumberInput";
 
 function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" | "width" | "height"; label: string; step?: number }) {
   const id = useId();
@@ -17,14 +18,13 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
+      <NumberInput
         id={id}
-        type="number"
         step={isSize ? sizes?.multiple ?? 8 : step}
         min={isSize ? sizes?.min : field === "steps" ? 1 : 0}
         max={isSize ? sizes?.max : undefined}
-        value={Number.isNaN(value) ? "" : value}
-        onChange={(e) => setParam(field, e.target.value === "" ? Number.NaN : Number(e.target.value))}
+        value={value}
+        onValue={(v) => setParam(field, v)}
       />
       <FieldError field={field} />
     </div>
@@ -115,14 +115,7 @@ export function PromptForm() {
         <SeedField />
         <div className="field">
           <label htmlFor={batchId}>Batch count</label>
-          <input
-            id={batchId}
-            type="number"
-            min={1}
-            max={MAX_BATCH}
-            value={Number.isNaN(batchCount) ? "" : batchCount}
-            onChange={(e) => setBatchCount(e.target.value === "" ? Number.NaN : Number(e.target.value))}
-          />
+          <NumberInput id={batchId} min={1} max={MAX_BATCH} value={batchCount} onValue={setBatchCount} />
           <FieldError field="batchCount" />
         </div>
       </div>

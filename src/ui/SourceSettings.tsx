@@ -3,6 +3,7 @@ import { MAX_OUTPAINT_SEAM } from "../params";
 import { DEFAULT_STRENGTH, MAX_MASK_BLUR, NO_MARGINS, sizeForSource, stepsToRun, type Margins } from "./editing";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
+import { NumberInput } from "./NumberInput";
 
 /** How much of the schedule runs: low stays close to the source, 1 repaints it from noise. */
 export function StrengthField() {
@@ -64,14 +65,7 @@ export function MaskBlurField() {
   return (
     <div className="field">
       <label htmlFor={id}>Mask blur (px)</label>
-      <input
-        id={id}
-        type="number"
-        min={0}
-        max={MAX_MASK_BLUR}
-        value={Number.isNaN(blur) ? "" : blur}
-        onChange={(e) => setMaskBlur(e.target.value === "" ? Number.NaN : Number(e.target.value))}
-      />
+      <NumberInput id={id} min={0} max={MAX_MASK_BLUR} value={blur} onValue={setMaskBlur} />
       <p className="hint">How far the new content fades into the kept image.</p>
       <FieldError field="maskBlur" />
     </div>
@@ -93,14 +87,7 @@ function MarginField({ side, label }: { side: keyof Margins; label: string }) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        min={0}
-        step={multiple}
-        value={Number.isNaN(value) ? "" : value}
-        onChange={(e) => setMargin(side, e.target.value === "" ? Number.NaN : Number(e.target.value))}
-      />
+      <NumberInput id={id} min={0} step={multiple} value={value} onValue={(v) => setMargin(side, v)} />
     </div>
   );
 }
@@ -140,14 +127,7 @@ function SeamField() {
   return (
     <div className="field">
       <label htmlFor={id}>Seam (px)</label>
-      <input
-        id={id}
-        type="number"
-        min={0}
-        max={MAX_OUTPAINT_SEAM}
-        value={Number.isNaN(seam) ? "" : seam}
-        onChange={(e) => setSeam(e.target.value === "" ? Number.NaN : Number(e.target.value))}
-      />
+      <NumberInput id={id} min={0} max={MAX_OUTPAINT_SEAM} value={seam} onValue={setSeam} />
       <p className="hint">
         A band this wide along each new edge of the source is repainted too (striped red in the preview), then blended by the mask blur, so
         old and new join without a line. 0 keeps every source pixel.

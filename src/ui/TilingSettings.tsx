@@ -2,6 +2,7 @@ import { useId } from "react";
 import type { VaeTilingMessage } from "../protocol";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
+import { NumberInput } from "./NumberInput";
 
 const MODES: { value: VaeTilingMessage["mode"]; label: string }[] = [
   { value: "auto", label: "Auto (when needed)" },
@@ -17,15 +18,7 @@ function TileNumber({ field, label }: { field: "tile" | "overlap"; label: string
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        min={field === "tile" ? 8 : 0}
-        step={8}
-        disabled={off}
-        value={Number.isNaN(value) ? "" : value}
-        onChange={(e) => setTiling({ [field]: e.target.value === "" ? Number.NaN : Number(e.target.value) })}
-      />
+      <NumberInput id={id} min={field === "tile" ? 8 : 0} step={8} disabled={off} value={value} onValue={(v) => setTiling({ [field]: v })} />
     </div>
   );
 }
