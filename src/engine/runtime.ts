@@ -187,7 +187,11 @@ export class Runtime {
 
   /** `work`'s result, or the reason the runtime broke before it settled; onnxruntime's device-loss errors break it too. */
   private untilBroken<T>(work: Promise<T>): Promise<T> {
-    if (this.brokenBy) return Promise.reject(this.brokenBy);
+    if (this.brokenBy) {
+      // the work has started all the same: how it ends (its session released meanwhile) no longer matters
+      work.catch(() => undefined);
+      return Promise.reject(this.brokenBy);
+    }
     return new Promise<T>((resolve, reject) => {
       const fail = (err: unknown) => {
         this.runsInFlight.delete(fail);
