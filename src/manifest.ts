@@ -127,3 +127,8 @@ export function parseManifest(json: unknown): ModelManifest {
   need(m.latentRgb && m.latentRgb.weights.length === 3 && m.latentRgb.bias.length === 3, "bad latentRgb projection");
   return m as ModelManifest;
 }
+
+/** A manifest from its JSON text (a model.json's contents): the one place manifests are read from text. */
+export function parseManifestJson(text: string): ModelManifest {
+  return parseManifest(JSON.parse(text));
+}

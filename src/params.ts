@@ -1,3 +1,5 @@
+import type { ModelManifest } from "./manifest";
+
 /** Samplers by their AUTOMATIC1111 names ("Sampler" and "Schedule type" merged, as older versions listed them). */
 export const SAMPLER_NAMES = ["Euler", "Euler a", "DDIM", "DPM++ 2M", "DPM++ 2M Karras", "Euler Karras", "LCM", "UniPC"] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
@@ -33,6 +35,30 @@ export interface ParamLimits {
   samplers: readonly string[];
   maxSteps: number;
 }
+
+/** The most steps a job may ask for: the form, the embed API and the engine all refuse more. */
+export const MAX_STEPS = 150;
+
+/** What a model accepts: its own sizes, and the samplers and steps every model shares. */
+export function limitsFor(manifest: Pick<ModelManifest, "sizes">): ParamLimits {
+  return { sizes: manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS };
+}
+
+/** A1111's default "Denoising strength" for an image job that names none. */
+export const DEFAULT_STRENGTH = 0.75;
+/** A1111's default "Mask blur" (px). */
+export const DEFAULT_MASK_BLUR = 4;
+
+/** How the VAE is run: whole, or in overlapping tiles (sizes in latent units). */
+export interface VaeTiling {
+  /** "auto" tiles only when the image would not fit the backend's buffers. */
+  mode: "auto" | "on" | "off";
+  tile: number;
+  overlap: number;
+}
+
+/** What a job that says nothing of tiling gets, so the form's "Auto" behaves as if nothing were sent. */
+export const DEFAULT_TILING: VaeTiling = { mode: "auto", tile: 32, overlap: 8 };
 
 /** A generation setting, or one of an editing job's settings (source image, mask, margins, VAE tiles). */
 export type ParamField = keyof GenerateParams | EditField;

@@ -3,7 +3,7 @@
  * Requests carry an id; every event names the request it belongs to.
  */
 import type { SerializedError } from "./errors";
-import type { GenerateParams, PromptSyntax } from "./params";
+import type { GenerateParams, PromptSyntax, VaeTiling } from "./params";
 
 export type BackendChoice = "auto" | "webgpu" | "wasm";
 
@@ -23,12 +23,8 @@ export interface InitImageMessage {
   outpaint?: { left: number; right: number; top: number; bottom: number; seam?: number };
 }
 
-/** VAE tiling: "auto" tiles only when the image would not fit the backend's buffers. Sizes in latent units. */
-export interface VaeTilingMessage {
-  mode: "auto" | "on" | "off";
-  tile: number;
-  overlap: number;
-}
+/** VAE tiling, as params.ts defines it (the engine's own type: the same on both sides). */
+export type VaeTilingMessage = VaeTiling;
 
 /** Which model runs, in which precision, on which backend: what a generation and a preload share. */
 export interface ModelTarget {

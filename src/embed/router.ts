@@ -3,8 +3,8 @@
  * requests into jobs on the store's queue, and sends each job's events back to the page that asked, and
  * only to it. Knows nothing of the DOM: `main.ts` hands it each message with a way to answer.
  */
-import { SAMPLER_NAMES, validateParams, type GenerateParams } from "../params";
-import { MAX_STEPS, newJobId } from "../ui/formSlice";
+import { limitsFor, validateParams, type GenerateParams } from "../params";
+import { newJobId } from "../ui/formSlice";
 import { drawSeed, QUEUE_LIMIT } from "../ui/queue";
 import type { AppStore, JobEvent } from "../ui/store";
 import { isAllowed, type Allowlist } from "./origins";
@@ -60,12 +60,12 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     const s = store.getState();
     const params = widgetDefaults();
     if (!s.manifest || !params) return undefined;
-    const { min, max, multiple } = s.manifest.sizes;
+    const { sizes, maxSteps, samplers } = limitsFor(s.manifest);
     return {
       version: EMBED_VERSION,
       model: { id: s.manifest.id, name: s.manifest.name },
       defaults: params,
-      limits: { minSize: min, maxSize: max, sizeMultiple: multiple, maxSteps: MAX_STEPS, samplers: [...SAMPLER_NAMES] },
+      limits: { minSize: sizes.min, maxSize: sizes.max, sizeMultiple: sizes.multiple, maxSteps, samplers: [...samplers] },
       crossOriginIsolated,
     };
   };
@@ -119,7 +119,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     }
     const merged = { ...base, ...request };
     const params = { ...merged, seed: merged.seed === -1 ? drawSeed() : merged.seed };
-    const problems = validateParams(params, { sizes: s.manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+    const problems = validateParams(params, limitsFor(s.manifest));
     if (problems.length > 0) {
       return fail(from, id, { name: "InvalidParamsError", message: problems.map((p) => p.message).join(" "), field: problems[0].field });
     }

@@ -1,38 +1,22 @@
-import { InvalidParamsError } from "../errors";
-import { DEFAULT_OUTPAINT_SEAM, MAX_OUTPAINT_SEAM, type GenerateParams } from "../params";
+import { DEFAULT_OUTPAINT_SEAM, DEFAULT_STRENGTH, type GenerateParams } from "../params";
 import type { InitImageMessage } from "../protocol";
 import { fitImage, outpaintCanvas } from "./canvas";
 import type { InitImage } from "./pipeline";
 
-/** A1111's default for img2img. */
-export const DEFAULT_STRENGTH = 0.75;
-
 /**
  * Turns the job's source image into the pipeline's input: outpainting grows the canvas (and so the
  * generation size) and masks the new margins; otherwise the image is fitted to the requested size.
+ * The message was checked by validateEdit (the engine's front door does so before any pixel is touched).
  */
 export function prepareInitImage(msg: InitImageMessage, params: GenerateParams): { init: InitImage; params: GenerateParams } {
   const { image } = msg;
-  if (image.data.length !== image.width * image.height * 4) {
-    throw new InvalidParamsError(`The source image data does not match its size ${image.width}×${image.height}.`);
-  }
   const strength = params.denoisingStrength ?? DEFAULT_STRENGTH;
   if (msg.outpaint) {
     const m = msg.outpaint;
-    if ([m.left, m.right, m.top, m.bottom].some((v) => !Number.isInteger(v) || v < 0)) {
-      throw new InvalidParamsError("Outpainting margins must be whole, non-negative numbers of pixels.");
-    }
-    const seam = m.seam ?? DEFAULT_OUTPAINT_SEAM;
-    if (!Number.isInteger(seam) || seam < 0 || seam > MAX_OUTPAINT_SEAM) {
-      throw new InvalidParamsError(`The outpainting seam must be a whole number of pixels from 0 to ${MAX_OUTPAINT_SEAM}.`);
-    }
     // the source keeps its pixels: fit it first so the grown canvas lands on the latent grid
     const base = fitImage(image, params.width - m.left - m.right, params.height - m.top - m.bottom, msg.fit);
-    const { image: canvas, mask } = outpaintCanvas(base, m, seam);
+    const { image: canvas, mask } = outpaintCanvas(base, m, m.seam ?? DEFAULT_OUTPAINT_SEAM);
     return { init: { image: canvas, mask, strength, maskBlur: msg.maskBlur }, params: { ...params, denoisingStrength: strength } };
-  }
-  if (msg.mask && msg.mask.length !== image.width * image.height) {
-    throw new InvalidParamsError("The mask must have one value per source pixel.");
   }
   const fitted = fitImage(image, params.width, params.height, msg.fit);
   const mask = msg.mask ? fitMask(msg.mask, image.width, image.height, params.width, params.height, msg.fit) : undefined;

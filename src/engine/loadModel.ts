@@ -1,5 +1,5 @@
 import { LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors";
-import type { ModelManifest, ModelPart, ModelVariant, TokenizerSpec } from "../manifest";
+import { parseManifestJson, type ModelManifest, type ModelPart, type ModelVariant, type TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import type { LoraPart } from "./lora/keys";
 import { ortLowRankAdder } from "./lora/ortKernel";
@@ -19,6 +19,11 @@ export interface ModelSource {
    * gigabytes never pass through one JavaScript buffer of ours; undefined where the bytes should be read instead.
    */
   locate?(path: string): Promise<string | undefined>;
+}
+
+/** The model's manifest (its `model.json`), read and checked. */
+export async function readManifest(source: ModelSource): Promise<ModelManifest> {
+  return parseManifestJson(new TextDecoder().decode(await source.read("model.json")));
 }
 
 export interface LoadedModel {

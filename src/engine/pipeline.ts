@@ -1,5 +1,5 @@
 import { InvalidParamsError } from "../errors";
-import { DEFAULT_PROMPT_SYNTAX, type GenerateParams } from "../params";
+import { DEFAULT_MASK_BLUR, DEFAULT_PROMPT_SYNTAX, DEFAULT_TILING, type GenerateParams, type VaeTiling } from "../params";
 import { encodePrompts, type PromptCut } from "./conditioning";
 import { guidanceScaleEmbedding } from "./guidanceEmbedding";
 import type { LoadedModel } from "./loadModel";
@@ -7,10 +7,10 @@ import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
-import { prepareSampling } from "./samplers";
+import { prepareSampling, type A1111Sampler } from "./samplers";
 import { denoisedFromModelOutput } from "./samplers/prediction";
 import type { Denoiser } from "./samplers/types";
-import { DEFAULT_TILING, decodeLatents, encodeImage, type RgbaImage, type VaeTiling } from "./vae/vae";
+import { decodeLatents, encodeImage, type RgbaImage } from "./vae/vae";
 
 export type { RgbaImage } from "./vae/vae";
 
@@ -24,9 +24,6 @@ export interface InitImage {
   /** Pixels the kept area's border is feathered over when pasting back (A1111's "Mask blur"). */
   maskBlur?: number;
 }
-
-/** A1111's default "Mask blur". */
-export const DEFAULT_MASK_BLUR = 4;
 
 export interface GenerateHooks {
   signal?: AbortSignal;
@@ -44,6 +41,8 @@ export interface GenerateResult {
   image: RgbaImage;
   /** The seed actually used (a random one when the request said −1). */
   seed: number;
+  /** The sampler that ran, as AUTOMATIC1111 names it. */
+  a1111: A1111Sampler;
   /** Wall times of the stages, and the part of the total spent inside session.run. */
   timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number };
   /** What the image does not follow of the request (a prompt cut short), in words for the user. */
@@ -89,9 +88,10 @@ export async function generate(
   if (source && roundTrip) {
     const tText = performance.now();
     const image = await decodeLatents(model, runtime, source, latentDims, tiling, hooks.signal);
-    return finish(image, tText, tText);
+    // nothing was sampled, but the image's parameters still name the sampler asked for
+    return finish(image, tText, tText, prepareSampling(params.sampler, manifest.scheduler, params.steps).a1111);
   }
-  const { plan, sampler, sourceNoiseSigma } = prepareSampling(
+  const { plan, sampler, sourceNoiseSigma, a1111 } = prepareSampling(
     params.sampler,
     manifest.scheduler,
     params.steps,
@@ -168,13 +168,14 @@ export async function generate(
     const alpha = pixelBlendMask(init.mask, params.width, params.height, 0, init.maskBlur ?? DEFAULT_MASK_BLUR);
     image = { ...image, data: composite(image.data, init.image.data, alpha) };
   }
-  return finish(image, tText, tDenoise);
+  return finish(image, tText, tDenoise, a1111);
 
-  function finish(img: RgbaImage, tText: number, tDenoise: number): GenerateResult {
+  function finish(img: RgbaImage, tText: number, tDenoise: number, label: A1111Sampler): GenerateResult {
     const tEnd = performance.now();
     return {
       image: img,
       seed: params.seed,
+      a1111: label,
       timings: {
         totalMs: tEnd - t0,
         textMs: tText - t0,

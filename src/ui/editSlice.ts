@@ -1,6 +1,6 @@
-import { DEFAULT_OUTPAINT_SEAM, type GenerateParams } from "../params";
+import { DEFAULT_MASK_BLUR, DEFAULT_OUTPAINT_SEAM, DEFAULT_TILING, type GenerateParams } from "../params";
 import type { RgbaImageMessage, VaeTilingMessage } from "../protocol";
-import { DEFAULT_MASK_BLUR, DEFAULT_TILING, NO_MARGINS, sizeForSource, type EditMode, type Margins, type SourceImage } from "./editing";
+import { NO_MARGINS, sizeForSource, type EditMode, type Margins, type SourceImage } from "./editing";
 import { emptyMask, invertMask, type Mask } from "./maskPaint";
 import { decodeImageFile, SourceImageError } from "./sourceImage";
 import type { SliceCreator, StoreDeps } from "./store";

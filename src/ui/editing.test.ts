@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { GenerateParams } from "../params";
-import { DEFAULT_STRENGTH, editedJob, NO_MARGINS, sizeForSource, tilingProblem, type EditState } from "./editing";
+import { DEFAULT_STRENGTH, type GenerateParams } from "../params";
+import { editedJob, NO_MARGINS, sizeForSource, tilingProblem, type EditState } from "./editing";
 import { emptyMask, MASKED } from "./maskPaint";
 import { plannedSteps } from "./queue";
 import { dimensionProblem, fileSizeProblem, MAX_SOURCE_BYTES, pngHeaderSize } from "./sourceImage";

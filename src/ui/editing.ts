@@ -2,7 +2,7 @@
  * What the editing modes (img2img, inpaint, outpaint) add to a job, as pure functions of the form's
  * state: the generation size a source suggests, the outpainted canvas, and the `init` sent to the engine.
  */
-import { MAX_MASK_BLUR, MAX_OUTPAINT_SEAM, MAX_VAE_TILE, MIN_VAE_TILE, type GenerateParams, type ParamLimits } from "../params";
+import { DEFAULT_STRENGTH, MAX_MASK_BLUR, MAX_OUTPAINT_SEAM, MAX_VAE_TILE, MIN_VAE_TILE, type GenerateParams, type ParamLimits } from "../params";
 import type { InitImageMessage, RgbaImageMessage, VaeTilingMessage } from "../protocol";
 import { isMaskEmpty, type Mask } from "./maskPaint";
 
@@ -18,13 +18,7 @@ export const MODE_LABELS: Record<EditMode, string> = {
   outpaint: "Outpaint",
 };
 
-/** A1111's default "Denoising strength". */
-export const DEFAULT_STRENGTH = 0.75;
-/** A1111's default "Mask blur" (px). */
-export const DEFAULT_MASK_BLUR = 4;
 export { MAX_MASK_BLUR };
-/** Latent units; the engine's defaults, so "Auto" behaves as if nothing were sent. */
-export const DEFAULT_TILING: VaeTilingMessage = { mode: "auto", tile: 32, overlap: 8 };
 
 /**
  * Steps an image job runs, as the engine plans them: diffusers' img2img runs the last ⌊steps × strength⌋

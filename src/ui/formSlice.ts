@@ -1,5 +1,5 @@
 import type { ModelManifest } from "../manifest";
-import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
+import { limitsFor, MAX_SEED, validateParams, type GenerateParams, type ParamProblem } from "../params";
 import type { BackendChoice, PromptTokens } from "../protocol";
 import { editedJob, tilingProblem, type EditProblem } from "./editing";
 import { modelTarget } from "./preload";
@@ -39,7 +39,6 @@ export interface FormSlice {
   generate(): string[];
 }
 
-export const MAX_STEPS = 150;
 /** The seed field's value for "a new random seed each time", as in AUTOMATIC1111. */
 export const RANDOM_SEED = -1;
 export const MAX_BATCH = 16;
@@ -58,7 +57,7 @@ export const DEFAULT_PARAMS: GenerateParams = {
 export function problemsFor(state: Pick<FormSlice, "manifest" | "params" | "batchCount">): FormProblem[] {
   if (!state.manifest) return [];
   const { params } = state;
-  const problems: FormProblem[] = validateParams(params, { sizes: state.manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
+  const problems: FormProblem[] = validateParams(params, limitsFor(state.manifest));
   if (!Number.isInteger(state.batchCount) || state.batchCount < 1 || state.batchCount > MAX_BATCH) {
     problems.push({ field: "batchCount", message: `Batch count must be a whole number from 1 to ${MAX_BATCH}.` });
   } else if (params.seed !== RANDOM_SEED && problems.length === 0 && params.seed > MAX_SEED - (state.batchCount - 1)) {

@@ -1,4 +1,5 @@
 import { ModelLoadError } from "../../errors";
+import { DEFAULT_TILING, type VaeTiling } from "../../params";
 import { chwToRgba, rgbaToChw } from "../image";
 import type { LoadedModel } from "../loadModel";
 import type { Runtime } from "../runtime";
@@ -9,15 +10,6 @@ export interface RgbaImage {
   height: number;
   data: Uint8Array;
 }
-
-/** How the VAE is run: whole, or in overlapping tiles (sizes in latent units). */
-export interface VaeTiling {
-  mode: "auto" | "on" | "off";
-  tile: number;
-  overlap: number;
-}
-
-export const DEFAULT_TILING: VaeTiling = { mode: "auto", tile: 32, overlap: 8 };
 
 /** Bytes per output pixel of SD's VAE decoder at full resolution (128 float32 channels). */
 const SD_DECODER_BYTES_PER_PIXEL = 512;
