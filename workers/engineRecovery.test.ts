@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GPUDeviceLostError } from "../src/errors";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
+import { createNodeRuntime } from "../src/engine/nodeRuntime";
 import type { Runtime } from "../src/engine/runtime";
 import type { GenerateJob, WorkerEvent } from "../src/protocol";
+import { fakeDeps } from "./fakeDeps";
 import { createHandler } from "./handler";
-
-const noGpu = async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" });
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
 const job: GenerateJob = {
@@ -26,7 +25,7 @@ function setup(prepare: (runtime: Runtime, index: number) => void) {
     runtimes.push(runtime);
     return runtime;
   };
-  const handle = createHandler({ createRuntime, openSource: diskSource, cache: Promise.resolve(null), probeDevice: noGpu }, (e) => events.push(e));
+  const handle = createHandler(fakeDeps(createRuntime), (e) => events.push(e));
   const settled = (id: string) =>
     new Promise<WorkerEvent>((resolve) => {
       const poll = () => {

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ModelSource } from "../src/engine/loadModel";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
+import { diskSource } from "../src/engine/nodeRuntime";
 import type { GenerateJob, ModelTarget, WorkerEvent } from "../src/protocol";
 import { readGenerationInfo } from "../src/png/parameters";
+import { countingRuntime, fakeDeps } from "./fakeDeps";
 import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
@@ -17,17 +18,9 @@ const isEnd = (e: WorkerEvent) =>
 
 function setup(openSource: (base: string) => ModelSource = diskSource) {
   const events: WorkerEvent[] = [];
-  const runtime = createNodeRuntime();
   // count the sessions the handler creates and releases
-  const sessions = { created: 0, released: 0 };
-  const create = runtime.createSession.bind(runtime);
-  runtime.createSession = async (model, external) => {
-    const session = await create(model, external);
-    sessions.created += 1;
-    return { ...session, release: () => ((sessions.released += 1), session.release()) };
-  };
-  const probeDevice = async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" });
-  const handle = createHandler({ createRuntime: async () => runtime, openSource, cache: Promise.resolve(null), probeDevice }, (e) => events.push(e));
+  const { runtime, sessions } = countingRuntime();
+  const handle = createHandler(fakeDeps(async () => runtime, { openSource }), (e) => events.push(e));
   const settled = (id: string) =>
     new Promise<WorkerEvent>((resolve) => {
       const poll = () => {

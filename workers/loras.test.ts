@@ -3,11 +3,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createStore } from "idb-keyval";
 import { describe, expect, it } from "vitest";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
 import { decodePng } from "../src/png/encodePng";
 import { readGenerationInfo } from "../src/png/parameters";
 import type { GenerateJob, LoraChoice, WorkerEvent } from "../src/protocol";
 import { createWeightCache } from "../src/storage/weightCache";
+import { countingRuntime, fakeDeps } from "./fakeDeps";
 import { createHandler } from "./handler";
 
 /**
@@ -23,13 +23,9 @@ let dbCount = 0;
 
 function setup() {
   const events: WorkerEvent[] = [];
-  const runtime = createNodeRuntime();
-  const sessions = { created: 0 };
-  const create = runtime.createSession.bind(runtime);
-  runtime.createSession = async (model, external) => ((sessions.created += 1), create(model, external));
+  const { runtime, sessions } = countingRuntime();
   const cache = Promise.resolve(createWeightCache(createStore(`lora-test-${++dbCount}`, "weights")));
-  const probeDevice = async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" });
-  const handle = createHandler({ createRuntime: async () => runtime, openSource: diskSource, cache, probeDevice }, (e) => events.push(e));
+  const handle = createHandler(fakeDeps(async () => runtime, { cache }), (e) => events.push(e));
   const settled = (id: string) =>
     expect
       .poll(() => events.find((e) => e.id === id && ["result", "error", "loras", "cancelled"].includes(e.kind)), { timeout: 30_000 })

@@ -4,8 +4,7 @@ import { join } from "node:path";
 import { createStore } from "idb-keyval";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHub, tinyShapesRepos, type Hub } from "../e2e/hub/server";
-import type { ModelSource } from "../src/engine/loadModel";
-import { parseManifest } from "../src/manifest";
+import { readManifest, type ModelSource } from "../src/engine/loadModel";
 import { resolveCustomModel } from "../src/models/customModel";
 import { parseModelRef } from "../src/models/customModelRef";
 import { hubReader } from "../src/models/customModelHub";
@@ -13,6 +12,7 @@ import { openCustomModelStore } from "../src/models/customModelStore";
 import type { GenerateJob, WorkerEvent } from "../src/protocol";
 import { createNodeRuntime } from "../src/engine/nodeRuntime";
 import { createWeightCache } from "../src/storage/weightCache";
+import { fakeDeps } from "./fakeDeps";
 import { createHandler } from "./handler";
 import { createModels } from "./models";
 
@@ -53,7 +53,7 @@ describe("worker models", () => {
     expect(report?.kind === "storage" && report.report.models.find((m) => m.modelId === entry.manifest.id)).toMatchObject({ done: 6, total: 6 });
 
     const source = await models.sourceFor(job(entry.manifest.id));
-    expect(parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))))).toEqual(entry.manifest);
+    expect(await readManifest(source)).toEqual(entry.manifest);
     expect((await source.read("unet/model.onnx"))[0]).toBe(0x08);
 
     await customModels?.delete(entry.manifest.id);
@@ -70,14 +70,12 @@ describe("worker models", () => {
     const events: WorkerEvent[] = [];
     const runtime = createNodeRuntime();
     const handle = createHandler(
-      {
-        createRuntime: async () => runtime,
+      fakeDeps(async () => runtime, {
         openSource: () => {
           throw new Error("not the app's folder");
         },
         cache: Promise.resolve(cache),
-        probeDevice: async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" }),
-      },
+      }),
       (e) => events.push(e),
     );
     const settled = (id: string) =>

@@ -1,10 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
 import type { GenerateJob, InitImageMessage, WorkerEvent } from "../src/protocol";
+import { countingRuntime, fakeDeps } from "./fakeDeps";
 import { createHandler } from "./handler";
-
-const noGpu = async () => ({ webgpu: false, shaderF16: false, reason: "no GPU adapter is available" });
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
 
@@ -40,11 +38,8 @@ const CASES: [string, Runaway, string][] = [
 
 describe("runaway requests through the worker protocol", () => {
   const events: WorkerEvent[] = [];
-  const runtime = createNodeRuntime();
-  let sessions = 0;
-  const create = runtime.createSession.bind(runtime);
-  runtime.createSession = (model, external) => ((sessions += 1), create(model, external));
-  const handle = createHandler({ createRuntime: async () => runtime, openSource: diskSource, cache: Promise.resolve(null), probeDevice: noGpu }, (e) => events.push(e));
+  const { runtime, sessions } = countingRuntime();
+  const handle = createHandler(fakeDeps(async () => runtime), (e) => events.push(e));
 
   const answer = (id: string) =>
     new Promise<WorkerEvent>((resolve) => {
@@ -66,6 +61,6 @@ describe("runaway requests through the worker protocol", () => {
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(end.kind === "error" && end.error).toMatchObject({ name: "InvalidParamsError", data: { field } });
     // refused before any model work
-    expect(sessions).toBe(0);
+    expect(sessions.created).toBe(0);
   });
 });
