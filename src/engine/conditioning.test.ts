@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { parseManifest, type TextEncoderSpec } from "../manifest";
+import { parseManifestJson, type TextEncoderSpec } from "../manifest";
 import { encodePrompts, type LoadedTextEncoder } from "./conditioning";
 import { createNodeRuntime } from "./nodeRuntime";
 import type { OrtTensor } from "./runtime";
@@ -11,7 +11,7 @@ import type { PromptTokenizer } from "./tokenizer";
  * from: batch order, chunks one after another, padding with the empty prompt, SDXL's encoders side by side.
  */
 const runtime = createNodeRuntime(1);
-const xl = parseManifest(JSON.parse(readFileSync(new URL("../../public/models/tiny-shapes-xl/model.json", import.meta.url), "utf8")));
+const xl = parseManifestJson(readFileSync(new URL("../../public/models/tiny-shapes-xl/model.json", import.meta.url), "utf8"));
 const [START, END, COMMA] = [1, 2, 3];
 
 /** Words are ids 10, 11, … in order of first use; "," is its own token. */

@@ -1,16 +1,14 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseManifest } from "../manifest";
 import type { GenerateParams } from "../params";
 import { outpaintCanvas } from "./canvas";
 import { loadModel, type LoadedModel } from "./loadModel";
-import { createNodeRuntime, diskSource } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
 import { generate, type RgbaImage } from "./pipeline";
 import { decodeLatents, encodeImage } from "./vae/vae";
 
 const folder = join(__dirname, "../../public/models/tiny-shapes");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest, source } = await openModelFolder(folder);
 const runtime = createNodeRuntime();
 let model: LoadedModel;
 
@@ -53,7 +51,7 @@ const base: GenerateParams = {
 
 describe("image editing on the built-in model", () => {
   beforeAll(async () => {
-    model = await loadModel(manifest, manifest.variants[0], diskSource(folder), runtime);
+    model = await loadModel(manifest, manifest.variants[0], source, runtime);
   });
   afterAll(() => model.release());
 

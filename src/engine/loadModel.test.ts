@@ -1,10 +1,9 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { ShaderF16UnsupportedError } from "../errors";
-import { parseManifest, type ModelVariant } from "../manifest";
+import type { ModelVariant } from "../manifest";
 import { loadModel, readAhead } from "./loadModel";
-import { createNodeRuntime, diskSource } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
 
 describe("readAhead", () => {
   it("reads the first item alone, then the next ones while earlier ones are in use, within the byte budget", async () => {
@@ -25,9 +24,9 @@ describe("readAhead", () => {
   });
 });
 
+const { manifest, source } = await openModelFolder(join(__dirname, "../../public/models/tiny-shapes"));
+
 describe("loadModel on weights whose precision the variant does not state", () => {
-  const folder = join(__dirname, "../../public/models/tiny-shapes");
-  const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
   const fp16 = manifest.variants.find((v) => v.id === "fp16")!;
   // what a custom model's plain model.onnx with half-precision weights looks like: labelled by its file name
   const unlabelled: ModelVariant = { ...fp16, id: "fp32", label: "fp32", precision: "fp32", requiresShaderF16: false };
@@ -35,7 +34,7 @@ describe("loadModel on weights whose precision the variant does not state", () =
   it("refuses half-precision weights without shader-f16, naming the file, before ONNX Runtime sees them", async () => {
     const runtime = createNodeRuntime();
     const created = vi.spyOn(runtime, "createSession");
-    const load = loadModel(manifest, unlabelled, diskSource(folder), runtime);
+    const load = loadModel(manifest, unlabelled, source, runtime);
     await expect(load).rejects.toThrow(ShaderF16UnsupportedError);
     await expect(load).rejects.toThrow(
       /text_encoder\/model_fp16\.onnx of .* holds half-precision \(float16\) weights, although its fp32 variant does not say so; it needs WebGPU with the 'shader-f16' feature/,
@@ -44,7 +43,7 @@ describe("loadModel on weights whose precision the variant does not state", () =
   });
 
   it("loads the full-precision variant as before", async () => {
-    const model = await loadModel(manifest, manifest.variants.find((v) => v.id === "fp32")!, diskSource(folder), createNodeRuntime());
+    const model = await loadModel(manifest, manifest.variants.find((v) => v.id === "fp32")!, source, createNodeRuntime());
     await model.release();
   });
 });

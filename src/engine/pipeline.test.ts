@@ -1,14 +1,12 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseManifest } from "../manifest";
 import type { GenerateParams } from "../params";
 import { loadModel, type LoadedModel } from "./loadModel";
-import { createNodeRuntime, diskSource } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
 import { generate } from "./pipeline";
 
 const folder = join(__dirname, "../../public/models/tiny-shapes");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest, source } = await openModelFolder(folder);
 const runtime = createNodeRuntime();
 let model: LoadedModel;
 
@@ -31,7 +29,7 @@ function differingBytes(a: Uint8Array, b: Uint8Array): number {
 
 describe("generate with the built-in model (onnxruntime-node)", () => {
   beforeAll(async () => {
-    model = await loadModel(manifest, manifest.variants[0], diskSource(folder), runtime);
+    model = await loadModel(manifest, manifest.variants[0], source, runtime);
   });
   afterAll(() => model.release());
 

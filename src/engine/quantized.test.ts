@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseManifest, type ModelVariant } from "../manifest";
+import type { ModelVariant } from "../manifest";
 import type { GenerateParams } from "../params";
 import { loadModel, type LoadedModel } from "./loadModel";
-import { createNodeRuntime, diskSource } from "./nodeRuntime";
-import { generate } from "./pipeline";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
+import { createEngine } from "./engine";
 import { encodePrompts } from "./conditioning";
 import { torchRandn } from "./random";
 import type { ModelSession } from "./runtime";
@@ -15,7 +15,7 @@ import type { ModelSession } from "./runtime";
  * Runtime's MatMulNBits, block 32, with zero points; float16 inputs and outputs) against its fp32 U-Net.
  */
 const folder = join(__dirname, "../../public/models/tiny-shapes-xl");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest, source } = await openModelFolder(folder);
 const runtime = createNodeRuntime();
 
 function variant(precision: ModelVariant["precision"]): ModelVariant {
@@ -67,7 +67,7 @@ describe("4-bit U-Net of the built-in SDXL-interface model (onnxruntime-node)", 
     let model32: LoadedModel;
     let unet4: ModelSession;
     beforeAll(async () => {
-      model32 = await loadModel(manifest, variant("fp32"), diskSource(folder), runtime);
+      model32 = await loadModel(manifest, variant("fp32"), source, runtime);
       unet4 = await runtime.createSession(read("q4", "unet"));
     });
     afterAll(() => Promise.all([model32.release(), unet4.release()]));
@@ -96,15 +96,9 @@ describe("4-bit U-Net of the built-in SDXL-interface model (onnxruntime-node)", 
     });
   });
 
-  describe("generate() end to end", () => {
-    let model32: LoadedModel;
-    let model4: LoadedModel;
-    beforeAll(async () => {
-      const source = diskSource(folder);
-      model32 = await loadModel(manifest, variant("fp32"), source, runtime);
-      model4 = await loadModel(manifest, variant("q4"), source, runtime);
-    });
-    afterAll(() => Promise.all([model32.release(), model4.release()]));
+  describe("through the engine, end to end", () => {
+    const engine = createEngine({ createRuntime: async () => runtime, openModel: async () => source });
+    afterAll(() => engine.release());
 
     it("gives nearly the fp32 variant's image", async () => {
       const params: GenerateParams = {
@@ -117,8 +111,9 @@ describe("4-bit U-Net of the built-in SDXL-interface model (onnxruntime-node)", 
         height: 64,
         sampler: "Euler",
       };
-      const image32 = await generate(model32, runtime, params);
-      const image4 = await generate(model4, runtime, params);
+      const job = (variant: string) => ({ modelId: manifest.id, modelBase: folder, variant, backend: "wasm" as const, previews: false, params });
+      const image32 = await engine.generate(job("fp32"));
+      const image4 = await engine.generate(job("q4"));
       expect(image4.image.width).toBe(64);
       expect(image4.image.data.length).toBe(64 * 64 * 4);
       const diff = absDiff(rgb(image32.image.data), rgb(image4.image.data), 32);

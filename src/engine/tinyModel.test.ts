@@ -2,14 +2,14 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifest, type ModelPart } from "../manifest";
+import type { ModelPart } from "../manifest";
 import reference from "./__fixtures__/tiny_reference.json";
-import { createNodeRuntime } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
 import type { Runtime } from "./runtime";
 
 /** The built-in model as shipped: manifest, hashes, I/O contract, and numbers against PyTorch. */
 const folder = join(__dirname, "../../public/models/tiny-shapes");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest } = await openModelFolder(folder);
 const runtime: Runtime = createNodeRuntime();
 
 const D = manifest.textEmbeddingDim;

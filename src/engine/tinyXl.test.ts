@@ -2,19 +2,18 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseManifest } from "../manifest";
 import type { GenerateParams } from "../params";
 import reference from "./__fixtures__/tiny_xl_reference.json";
 import { encodePrompts, timeIds } from "./conditioning";
 import { loadModel, type LoadedModel } from "./loadModel";
-import { createNodeRuntime, diskSource } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
 import { generate } from "./pipeline";
 import { torchRandn } from "./random";
 import type { OrtTensor } from "./runtime";
 
 /** The built-in SDXL-interface model: its files, its I/O against PyTorch, and the SDXL code path. */
 const folder = join(__dirname, "../../public/models/tiny-shapes-xl");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest, source } = await openModelFolder(folder);
 const runtime = createNodeRuntime();
 
 type Ref = {
@@ -124,7 +123,7 @@ describe("built-in model tiny-shapes-xl", () => {
   describe("through the engine (onnxruntime-node)", () => {
     let model: LoadedModel;
     beforeAll(async () => {
-      model = await loadModel(manifest, manifest.variants[0], diskSource(folder), runtime);
+      model = await loadModel(manifest, manifest.variants[0], source, runtime);
     });
     afterAll(() => model.release());
 

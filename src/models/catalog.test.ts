@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifest } from "../manifest";
+import { parseManifestJson } from "../manifest";
 import {
   CATALOG,
   DEFAULT_HUB_BASE,
@@ -30,7 +30,7 @@ describe("catalog", () => {
     ]);
     for (const entry of CATALOG) {
       if (entry.kind !== "hub") continue;
-      expect(parseManifest(JSON.parse(JSON.stringify(entry.manifest)))).toEqual(entry.manifest);
+      expect(parseManifestJson(JSON.stringify(entry.manifest))).toEqual(entry.manifest);
       for (const v of entry.manifest.variants) expect(entry.downloadBytes[v.id]).toBeGreaterThan(0);
     }
   });
@@ -38,7 +38,7 @@ describe("catalog", () => {
   it("lists each built-in model's variants as its model.json does (sizes within 1 %: a retrained model must update them)", () => {
     for (const entry of CATALOG) {
       if (entry.kind !== "builtin" || !entry.variants) continue;
-      const manifest = parseManifest(JSON.parse(readFileSync(join(__dirname, "../../public", entry.base, "model.json"), "utf8")));
+      const manifest = parseManifestJson(readFileSync(join(__dirname, "../../public", entry.base, "model.json"), "utf8"));
       expect(entry.variants.map((v) => [v.precision, v.requiresShaderF16])).toEqual(manifest.variants.map((v) => [v.precision, v.requiresShaderF16]));
       manifest.variants.forEach((v, i) => {
         const bytes = Object.values(v.files).reduce((n, f) => n + (f.bytes ?? 0), 0);

@@ -5,9 +5,9 @@ import path from "node:path";
 import { createStore } from "idb-keyval";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startHub, tinyShapesRepos, TWINS, type Hub } from "../../e2e/hub/server";
-import { loadModel } from "../engine/loadModel";
+import { loadModel, readManifest } from "../engine/loadModel";
 import { createNodeRuntime } from "../engine/nodeRuntime";
-import { parseManifest } from "../manifest";
+import { parseManifestJson } from "../manifest";
 import { CATALOG, findEntry, hubDownloads, type HubCatalogEntry } from "../models/catalog";
 import { cachedSource, downloadState, hubSource } from "./cachedSource";
 import { downloadFile, downloadModel } from "./downloader";
@@ -59,7 +59,7 @@ describe("cached model source", () => {
     expect(await downloadState(cache, sdTurbo, "fp16")).toEqual({ done: 8, verified: 8, total: 8, bytesStored: expect.any(Number), missing: [] });
 
     const source = cachedSource(cache, sdTurbo, "fp16");
-    expect(parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json")))).id).toBe("sd-turbo");
+    expect((await readManifest(source)).id).toBe("sd-turbo");
     expect(sha256Hex(await source.read("unet/model.onnx"))).toBe(await fileSha("unet/model.onnx"));
     // files one buffer can hold are read, not located
     expect(await source.locate!("unet/model.onnx")).toBeUndefined();
@@ -91,7 +91,7 @@ describe("cached model source", () => {
   });
 
   it("loads a downloaded model into the engine, checking the manifest's sizes and hashes", async () => {
-    const manifest = parseManifest(JSON.parse(await readFile(path.join(TINY, "model.json"), "utf8")));
+    const manifest = parseManifestJson(await readFile(path.join(TINY, "model.json"), "utf8"));
     const entry: HubCatalogEntry = {
       kind: "hub",
       manifest,

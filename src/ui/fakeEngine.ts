@@ -2,11 +2,11 @@
 import { readFileSync } from "node:fs";
 import type { EngineClient, JobHandlers, ModelLoaded } from "../client/engineClient";
 import { JobCancelledError } from "../errors";
-import { parseManifest, type ModelManifest } from "../manifest";
+import { parseManifestJson, type ModelManifest } from "../manifest";
 import type { GenerateJob, ModelTarget, ResultMessage } from "../protocol";
 
 export const tinyManifest = (): ModelManifest =>
-  parseManifest(JSON.parse(readFileSync(new URL("../../public/models/tiny-shapes/model.json", import.meta.url), "utf8")));
+  parseManifestJson(readFileSync(new URL("../../public/models/tiny-shapes/model.json", import.meta.url), "utf8"));
 
 /** Lets promise callbacks (a job's end, the next job's start) run. */
 export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
