@@ -3,12 +3,11 @@
  * files, previews and progress posted to the page with the same transfers), measured as in Node.
  */
 import type * as Ort from "onnxruntime-common";
+import { createEngine } from "../src/engine/engine";
 import { fetchSource } from "../src/engine/fetchSource";
-import { loadModel, pickVariant } from "../src/engine/loadModel";
 import { createWebRuntime } from "../src/engine/webRuntime";
-import { parseManifest } from "../src/manifest";
 import type { BackendChoice } from "../src/protocol";
-import { measureEngine, type EngineBenchOptions } from "./engineMeasure";
+import { clockParts, measureEngine, type EngineBenchOptions } from "./engineMeasure";
 import { ORT_ASSETS } from "../workers/ortAssets";
 
 export interface BrowserBenchRequest {
@@ -25,18 +24,21 @@ self.onmessage = async (e: MessageEvent<BrowserBenchRequest>) => {
   try {
     const t0 = performance.now();
     const runtime = await createWebRuntime(backend, ORT_ASSETS, { maxThreads: threads, sessionOptions });
-    const source = fetchSource(modelBase);
-    const manifest = parseManifest(JSON.parse(new TextDecoder().decode(await source.read("model.json"))));
-    const model = await loadModel(manifest, pickVariant(manifest, false), source, runtime);
+    const clocks = clockParts(runtime);
+    const engine = createEngine({ createRuntime: async () => runtime, openModel: async () => fetchSource(modelBase) });
+    // full precision, as the app picks without shader-f16
+    const target = { modelId: "tiny-shapes", modelBase, variant: "fp32", backend };
+    await engine.load(target);
     const loadMs = performance.now() - t0;
     const result = await measureEngine(
-      model,
-      runtime,
+      engine,
+      target,
+      clocks,
       options,
       ({ step, image }) => self.postMessage({ kind: "preview", step, image }, { transfer: [image.data.buffer as ArrayBuffer] }),
       (p) => self.postMessage({ kind: "progress", ...p }),
     );
-    await model.release();
+    await engine.release();
     self.postMessage({
       kind: "result",
       result: { backend: runtime.backend.name, reason: runtime.backend.reason, threads: runtime.backend.threads, loadMs: +loadMs.toFixed(0), ...result },

@@ -3,10 +3,10 @@
  * both sides time exactly the same thing: warm generations, wall time against time inside session.run,
  * split by model part.
  */
-import type { LoadedModel } from "../src/engine/loadModel";
-import { generate, type GenerateHooks } from "../src/engine/pipeline";
+import type { Engine, EngineHooks } from "../src/engine/engine";
 import type { ModelSession, Runtime } from "../src/engine/runtime";
 import type { GenerateParams } from "../src/params";
+import type { GenerateJob, ModelTarget } from "../src/protocol";
 
 export interface EngineBenchOptions {
   steps: number;
@@ -65,6 +65,29 @@ export interface EngineMeasurement extends EngineBenchOptions {
 }
 
 type Part = keyof EngineMeasurement["parts"];
+/** Calls and time inside session.run, per model part. */
+export type PartClocks = Record<Part, { calls: number; ms: number }>;
+
+/** Which part a session is, by the input only it has; undefined for parts not measured (the VAE encoder). */
+function partOf(session: ModelSession): Part | undefined {
+  const names = session.inputs.map((i) => i.name);
+  if (names.includes("input_ids")) return "textEncoder";
+  if (names.includes("timestep")) return "unet";
+  if (names.includes("latent_sample")) return "vaeDecoder";
+  return undefined;
+}
+
+/** Times every session created on `runtime` from now on, by part: call this before the engine loads its model. */
+export function clockParts(runtime: Runtime): PartClocks {
+  const clocks: PartClocks = { textEncoder: { calls: 0, ms: 0 }, unet: { calls: 0, ms: 0 }, vaeDecoder: { calls: 0, ms: 0 } };
+  const create = runtime.createSession.bind(runtime);
+  runtime.createSession = async (model, external) => {
+    const session = await create(model, external);
+    const part = partOf(session);
+    return part ? timed(session, clocks[part]) : session;
+  };
+  return clocks;
+}
 
 function timed(session: ModelSession, acc: { calls: number; ms: number }): ModelSession {
   return {
@@ -85,25 +108,19 @@ function timed(session: ModelSession, acc: { calls: number; ms: number }): Model
 
 const round = (v: number, digits = 2) => +v.toFixed(digits);
 
-/** Runs one cold generation, untimed ones for `warmupMs`, then `runs` timed ones, with previews on. */
+/**
+ * Runs one cold generation of `target` through the engine, untimed ones for `warmupMs`, then `runs` timed ones, with
+ * previews on. `acc`: the clocks of the engine's runtime (clockParts).
+ */
 export async function measureEngine(
-  model: LoadedModel,
-  runtime: Runtime,
+  engine: Engine,
+  target: ModelTarget,
+  acc: PartClocks,
   opts: EngineBenchOptions,
-  onPreview: NonNullable<GenerateHooks["onPreview"]>,
-  onProgress?: GenerateHooks["onProgress"],
+  onPreview: NonNullable<EngineHooks["onPreview"]>,
+  onProgress?: EngineHooks["onProgress"],
 ): Promise<EngineMeasurement> {
-  const acc: Record<Part, { calls: number; ms: number }> = {
-    textEncoder: { calls: 0, ms: 0 },
-    unet: { calls: 0, ms: 0 },
-    vaeDecoder: { calls: 0, ms: 0 },
-  };
-  const probed: LoadedModel = {
-    ...model,
-    textEncoders: model.textEncoders.map((e) => ({ ...e, session: timed(e.session, acc.textEncoder) })),
-    unet: timed(model.unet, acc.unet),
-    vaeDecoder: timed(model.vaeDecoder, acc.vaeDecoder),
-  };
+  const job = (seed: number): GenerateJob => ({ ...target, previews: true, params: params(seed) });
   const params = (seed: number): GenerateParams => ({
     prompt: "a red star on a blue background",
     negativePrompt: "",
@@ -114,11 +131,11 @@ export async function measureEngine(
     height: opts.size,
     sampler: opts.sampler,
   });
-  const first = await generate(probed, runtime, params(1), { onPreview, onProgress });
+  const first = await engine.generate(job(1), { onPreview, onProgress });
   const warmupEnd = performance.now() + opts.warmupMs;
   let warmupGenerations = 0;
   while (performance.now() < warmupEnd) {
-    await generate(probed, runtime, params(1), { onPreview, onProgress });
+    await engine.generate(job(1), { onPreview, onProgress });
     warmupGenerations += 1;
   }
   for (const a of Object.values(acc)) Object.assign(a, { calls: 0, ms: 0 });
@@ -126,7 +143,7 @@ export async function measureEngine(
   let run = 0;
   const stages = { text: 0, denoise: 0, decode: 0 };
   for (let i = 0; i < opts.runs; i++) {
-    const { timings } = await generate(probed, runtime, params(i + 2), { onPreview, onProgress });
+    const { timings } = await engine.generate(job(i + 2), { onPreview, onProgress });
     total += timings.totalMs;
     run += timings.runMs;
     stages.text += timings.textMs;

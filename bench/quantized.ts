@@ -11,16 +11,15 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { encodePrompts } from "../src/engine/conditioning";
 import { loadModel } from "../src/engine/loadModel";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "../src/engine/nodeRuntime";
 import { torchRandn } from "../src/engine/random";
-import { parseManifest } from "../src/manifest";
 
 const { values } = parseArgs({ options: { seeds: { type: "string", default: "8" } } });
 const folder = join(import.meta.dirname, "../public/models/tiny-shapes-xl");
-const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+const { manifest, source } = await openModelFolder(folder);
 const [fp32, q4] = ["fp32", "q4"].map((id) => manifest.variants.find((v) => v.id === id)!);
 const runtime = createNodeRuntime(1);
-const model = await loadModel(manifest, fp32, diskSource(folder), runtime);
+const model = await loadModel(manifest, fp32, source, runtime);
 const unet4 = await runtime.createSession(new Uint8Array(readFileSync(join(folder, q4.files.unet.path))));
 
 const size = (path: string) => statSync(join(folder, path)).size;

@@ -16,16 +16,14 @@
  * it is reported on its own, and the ratios are given with and without it.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadModel } from "../src/engine/loadModel";
-import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
+import { createNodeRuntime, openModelFolder } from "../src/engine/nodeRuntime";
 import { TorchGenerator } from "../src/engine/random";
 import type { ModelSession } from "../src/engine/runtime";
 import { decodeLatents, planTiling } from "../src/engine/vae/vae";
-import { parseManifest } from "../src/manifest";
 
 const { values } = parseArgs({
   options: {
@@ -57,10 +55,9 @@ const MB = 2 ** 20;
 async function measure(size: number): Promise<SizeResult> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error("run the child with --expose-gc");
-  const folder = join(import.meta.dirname, "../public/models/tiny-shapes");
-  const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
+  const { manifest, source } = await openModelFolder(join(import.meta.dirname, "../public/models/tiny-shapes"));
   const runtime = createNodeRuntime(Number(values.threads));
-  const model = await loadModel(manifest, manifest.variants[0], diskSource(folder), runtime);
+  const model = await loadModel(manifest, manifest.variants[0], source, runtime);
   const s = manifest.vaeScaleFactor;
   const dims = [1, manifest.latentChannels, size / s, size / s] as const;
   const latent = new TorchGenerator(1).randn([...dims]);

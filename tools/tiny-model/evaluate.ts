@@ -7,12 +7,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { loadModel, type LoadedModel } from "../../src/engine/loadModel";
+import { createEngine, type Engine } from "../../src/engine/engine";
 import { createNodeRuntime, diskSource } from "../../src/engine/nodeRuntime";
-import { generate } from "../../src/engine/pipeline";
 import type { Runtime } from "../../src/engine/runtime";
-import { parseManifest } from "../../src/manifest";
 import { SAMPLER_NAMES } from "../../src/params";
+import type { ModelTarget } from "../../src/protocol";
 import { COLOUR_NAMES, SHAPES, judgeColours, toChw } from "./judge";
 
 export const MODELS_FOLDER = join(import.meta.dirname, "../../public/models");
@@ -35,17 +34,28 @@ function prng(seed: number): () => number {
   };
 }
 
-export async function loadTinyModel(runtime: Runtime, id = "tiny-shapes", variantId?: string): Promise<LoadedModel> {
-  const folder = join(MODELS_FOLDER, id);
-  const manifest = parseManifest(JSON.parse(readFileSync(join(folder, "model.json"), "utf8")));
-  const variant = variantId === undefined ? manifest.variants[0] : manifest.variants.find((v) => v.id === variantId);
-  if (!variant) throw new Error(`${id} has no variant ${variantId}`);
-  return loadModel(manifest, variant, diskSource(folder), runtime);
+/** A model of public/models loaded into the app's engine on `runtime`; `variant` is the one the engine picked. */
+export interface TinyModel {
+  engine: Engine;
+  target: ModelTarget;
+  runtime: Runtime;
+  variant: string;
+}
+
+export async function loadTinyModel(runtime: Runtime, id = "tiny-shapes", variantId?: string): Promise<TinyModel> {
+  const target: ModelTarget = { modelId: id, modelBase: join(MODELS_FOLDER, id), variant: variantId, backend: "wasm" };
+  const engine = createEngine({ createRuntime: async () => runtime, openModel: async () => diskSource(target.modelBase) });
+  let variant = "";
+  await engine.load(target, {
+    onStatus: (s) => {
+      if (s.status === "done") variant = s.variant;
+    },
+  });
+  return { engine, target, runtime, variant };
 }
 
 export async function evaluate(
-  model: LoadedModel,
-  runtime: Runtime,
+  { engine, target, runtime }: TinyModel,
   opts: { sampler: string; steps: number; guidance: number; n: number },
 ): Promise<Accuracy> {
   const rand = prng(2024);
@@ -58,16 +68,8 @@ export async function evaluate(
     const bg = (fg + 1 + pick(COLOUR_NAMES.length - 1)) % COLOUR_NAMES.length;
     const article = (w: string) => (/^[aeiou]/.test(w) ? "an" : "a");
     const prompt = `${article(COLOUR_NAMES[fg])} ${COLOUR_NAMES[fg]} ${SHAPES[shape]} on ${article(COLOUR_NAMES[bg])} ${COLOUR_NAMES[bg]} background`;
-    const { image } = await generate(model, runtime, {
-      prompt,
-      negativePrompt: "",
-      steps: opts.steps,
-      guidance: opts.guidance,
-      seed: 1000 + i,
-      width: 64,
-      height: 64,
-      sampler: opts.sampler,
-    });
+    const params = { prompt, negativePrompt: "", steps: opts.steps, guidance: opts.guidance, seed: 1000 + i, width: 64, height: 64, sampler: opts.sampler };
+    const { image } = await engine.generate({ ...target, previews: false, params });
     const chw = toChw(image.data, 64, 64);
     const colours = judgeColours(chw, 64, 64);
     const logits = (await classifier.run({ image: runtime.tensor("float32", chw, [1, 3, 64, 64]) })).logits.data as Float32Array;
@@ -96,9 +98,9 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
   const model = await loadTinyModel(runtime, values.model, values.variant);
   const samplers = values.sampler === "all" ? [...SAMPLER_NAMES] : [values.sampler];
   for (const sampler of samplers) {
-    const acc = await evaluate(model, runtime, { sampler, steps: Number(values.steps), guidance: Number(values.guidance), n: Number(values.n) });
+    const acc = await evaluate(model, { sampler, steps: Number(values.steps), guidance: Number(values.guidance), n: Number(values.n) });
     const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-    console.log(`${model.manifest.id} ${model.variant.id} ${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`);
+    console.log(`${model.target.modelId} ${model.variant} ${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`);
   }
-  await model.release();
+  await model.engine.release();
 }
