@@ -131,7 +131,7 @@ export function createEngine(deps: EngineDeps): Engine {
     return { source, manifest: await readManifest(source) };
   }
 
-  async function release(old: Loaded | undefined) {
+  async function unload(old: Loaded | undefined) {
     if (loaded === old) loaded = undefined;
     // a broken runtime's sessions may never answer: they are let go without waiting
     if (old?.runtime.broken) void old.model.release().catch(() => undefined);
@@ -150,7 +150,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const key = `${target.modelId}|${target.modelBase}|${variant.id}|${runtime.backend.name}|${await loras.keyOf(uses)}`;
     if (loaded?.key !== key || loaded.runtime !== runtime) {
       signal?.throwIfAborted();
-      await release(loaded);
+      await unload(loaded);
       onStatus?.({ status: "initiate", modelId: manifest.id });
       const resolved = await loras.resolve(uses);
       const model = await loadModel(
@@ -217,7 +217,7 @@ export function createEngine(deps: EngineDeps): Engine {
     },
 
     async release(modelId) {
-      if (loaded && (modelId === undefined || loaded.key.startsWith(`${modelId}|`))) await release(loaded);
+      if (loaded && (modelId === undefined || loaded.key.startsWith(`${modelId}|`))) await unload(loaded);
     },
 
     takesChunks(target) {
