@@ -5,18 +5,11 @@ import path from "node:path";
 import { createStore, type UseStore } from "idb-keyval";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../../e2e/hub/server";
-import type { FileDownload } from "../models/catalog";
+import { HubAccessDeniedError, HubFileNotFoundError } from "../hub/errors";
+import type { FileDownload } from "../hub/hubModel";
 import { sha256Hex, testBytes } from "./__fixtures__/testBytes";
 import { downloadFile, type DownloadProgress } from "./downloader";
-import {
-  DownloadFailedError,
-  DownloadOfflineError,
-  HubAccessDeniedError,
-  HubFileNotFoundError,
-  IntegrityError,
-  NotOnnxError,
-  QuotaExceededError,
-} from "./errors";
+import { DownloadFailedError, DownloadOfflineError, IntegrityError, NotOnnxError, QuotaExceededError } from "./errors";
 import { createWeightCache, type WeightCache } from "./weightCache";
 
 const CHUNK = 16 * 1024;

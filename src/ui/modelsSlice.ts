@@ -1,5 +1,6 @@
 import { parseManifest } from "../manifest";
-import { CATALOG, findEntry, hubBaseFromLocation, normalizeHubBase, type CatalogEntry } from "../models/catalog";
+import { hubBaseFromLocation, normalizeHubBase } from "../hub/urls";
+import { CATALOG, findEntry, type CatalogEntry } from "../models/catalog";
 import { resolveCustomModel, type CustomModelEntry } from "../models/customModel";
 import { parseModelRef } from "../models/customModelRef";
 import { hubReader } from "../models/customModelHub";
