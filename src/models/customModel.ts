@@ -6,6 +6,7 @@
  * and which ONNX files exist.
  * Pure apart from the HubReader it is given, so tests feed it fixtures; customModelRef.ts reads the input.
  */
+import { errorMessage } from "../errors";
 import {
   parseManifest,
   type ModelFile,
@@ -77,7 +78,7 @@ function ownManifest(ref: ModelRef, json: unknown): ModelManifest {
   try {
     return parseManifest(json);
   } catch (err) {
-    throw ModelConfigError.of(ref, `its model.json is not valid (${(err as Error).message})`);
+    throw ModelConfigError.of(ref, `its model.json is not valid (${errorMessage(err)})`);
   }
 }
 
