@@ -8,7 +8,7 @@ import { MAX_STEPS, newJobId } from "../ui/formSlice";
 import { drawSeed, QUEUE_LIMIT } from "../ui/queue";
 import type { AppStore, JobEvent } from "../ui/store";
 import { isAllowed, type Allowlist } from "./origins";
-import { EMBED_VERSION, envelope, type EmbedErrorInfo, type EmbedParams, type WidgetEvent, type WidgetInfo } from "./protocol";
+import { EMBED_VERSION, envelope, RANDOM_SEED, type EmbedErrorInfo, type EmbedParams, type WidgetEvent, type WidgetInfo } from "./protocol";
 import { describe, parseHostMessage } from "./validate";
 
 /** The page a message came from, and a way to answer it (at its own origin only). */
@@ -53,7 +53,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     const manifest = store.getState().manifest;
     if (!manifest) return undefined;
     const d = manifest.defaults;
-    return { prompt: "", negativePrompt: "", seed: -1, steps: d.steps, guidance: d.guidance, width: d.width, height: d.height, sampler: d.sampler, ...defaults };
+    return { prompt: "", negativePrompt: "", seed: RANDOM_SEED, steps: d.steps, guidance: d.guidance, width: d.width, height: d.height, sampler: d.sampler, ...defaults };
   };
 
   const info = (): WidgetInfo | undefined => {
@@ -118,7 +118,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
       return fail(from, id, { name: "QueueFullError", message: `The widget's queue holds at most ${QUEUE_LIMIT} jobs; wait for results before sending more.` });
     }
     const merged = { ...base, ...request };
-    const params = { ...merged, seed: merged.seed === -1 ? drawSeed() : merged.seed };
+    const params = { ...merged, seed: merged.seed === RANDOM_SEED ? drawSeed() : merged.seed };
     const problems = validateParams(params, { sizes: s.manifest.sizes, samplers: SAMPLER_NAMES, maxSteps: MAX_STEPS });
     if (problems.length > 0) {
       return fail(from, id, { name: "InvalidParamsError", message: problems.map((p) => p.message).join(" "), field: problems[0].field });

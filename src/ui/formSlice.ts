@@ -1,3 +1,4 @@
+import { RANDOM_SEED } from "../embed/protocol";
 import type { ModelManifest } from "../manifest";
 import { MAX_SEED, SAMPLER_NAMES, validateParams, type GenerateParams, type ParamProblem } from "../params";
 import type { BackendChoice, PromptTokens } from "../protocol";
@@ -40,8 +41,7 @@ export interface FormSlice {
 }
 
 export const MAX_STEPS = 150;
-/** The seed field's value for "a new random seed each time", as in AUTOMATIC1111. */
-export const RANDOM_SEED = -1;
+export { RANDOM_SEED } from "../embed/protocol";
 export const MAX_BATCH = 16;
 
 export const DEFAULT_PARAMS: GenerateParams = {
