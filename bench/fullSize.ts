@@ -16,7 +16,8 @@ import { loadModel, type ModelSource } from "../src/engine/loadModel";
 import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
 import { generate } from "../src/engine/pipeline";
 import type { ModelVariant } from "../src/manifest";
-import { CATALOG, variantFiles, type HubCatalogEntry } from "../src/models/catalog";
+import { variantFiles, type HubCatalogEntry } from "../src/hub/hubModel";
+import { CATALOG } from "../src/models/catalog";
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {

@@ -1,20 +1,32 @@
 /**
  * Named errors with fix-it text. They cross the worker boundary as { name, message, data } and are
- * rebuilt on the other side, so the UI can tell a bad prompt from a missing GPU feature.
+ * rebuilt on the other side as the same class (src/errorRegistry.ts), so the UI can tell a bad prompt from a
+ * missing GPU feature with `instanceof`.
  */
+
+/** The facts an error carries (which file, which status), kept simple enough to cross postMessage. */
+export type ErrorData = Record<string, string | number | boolean>;
+
 export interface SerializedError {
   name: string;
   message: string;
-  data?: Record<string, string | number | boolean>;
+  data?: ErrorData;
 }
 
+/** Every named error of the app: `(message, data)` is the one constructor the registry rebuilds them with. */
 export class AppError extends Error {
   constructor(
     message: string,
-    readonly data: Record<string, string | number | boolean> = {},
+    readonly data: ErrorData = {},
   ) {
     super(message);
   }
+}
+
+/** The message of anything thrown: an Error's message, a thrown string as is, else its text. */
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return typeof err === "string" ? err : String(err);
 }
 
 /** A generation setting is out of range; `data.field` names the form field. */
@@ -57,33 +69,13 @@ export function needsNewEngine(err: Error): boolean {
 
 export class JobCancelledError extends AppError {
   override name = "JobCancelledError";
-  constructor() {
-    super("Generation cancelled.");
+  constructor(message = "Generation cancelled.", data: ErrorData = {}) {
+    super(message, data);
   }
 }
-
-const KNOWN: Record<string, new (message: string, data?: Record<string, string | number | boolean>) => AppError> = {
-  InvalidParamsError,
-  WebGPUUnavailableError,
-  ShaderF16UnsupportedError,
-  ModelLoadError,
-  LoraError,
-  GPUDeviceLostError,
-  EngineStalledError,
-};
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof AppError) return { name: err.name, message: err.message, data: err.data };
   if (err instanceof Error) return { name: err.name, message: err.message || err.name };
   return { name: "Error", message: typeof err === "string" ? err : "Unknown error" };
-}
-
-export function deserializeError(e: SerializedError): Error {
-  if (e.name === "JobCancelledError") return new JobCancelledError();
-  const Known = KNOWN[e.name];
-  if (Known) return new Known(e.message, e.data);
-  // other named errors (storage, downloads) keep their name and data, so the UI can still tell them apart
-  const err = new AppError(e.message, e.data);
-  err.name = e.name;
-  return err;
 }

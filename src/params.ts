@@ -70,6 +70,11 @@ export interface ParamProblem {
 }
 
 export const MAX_SEED = 2 ** 53 - 1;
+/**
+ * The seed that means "a new random seed each time", as in AUTOMATIC1111: in the form, the job, the widget's
+ * requests and URL; the engine draws the seed and reports it with the result.
+ */
+export const RANDOM_SEED = -1;
 
 /**
  * Outpainting regenerates a band of the source this many pixels wide along each extended edge (then
@@ -116,7 +121,7 @@ export function validateParams(p: GenerateParams, limits: ParamLimits): ParamPro
     problems.push({ field: "steps", message: `Steps must be a whole number from 1 to ${limits.maxSteps}.` });
   if (typeof p.guidance !== "number" || !Number.isFinite(p.guidance) || p.guidance < 0 || p.guidance > 30)
     problems.push({ field: "guidance", message: "Guidance (CFG scale) must be a number from 0 to 30." });
-  if (!Number.isInteger(p.seed) || p.seed < -1 || p.seed > MAX_SEED)
+  if (!Number.isInteger(p.seed) || p.seed < RANDOM_SEED || p.seed > MAX_SEED)
     problems.push({ field: "seed", message: `The seed must be a whole number from 0 to ${MAX_SEED}, or −1 for a random one.` });
   for (const field of ["width", "height"] as const) {
     const v = p[field];

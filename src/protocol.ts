@@ -191,3 +191,6 @@ export type WorkerEvent =
   | { kind: "tokens"; id: string; report: PromptTokens }
   | { kind: "loras"; id: string; loras: LoraInfo[] }
   | { kind: "error"; id: string; error: SerializedError };
+
+/** How the worker's parts send an event to the UI; `transfer` hands over buffers instead of copying them. */
+export type PostEvent = (event: WorkerEvent, transfer?: Transferable[]) => void;

@@ -2,7 +2,7 @@ import { JobCancelledError, serializeError } from "../src/errors";
 import { createEngine } from "../src/engine/engine";
 import { readManifest, type ModelSource } from "../src/engine/loadModel";
 import type { Runtime } from "../src/engine/runtime";
-import type { BackendChoice, DeviceReport, WorkerEvent, WorkerRequest } from "../src/protocol";
+import type { BackendChoice, DeviceReport, PostEvent, WorkerRequest } from "../src/protocol";
 import type { WeightCache } from "../src/storage/weightCache";
 import { createLoraStore } from "./loras";
 import { createModels } from "./models";
@@ -18,15 +18,13 @@ export interface HandlerDeps {
   probeDevice(): Promise<DeviceReport>;
 }
 
-export type Post = (event: WorkerEvent, transfer?: Transferable[]) => void;
-
 /**
  * The worker's message handler: a thin switch over requests, posting what the engine reports. Generations and
  * preloads run one at a time in arrival order, so a generation that arrives during a preload waits for its sessions
  * instead of creating them a second time, and a model is never released while a job uses it. A cancel aborts the
  * running job between steps or drops a queued one; a newer preload cancels the ones before it.
  */
-export function createHandler(deps: HandlerDeps, post: Post): (req: WorkerRequest) => void {
+export function createHandler(deps: HandlerDeps, post: PostEvent): (req: WorkerRequest) => void {
   const controllers = new Map<string, AbortController>();
   /** Generations and preloads queued behind the running one. */
   const waiting = new Set<string>();

@@ -1,4 +1,4 @@
-import { InvalidParamsError, LoraError } from "../src/errors";
+import { errorMessage, InvalidParamsError, LoraError } from "../src/errors";
 import { readLora, type LoraToApply } from "../src/engine/lora";
 import { loraHashesText, type LoraUse } from "../src/engine/lora/choices";
 import { loraShortHash } from "../src/engine/lora/hash";
@@ -121,7 +121,7 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new LoraError(`Could not fetch ${url}: ${(err as Error).message}. Are you offline, or does the server refuse other sites (CORS)?`);
+    throw new LoraError(`Could not fetch ${url}: ${errorMessage(err)}. Are you offline, or does the server refuse other sites (CORS)?`);
   }
   if (!res.ok) throw new LoraError(`Fetching ${url} failed with HTTP ${res.status} ${res.statusText}.`, { status: res.status });
   return new Uint8Array(await res.arrayBuffer());

@@ -1,14 +1,15 @@
 import type { ModelSource } from "../src/engine/loadModel";
 import { ModelLoadError } from "../src/errors";
-import { CATALOG, DEFAULT_HUB_BASE, findEntry, type HubCatalogEntry } from "../src/models/catalog";
+import type { HubCatalogEntry } from "../src/hub/hubModel";
+import { DEFAULT_HUB_BASE } from "../src/hub/urls";
+import { CATALOG, findEntry } from "../src/models/catalog";
 import { isCustomModelId } from "../src/models/customModelRef";
 import { openCustomModelStore, type CustomModelStore } from "../src/models/customModelStore";
-import type { ModelTarget, StorageReport } from "../src/protocol";
+import type { ModelTarget, PostEvent, StorageReport } from "../src/protocol";
 import { cachedSource, downloadState, hubSource } from "../src/storage/cachedSource";
 import { downloadModel } from "../src/storage/downloader";
 import { DamagedModelFileError, ModelNotDownloadedError } from "../src/storage/errors";
 import { storageEstimate, type WeightCache } from "../src/storage/weightCache";
-import type { Post } from "./handler";
 
 /** The graph file and its external data: what has to be fetched again when the graph will not load. */
 function fileWithData(entry: HubCatalogEntry, path: string): string[] {
@@ -20,6 +21,12 @@ function fileWithData(entry: HubCatalogEntry, path: string): string[] {
   return [path];
 }
 
+/** A model's name as the catalog gives it, for naming other stored models in an out-of-space message. */
+function catalogName(modelId: string): string | undefined {
+  const entry = findEntry(CATALOG, modelId);
+  return entry?.kind === "hub" ? entry.manifest.name : undefined;
+}
+
 /**
  * The worker's side of the model catalog: where a job's files come from (the app's own folder for
  * the built-in model, the weight cache for hub models and the custom models the UI added to
@@ -28,7 +35,7 @@ function fileWithData(entry: HubCatalogEntry, path: string): string[] {
 export function createModels(
   cache: Promise<WeightCache | null>,
   openSource: (base: string) => ModelSource,
-  post: Post,
+  post: PostEvent,
   customModels: Promise<CustomModelStore | null> = openCustomModelStore(),
 ) {
   const hubEntry = async (modelId: string): Promise<HubCatalogEntry | undefined> => {
@@ -85,6 +92,7 @@ export function createModels(
       post({ kind: "download", id, status: { status: "initiate", modelId } });
       await downloadModel(c, entry, variant ?? entry.manifest.variants[0].id, hubBase, {
         signal,
+        nameOf: catalogName,
         onProgress: (p) => post({ kind: "download", id, status: { status: "progress", ...p } }),
       });
       post({ kind: "download", id, status: { status: "done", modelId } });

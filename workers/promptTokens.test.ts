@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CATALOG, type HubCatalogEntry } from "../src/models/catalog";
+import type { HubCatalogEntry } from "../src/hub/hubModel";
+import { CATALOG } from "../src/models/catalog";
 import { twinSource } from "../src/models/twinSource";
 import { createPromptInspector } from "./promptTokens";
 

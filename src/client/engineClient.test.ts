@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { JobCancelledError, serializeError, GPUDeviceLostError, EngineStalledError } from "../errors";
+import { ERROR_CLASSES } from "../errorRegistry";
+import { AppError, JobCancelledError, serializeError, GPUDeviceLostError, EngineStalledError } from "../errors";
 import type { GenerateJob, ResultMessage, WorkerEvent, WorkerRequest } from "../protocol";
 import { createEngineClient, type EngineWorker } from "./engineClient";
 
@@ -121,5 +122,32 @@ describe("engine client recovery", () => {
     await expect(running.done).rejects.toBeInstanceOf(JobCancelledError);
     await new Promise((r) => setTimeout(r, 200));
     expect(workers).toHaveLength(1);
+  });
+});
+
+describe("engine client errors", () => {
+  it("hands the caller every registered error as its own class, with its message and data, as the worker sent it", async () => {
+    const { client, last } = setup();
+    for (const [name, ErrorClass] of Object.entries(ERROR_CLASSES)) {
+      const thrown = new ErrorClass(`${name} thrown in the worker`, { file: "unet/model.onnx", status: 403, resumable: false });
+      const asked = client.storage();
+      const request = last().received.at(-1);
+      // postMessage copies with the structured clone algorithm: nothing but plain data gets across
+      last().emit({ kind: "error", id: request?.id ?? "", error: structuredClone(serializeError(thrown)) });
+      const received = await asked.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(received, name).toBeInstanceOf(ErrorClass);
+      expect(received).toMatchObject({ name, message: thrown.message });
+      if (thrown instanceof AppError) expect((received as AppError).data).toEqual({ file: "unet/model.onnx", status: 403, resumable: false });
+    }
+  });
+
+  it("keeps the name of an error it has no class for", async () => {
+    const { client, last } = setup();
+    const asked = client.storage();
+    last().emit({ kind: "error", id: last().received[0].id, error: serializeError(new RangeError("no such variant")) });
+    await expect(asked).rejects.toMatchObject({ name: "RangeError", message: "no such variant" });
   });
 });

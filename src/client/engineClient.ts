@@ -1,4 +1,5 @@
-import { deserializeError, JobCancelledError, needsNewEngine } from "../errors";
+import { deserializeError } from "../errorRegistry";
+import { JobCancelledError, needsNewEngine, WebGPUUnavailableError } from "../errors";
 import type { PromptSyntax } from "../params";
 import type {
   DeviceReport,
@@ -129,7 +130,7 @@ export function createEngineClient(spawn: () => EngineWorker, { minCancelGraceMs
   function recover(p: Pending, err: Error): boolean {
     if (p.request.kind !== "generate" && p.request.kind !== "preload") return false;
     const target = p.request.kind === "generate" ? p.request.job : p.request.target;
-    const gpuLost = needsNewEngine(err) || (p.restarts > 0 && err.name === "WebGPUUnavailableError");
+    const gpuLost = needsNewEngine(err) || (p.restarts > 0 && err instanceof WebGPUUnavailableError);
     if (!gpuLost || p.restarts >= 2 || p.cancelTimer !== undefined) return false;
     p.restarts += 1;
     if (p.restarts === 2) {

@@ -3,7 +3,7 @@
  * to the widget's iframe; the widget answers each with events that carry the request's id.
  *
  * Every message, both ways, carries `protocol` and `v` so either side can tell these messages from any
- * other postMessage traffic and refuse a version it does not speak. This file holds only types, two
+ * other postMessage traffic and refuse a version it does not speak. This file holds only types, a few
  * constants and one helper, so the client module that host pages import stays tiny.
  */
 import type { GenerateParams } from "../params";
@@ -18,7 +18,7 @@ interface Envelope {
 
 /**
  * Settings for one image; any left out take the widget's defaults (its URL's, else the model's).
- * A seed of −1, or none, draws a random one, reported with the result.
+ * A seed of RANDOM_SEED (−1), or none, draws a random one, reported with the result.
  */
 export type EmbedParams = Partial<GenerateParams>;
 

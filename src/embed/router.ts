@@ -3,7 +3,7 @@
  * requests into jobs on the store's queue, and sends each job's events back to the page that asked, and
  * only to it. Knows nothing of the DOM: `main.ts` hands it each message with a way to answer.
  */
-import { limitsFor, validateParams, type GenerateParams } from "../params";
+import { limitsFor, RANDOM_SEED, validateParams, type GenerateParams } from "../params";
 import { newJobId } from "../ui/formSlice";
 import { drawSeed, QUEUE_LIMIT } from "../ui/queue";
 import type { AppStore, JobEvent } from "../ui/store";
@@ -53,7 +53,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     const manifest = store.getState().manifest;
     if (!manifest) return undefined;
     const d = manifest.defaults;
-    return { prompt: "", negativePrompt: "", seed: -1, steps: d.steps, guidance: d.guidance, width: d.width, height: d.height, sampler: d.sampler, ...defaults };
+    return { prompt: "", negativePrompt: "", seed: RANDOM_SEED, steps: d.steps, guidance: d.guidance, width: d.width, height: d.height, sampler: d.sampler, ...defaults };
   };
 
   const info = (): WidgetInfo | undefined => {
@@ -118,7 +118,7 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
       return fail(from, id, { name: "QueueFullError", message: `The widget's queue holds at most ${QUEUE_LIMIT} jobs; wait for results before sending more.` });
     }
     const merged = { ...base, ...request };
-    const params = { ...merged, seed: merged.seed === -1 ? drawSeed() : merged.seed };
+    const params = { ...merged, seed: merged.seed === RANDOM_SEED ? drawSeed() : merged.seed };
     const problems = validateParams(params, limitsFor(s.manifest));
     if (problems.length > 0) {
       return fail(from, id, { name: "InvalidParamsError", message: problems.map((p) => p.message).join(" "), field: problems[0].field });

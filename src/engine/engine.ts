@@ -7,7 +7,7 @@
  */
 import { InvalidParamsError } from "../errors";
 import type { ModelManifest } from "../manifest";
-import { DEFAULT_MASK_BLUR, limitsFor, validateEdit, validateParams, type GenerateParams } from "../params";
+import { DEFAULT_MASK_BLUR, limitsFor, RANDOM_SEED, validateEdit, validateParams, type GenerateParams } from "../params";
 import { encodePng } from "../png/encodePng";
 import { formatParameters } from "../png/parameters";
 import type { BackendChoice, GenerateJob, LoadStatus, ModelTarget, ResultMessage } from "../protocol";
@@ -187,7 +187,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const { manifest, model, runtime, loraHashes } = await ensureModel(job, opened, uses, hooks);
       hooks.signal?.throwIfAborted();
       const loadMs = performance.now() - t0;
-      const params = { ...requested, seed: requested.seed === -1 ? randomSeed() : requested.seed };
+      const params = { ...requested, seed: requested.seed === RANDOM_SEED ? randomSeed() : requested.seed };
       const { image, a1111, timings, warnings } = await generate(
         model,
         runtime,

@@ -1,4 +1,4 @@
-import { ModelLoadError } from "../errors";
+import { errorMessage, ModelLoadError } from "../errors";
 import type { ModelSource } from "./loadModel";
 
 /** Reads a model's files over HTTP from the folder `base` (the app's own public/models in the default case). */
@@ -10,7 +10,7 @@ export function fetchSource(base: string): ModelSource {
       try {
         res = await fetch(url);
       } catch (err) {
-        throw new ModelLoadError(`Could not fetch ${url}: ${(err as Error).message}. Are you offline?`, { file: path });
+        throw new ModelLoadError(`Could not fetch ${url}: ${errorMessage(err)}. Are you offline?`, { file: path });
       }
       if (!res.ok) {
         throw new ModelLoadError(`Fetching ${url} failed with HTTP ${res.status} ${res.statusText}.`, { file: path, status: res.status });

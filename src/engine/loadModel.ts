@@ -1,4 +1,4 @@
-import { LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors";
+import { errorMessage, LoraError, ModelLoadError, ShaderF16UnsupportedError } from "../errors";
 import { parseManifestJson, type ModelManifest, type ModelPart, type ModelVariant, type TokenizerSpec } from "../manifest";
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import type { LoraPart } from "./lora/keys";
@@ -230,7 +230,7 @@ async function createPart(
   try {
     return await runtime.createSession(model, external);
   } catch (err) {
-    throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${(err as Error).message}`, { file: path, unparsable: true });
+    throw new ModelLoadError(`ONNX Runtime could not load ${path} of ${manifest.name}: ${errorMessage(err)}`, { file: path, unparsable: true });
   }
 }
 

@@ -1,5 +1,5 @@
 import type * as Ort from "onnxruntime-common";
-import { WebGPUUnavailableError } from "../errors";
+import { errorMessage, WebGPUUnavailableError } from "../errors";
 import type { BackendChoice, DeviceReport } from "../protocol";
 import { deviceLost, Runtime, type BackendInfo } from "./runtime";
 
@@ -39,7 +39,7 @@ async function probeWebGpu(): Promise<GpuProbe> {
   try {
     adapter = await gpu.requestAdapter();
   } catch (err) {
-    return no(`requesting a WebGPU adapter failed (${(err as Error).message})`);
+    return no(`requesting a WebGPU adapter failed (${errorMessage(err)})`);
   }
   if (!adapter) return no("no GPU adapter is available (the browser has WebGPU but offers no GPU for it)");
   const shaderF16 = adapter.features.has("shader-f16");

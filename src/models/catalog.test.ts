@@ -2,16 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifestJson } from "../manifest";
-import {
-  CATALOG,
-  DEFAULT_HUB_BASE,
-  findEntry,
-  hubBaseFromLocation,
-  hubDownloads,
-  hubFileUrl,
-  variantFiles,
-  type HubCatalogEntry,
-} from "./catalog";
+import { hubDownloads, variantFiles, type HubCatalogEntry } from "../hub/hubModel";
+import { CATALOG, findEntry } from "./catalog";
 
 const hubEntry = (id: string) => {
   const entry = findEntry(CATALOG, id);
@@ -112,16 +104,5 @@ describe("catalog", () => {
       "webnn/sdxl-turbo/resolve/main/onnx/unet_model_q4f16.onnx",
       "webnn/sdxl-turbo/resolve/main/onnx/vae_decoder_model_q4f16.onnx",
     ]);
-    expect(hubFileUrl("https://hf.example/mirror/", "a/b", "refs/pr/1", "dir/my file.onnx")).toBe(
-      "https://hf.example/mirror/a/b/resolve/refs%2Fpr%2F1/dir/my%20file.onnx",
-    );
-  });
-
-  it("picks the hub from ?hub=, then the saved setting, then huggingface.co, skipping invalid values", () => {
-    expect(hubBaseFromLocation("", null)).toBe(DEFAULT_HUB_BASE);
-    expect(hubBaseFromLocation("?seed=1", "https://mirror.example/hf/")).toBe("https://mirror.example/hf");
-    expect(hubBaseFromLocation("?hub=http%3A%2F%2F127.0.0.1%3A8090", "https://mirror.example")).toBe("http://127.0.0.1:8090");
-    expect(hubBaseFromLocation("?hub=javascript:alert(1)", "not a url")).toBe(DEFAULT_HUB_BASE);
-    expect(hubBaseFromLocation("?hub=https://h.example/x?y=1#z", undefined)).toBe("https://h.example/x");
   });
 });

@@ -4,37 +4,9 @@
  * ModelManifest; sizes and hashes of their files are not known in advance, so the downloader records
  * them on the first complete download and the cache checks them on every later read.
  */
-import type { ModelFile, ModelManifest, ModelPart, ModelVariant } from "../manifest";
-
-export const DEFAULT_HUB_BASE = "https://huggingface.co";
-
-/** A file taken from another repository than the model's own (e.g. a tokenizer.json the repo lacks). */
-export interface HubFileOverride {
-  repo: string;
-  revision: string;
-  path: string;
-}
-
-export interface HubSource {
-  hub: "hf";
-  repo: string;
-  /** A commit hash where known, so the recorded hashes stay valid; else a branch. */
-  revision: string;
-  /** By path in the manifest. */
-  files?: Record<string, HubFileOverride>;
-  /** The hub this model was found on (custom models added by URL or while `?hub=` was set); else the hub setting. */
-  base?: string;
-}
-
-export interface HubCatalogEntry {
-  kind: "hub";
-  manifest: ModelManifest;
-  source: HubSource;
-  /** Approximate size of a full download per variant id, for the picker before the real sizes are recorded. */
-  downloadBytes: Record<string, number>;
-  /** Ranges the model was distilled for; the UI should clamp or warn outside them. */
-  recommended?: { steps: { min: number; max: number }; guidance: { min: number; max: number } };
-}
+import type { HubCatalogEntry } from "../hub/hubModel";
+import { CLIP_PAD_IDS, clipTokenizerFiles } from "../hub/tokenizerFiles";
+import type { ModelVariant } from "../manifest";
 
 export interface BuiltinCatalogEntry {
   kind: "builtin";
@@ -51,14 +23,6 @@ export interface BuiltinCatalogEntry {
 
 export type CatalogEntry = HubCatalogEntry | BuiltinCatalogEntry;
 
-/** One file to download: where it goes in the cache, where it comes from, what it must be. */
-export interface FileDownload {
-  modelId: string;
-  path: string;
-  url: string;
-  expected?: { bytes?: number; sha256?: string };
-}
-
 /**
  * Approximates SD 1.x/2.x latents (in the U-Net's scaled space) as RGB in [0,1]: the widely used
  * linear factors (ComfyUI's latent_formats.SD15 latent_rgb_factors), halved and shifted from [-1,1].
@@ -72,20 +36,12 @@ export const SD_LATENT_RGB = {
   bias: [0.5, 0.5, 0.5],
 };
 
-/**
+/*
  * Neither SD repo below ships tokenizer/tokenizer.json: their tokenizer/ folders hold vocab.json, merges.txt,
  * special_tokens_map.json and tokenizer_config.json (file lists on the hub's tree pages for
  * schmuell/sd-turbo-ort-web@ace89b7 and aislamov/lcm-dreamshaper-v7-onnx@main), from which the engine assembles the
  * tokenizer as transformers' CLIPTokenizer does. SD 2.x pads with "!" (id 0), SD 1.x with the end token.
  */
-const clipTokenizer = (folder: string, padId: number) => ({
-  path: `${folder}/vocab.json`,
-  mergesPath: `${folder}/merges.txt`,
-  configPath: `${folder}/tokenizer_config.json`,
-  specialTokensPath: `${folder}/special_tokens_map.json`,
-  maxLength: 77,
-  padId,
-});
 
 /** SD-Turbo's and SDXL-Turbo's scheduler_config.json (stabilityai/sd-turbo, stabilityai/sdxl-turbo): the same numbers. */
 const TURBO_SCHEDULER = {
@@ -121,7 +77,7 @@ const SD_TURBO: HubCatalogEntry = {
     description:
       "Stability AI's SD-Turbo, a distilled Stable Diffusion 2.1: 512×512 images in 1 to 4 steps without guidance. " +
       "Half-precision weights; needs WebGPU with shader-f16. About 2.6 GB to download once.",
-    tokenizer: clipTokenizer("tokenizer", 0),
+    tokenizer: clipTokenizerFiles("tokenizer", CLIP_PAD_IDS["!"]),
     textEmbeddingDim: 1024,
     latentChannels: 4,
     vaeScaleFactor: 8,
@@ -172,7 +128,7 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
     description:
       "Dreamshaper v7 (Stable Diffusion 1.5) distilled as a latent consistency model: 512×512 images in 2 to 8 steps. " +
       "Half-precision weights; needs WebGPU with shader-f16. About 2.1 GB to download once.",
-    tokenizer: clipTokenizer("tokenizer", 49407),
+    tokenizer: clipTokenizerFiles("tokenizer", CLIP_PAD_IDS["<|endoftext|>"]),
     textEmbeddingDim: 768,
     // SimianLuo/LCM_Dreamshaper_v7's unet/config.json: the U-Net takes the guidance embedding as timestep_cond
     timeCondProjDim: 256,
@@ -231,8 +187,8 @@ export const SDXL_LATENT_RGB = {
  * CLIP's BPE vocabulary in tokenizer/ (padded with the end token, as CLIP ViT-L) and tokenizer_2/ (padded with
  * "!", id 0, as OpenCLIP bigG).
  */
-const SDXL_TOKENIZER = clipTokenizer("tokenizer", 49407);
-const SDXL_TOKENIZER_2 = clipTokenizer("tokenizer_2", 0);
+const SDXL_TOKENIZER = clipTokenizerFiles("tokenizer", CLIP_PAD_IDS["<|endoftext|>"]);
+const SDXL_TOKENIZER_2 = clipTokenizerFiles("tokenizer_2", CLIP_PAD_IDS["!"]);
 
 const SDXL_TURBO: HubCatalogEntry = {
   kind: "hub",
@@ -327,67 +283,4 @@ export function entryId(entry: CatalogEntry): string {
 
 export function findEntry(catalog: readonly CatalogEntry[], id: string): CatalogEntry | undefined {
   return catalog.find((e) => entryId(e) === id);
-}
-
-/** A hub address from user input: absolute http(s), without a trailing slash, query or fragment. */
-export function normalizeHubBase(value: string | null | undefined): string | undefined {
-  if (!value) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return undefined;
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
-}
-
-/**
- * The hub to download from: `?hub=<url>` in the page's query wins (for mirrors and tests), then the
- * saved setting, then huggingface.co. Invalid values are skipped. Pure, so the UI and tests share it.
- */
-export function hubBaseFromLocation(search: string, saved?: string | null): string {
-  const fromQuery = new URLSearchParams(search).get("hub");
-  return normalizeHubBase(fromQuery) ?? normalizeHubBase(saved) ?? DEFAULT_HUB_BASE;
-}
-
-/** `{hubBase}/{repo}/resolve/{revision}/{path}`, the Hugging Face download address of a file. */
-export function hubFileUrl(hubBase: string, repo: string, revision: string, path: string): string {
-  const encoded = path.split("/").map(encodeURIComponent).join("/");
-  return `${hubBase.replace(/\/+$/, "")}/${repo}/resolve/${encodeURIComponent(revision)}/${encoded}`;
-}
-
-const PARTS: readonly ModelPart[] = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"];
-
-/** Every file a variant needs, tokenizer first, each once, with whatever size and hash the manifest gives. */
-export function variantFiles(manifest: ModelManifest, variantId: string): ModelFile[] {
-  const variant = manifest.variants.find((v) => v.id === variantId);
-  if (!variant) throw new RangeError(`${manifest.name} has no variant "${variantId}".`);
-  const files: ModelFile[] = [];
-  for (const t of [manifest.tokenizer, ...(manifest.textEncoders ?? []).map((e) => e.tokenizer)]) {
-    if (!t) continue;
-    for (const path of [t.path, t.mergesPath, t.configPath, t.specialTokensPath]) if (path) files.push({ path });
-  }
-  for (const part of PARTS) {
-    const file = variant.files[part];
-    if (!file) continue;
-    const { externalData, ...graph } = file;
-    files.push(graph, ...(externalData ?? []));
-  }
-  return files.filter((f, i) => files.findIndex((g) => g.path === f.path) === i);
-}
-
-/** The downloads of one variant of a hub model, addresses resolved against `hubBase`. */
-export function hubDownloads(entry: HubCatalogEntry, variantId: string, hubBase: string): FileDownload[] {
-  const { source, manifest } = entry;
-  return variantFiles(manifest, variantId).map((file) => {
-    const from = source.files?.[file.path] ?? { repo: source.repo, revision: source.revision, path: file.path };
-    const expected = file.bytes !== undefined || file.sha256 !== undefined ? { bytes: file.bytes, sha256: file.sha256 } : undefined;
-    return {
-      modelId: manifest.id,
-      path: file.path,
-      url: hubFileUrl(source.base ?? hubBase, from.repo, from.revision, from.path),
-      ...(expected ? { expected } : {}),
-    };
-  });
 }

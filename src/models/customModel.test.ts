@@ -2,9 +2,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseManifest, parseManifestJson } from "../manifest";
-import { CATALOG, hubDownloads, variantFiles, type HubFileOverride } from "./catalog";
-import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError, resolveCustomModel, type HubReader } from "./customModel";
+import { hubDownloads, variantFiles, type HubFileOverride } from "../hub/hubModel";
+import { CATALOG } from "./catalog";
+import { resolveCustomModel, type HubReader } from "./customModel";
 import type { ModelRef } from "./customModelRef";
+import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError } from "./errors";
 
 const FIXTURES = join(__dirname, "__fixtures__");
 const TINY = join(__dirname, "../../public/models/tiny-shapes");

@@ -6,7 +6,7 @@
  * and which ONNX files exist.
  * Pure apart from the HubReader it is given, so tests feed it fixtures; customModelRef.ts reads the input.
  */
-import { AppError } from "../errors";
+import { errorMessage } from "../errors";
 import {
   parseManifest,
   type ModelFile,
@@ -18,8 +18,11 @@ import {
 } from "../manifest";
 import type { SchedulerConfig } from "../engine/samplers/schedule";
 import type { SamplerName } from "../params";
-import { SD_LATENT_RGB, SDXL_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
+import { variantFiles, type HubCatalogEntry, type HubFileOverride } from "../hub/hubModel";
+import { CLIP_MAX_LENGTH, CLIP_PAD_IDS, TOKENIZER_FILES } from "../hub/tokenizerFiles";
+import { SD_LATENT_RGB, SDXL_LATENT_RGB } from "./catalog";
 import { customModelId, type ModelRef } from "./customModelRef";
+import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError } from "./errors";
 
 export interface CustomModelEntry extends HubCatalogEntry {
   custom: {
@@ -36,52 +39,6 @@ export interface HubReader {
   json(file: HubFileOverride): Promise<unknown>;
   /** bytes is absent when the hub does not say (no Content-Length). */
   stat(file: HubFileOverride): Promise<{ bytes?: number } | undefined>;
-}
-
-/** The hub has no such repo or revision, or the repo holds neither model.json nor model_index.json. */
-export class ModelRepoNotFoundError extends AppError {
-  override name = "ModelRepoNotFoundError";
-  static of(ref: ModelRef, detail: string): ModelRepoNotFoundError {
-    return new ModelRepoNotFoundError(
-      `${ref.repo}@${ref.revision} on ${ref.hubBase}: ${detail}. Check the repo id's spelling and revision, and the hub address.`,
-      { repo: ref.repo, revision: ref.revision, hub: ref.hubBase },
-    );
-  }
-}
-
-/** The repo is a diffusers model, but not exported to ONNX (or lacks a part). */
-export class NoOnnxFilesError extends AppError {
-  override name = "NoOnnxFilesError";
-  static of(ref: ModelRef, missing: string[]): NoOnnxFilesError {
-    return new NoOnnxFilesError(
-      `${ref.repo} has no ONNX ${missing.join(", ")} (looked for model.onnx and its _fp16, _q4, _q4f16 and _int8 variants). ` +
-        `It may hold PyTorch weights only: look for an ONNX export of the model (often a repo named …-onnx).`,
-      { repo: ref.repo, missing: missing.join(",") },
-    );
-  }
-}
-
-/** A config the app needs is missing, invalid or describes something the engine does not run. */
-export class ModelConfigError extends AppError {
-  override name = "ModelConfigError";
-  static of(ref: ModelRef, detail: string): ModelConfigError {
-    return new ModelConfigError(
-      `${ref.repo} cannot be used: ${detail}. A model.json (this app's manifest) at the repo's root would describe it instead.`,
-      { repo: ref.repo },
-    );
-  }
-}
-
-/** The hub could not be asked at all (offline, blocked by CORS, server error). */
-export class HubUnreachableError extends AppError {
-  override name = "HubUnreachableError";
-  static of(hubBase: string, detail: string): HubUnreachableError {
-    return new HubUnreachableError(
-      `${hubBase} could not be reached (${detail}). Check the connection and the hub address, then add the model again; ` +
-        `models already downloaded are not affected.`,
-      { hub: hubBase },
-    );
-  }
 }
 
 /** Reads the repo's model.json, or infers a manifest from its diffusers layout; checks every file it will download exists. */
@@ -121,7 +78,7 @@ function ownManifest(ref: ModelRef, json: unknown): ModelManifest {
   try {
     return parseManifest(json);
   } catch (err) {
-    throw ModelConfigError.of(ref, `its model.json is not valid (${(err as Error).message})`);
+    throw ModelConfigError.of(ref, `its model.json is not valid (${errorMessage(err)})`);
   }
 }
 
@@ -131,9 +88,6 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 /** diffusers allows a per-block list for some widths; a model whose blocks differ is not one we can describe. */
 const width = (v: unknown): number | undefined => (Array.isArray(v) && v.every((x) => x === v[0]) ? num(v[0]) : num(v));
-
-/** Ids in CLIP's vocabulary of the pad tokens SD repos configure: "!" (SD 2.x) and the end token (SD 1.x, the default). */
-const CLIP_PAD_IDS: Record<string, number> = { "!": 0, "<|endoftext|>": 49407 };
 
 /** File suffixes of the precisions exported beside each other (transformers.js's naming). */
 const PRECISIONS: { precision: ModelVariant["precision"]; suffix: string }[] = [
@@ -166,8 +120,8 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<ModelManife
     json("text_encoder/config.json"),
     sdxl ? json("text_encoder_2/config.json") : undefined,
     json("vae_decoder/config.json").then((c) => c ?? json("vae/config.json")),
-    json("tokenizer/tokenizer_config.json"),
-    sdxl ? json("tokenizer_2/tokenizer_config.json") : undefined,
+    json(`tokenizer/${TOKENIZER_FILES.config}`),
+    sdxl ? json(`tokenizer_2/${TOKENIZER_FILES.config}`) : undefined,
   ]);
   if (!schedulerConfig) throw ModelConfigError.of(ref, "scheduler/scheduler_config.json is missing");
   const { scheduler, sampler } = schedulerFrom(ref, schedulerConfig);
@@ -404,9 +358,8 @@ async function tokenizerFrom(
 ): Promise<TokenizerSpec> {
   const at = (name: string): HubFileOverride => ({ repo: ref.repo, revision: ref.revision, path: `${folder}/${name}` });
   const has = async (name: string) => (await hub.stat(at(name))) !== undefined;
-  const [tokenizerJson, vocab, merges, specialTokens] = await Promise.all(
-    ["tokenizer.json", "vocab.json", "merges.txt", "special_tokens_map.json"].map(has),
-  );
+  const names = TOKENIZER_FILES;
+  const [tokenizerJson, vocab, merges, specialTokens] = await Promise.all([names.json, names.vocab, names.merges, names.specialTokens].map(has));
   const entry = index[folder];
   const declared = Array.isArray(entry) ? str(entry[1]) : undefined;
   const clip = declared === undefined || declared.startsWith("CLIPTokenizer");
@@ -418,21 +371,19 @@ async function tokenizerFrom(
         : `${folder}/ has no tokenizer.json, and its ${declared} is not a CLIP tokenizer this app can assemble from vocab.json`,
     );
   }
-  const files = tokenizerJson
-    ? { path: at("tokenizer.json").path }
-    : { path: at("vocab.json").path, mergesPath: at("merges.txt").path };
+  const files = tokenizerJson ? { path: at(names.json).path } : { path: at(names.vocab).path, mergesPath: at(names.merges).path };
   const padToken = tokenText(config?.pad_token) ?? "<|endoftext|>";
   // CLIP's vocabulary answers for the usual pad tokens; other vocabularies are fetched (about 1–2 MB) to look it up
   const padId =
     (clip ? CLIP_PAD_IDS[padToken] : undefined) ??
-    (tokenizerJson ? tokenId(await hub.json(at("tokenizer.json")), padToken) : vocabId(await hub.json(at("vocab.json")), padToken));
+    (tokenizerJson ? tokenId(await hub.json(at(names.json)), padToken) : vocabId(await hub.json(at(names.vocab)), padToken));
   if (padId === undefined) throw ModelConfigError.of(ref, `its pad token "${padToken}" is not in the tokenizer's vocabulary`);
   const limit = num(config?.model_max_length);
-  const maxLength = limit !== undefined && limit <= 4096 ? limit : (num(textEncoder?.max_position_embeddings) ?? 77);
+  const maxLength = limit !== undefined && limit <= 4096 ? limit : (num(textEncoder?.max_position_embeddings) ?? CLIP_MAX_LENGTH);
   return {
     ...files,
-    ...(config !== undefined ? { configPath: at("tokenizer_config.json").path } : {}),
-    ...(specialTokens ? { specialTokensPath: at("special_tokens_map.json").path } : {}),
+    ...(config !== undefined ? { configPath: at(names.config).path } : {}),
+    ...(specialTokens ? { specialTokensPath: at(names.specialTokens).path } : {}),
     maxLength,
     padId,
   };

@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHub, tinyShapesRepos, type Hub } from "../../e2e/hub/server";
-import { HubAccessDeniedError } from "../storage/errors";
-import { HubUnreachableError, ModelConfigError, ModelRepoNotFoundError, resolveCustomModel } from "./customModel";
+import { HubAccessDeniedError } from "../hub/errors";
+import { resolveCustomModel } from "./customModel";
 import { parseModelRef } from "./customModelRef";
 import { hubReader } from "./customModelHub";
+import { HubUnreachableError, ModelConfigError, ModelRepoNotFoundError } from "./errors";
 
 const TINY = join(__dirname, "../../public/models/tiny-shapes");
 const file = (path: string, repo = "a/b") => ({ repo, revision: "main", path });

@@ -3,7 +3,7 @@
  * `@revision`) or the address of a repo on any hub with the same layout — and the id the model gets.
  */
 import { AppError } from "../errors";
-import { normalizeHubBase } from "./catalog";
+import { normalizeHubBase } from "../hub/urls";
 
 /** Where a repo lives: hub address, `owner/name`, branch or commit. */
 export interface ModelRef {

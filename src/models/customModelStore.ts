@@ -3,6 +3,7 @@
  * adds and lists entries, the worker looks them up to download and load them (it has no localStorage).
  */
 import { createStore, del, get, set, values } from "idb-keyval";
+import { errorMessage } from "../errors";
 import type { CustomModelEntry } from "./customModel";
 
 export const CUSTOM_MODELS_DB = "diffusion-custom-models";
@@ -30,7 +31,7 @@ export async function openCustomModelStore(dbName = CUSTOM_MODELS_DB): Promise<C
       delete: (id) => del(id, store),
     };
   } catch (err) {
-    console.warn(`Custom models cannot be kept (${(err as Error).message}).`);
+    console.warn(`Custom models cannot be kept (${errorMessage(err)}).`);
     return null;
   }
 }

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelSource } from "../engine/loadModel";
-import { hubDownloads, type HubCatalogEntry } from "./catalog";
+import { hubDownloads, type HubCatalogEntry } from "../hub/hubModel";
 
 export const TWINS = join(__dirname, "__fixtures__/twins");
 const HUB = "https://twins.invalid";

@@ -8,7 +8,8 @@ import { startHub, tinyShapesRepos, TWINS, type Hub } from "../../e2e/hub/server
 import { loadModel, readManifest } from "../engine/loadModel";
 import { createNodeRuntime } from "../engine/nodeRuntime";
 import { parseManifestJson } from "../manifest";
-import { CATALOG, findEntry, hubDownloads, type HubCatalogEntry } from "../models/catalog";
+import { hubDownloads, type HubCatalogEntry } from "../hub/hubModel";
+import { CATALOG, findEntry } from "../models/catalog";
 import { cachedSource, downloadState, hubSource } from "./cachedSource";
 import { downloadFile, downloadModel } from "./downloader";
 import { sha256Hex } from "./__fixtures__/testBytes";

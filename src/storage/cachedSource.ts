@@ -3,8 +3,9 @@
  * straight from the hub when the browser gives us no storage.
  */
 import type { ModelSource } from "../engine/loadModel";
-import { hubDownloads, variantFiles, type HubCatalogEntry } from "../models/catalog";
-import { DownloadFailedError, HubAccessDeniedError, HubFileNotFoundError, ModelNotDownloadedError } from "./errors";
+import { hubFetch } from "../hub/hubFetch";
+import { hubDownloads, variantFiles, type HubCatalogEntry } from "../hub/hubModel";
+import { ModelNotDownloadedError } from "./errors";
 import type { WeightCache } from "./weightCache";
 
 export interface ModelDownloadState {
@@ -79,22 +80,14 @@ export function cachedSource(cache: WeightCache, entry: HubCatalogEntry, variant
  * A ModelSource that reads straight from the hub, for browsers that give us no storage (the cache
  * opened as null): nothing is kept, so every visit downloads again.
  */
-export function hubSource(entry: HubCatalogEntry, variantId: string, hubBase: string, fetchFn: typeof fetch = fetch): ModelSource {
+export function hubSource(entry: HubCatalogEntry, variantId: string, hubBase: string, fetchFn?: typeof fetch): ModelSource {
   const urls = new Map(hubDownloads(entry, variantId, hubBase).map((d) => [d.path, d.url]));
   return {
     async read(path) {
       if (path === "model.json") return manifestBytes(entry);
       const url = urls.get(path);
       if (!url) throw new RangeError(`${path} is not a file of ${entry.manifest.name} (${variantId}).`);
-      let res: Response;
-      try {
-        res = await fetchFn(url, { cache: "no-store" });
-      } catch (err) {
-        throw DownloadFailedError.of(url, (err as Error).message, 0);
-      }
-      if (res.status === 404) throw HubFileNotFoundError.of(url);
-      if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(url, res.status);
-      if (!res.ok) throw DownloadFailedError.of(url, `HTTP ${res.status}`, 0);
+      const res = await hubFetch(url, { cache: "no-store" }, { fetch: fetchFn, what: `${entry.manifest.name}: ${path}` });
       return new Uint8Array(await res.arrayBuffer());
     },
   };

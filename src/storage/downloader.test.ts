@@ -5,18 +5,11 @@ import path from "node:path";
 import { createStore, type UseStore } from "idb-keyval";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startHub, type Hub } from "../../e2e/hub/server";
-import type { FileDownload } from "../models/catalog";
+import { HubAccessDeniedError, HubFileNotFoundError, HubStatusError } from "../hub/errors";
+import type { FileDownload } from "../hub/hubModel";
 import { sha256Hex, testBytes } from "./__fixtures__/testBytes";
 import { downloadFile, type DownloadProgress } from "./downloader";
-import {
-  DownloadFailedError,
-  DownloadOfflineError,
-  HubAccessDeniedError,
-  HubFileNotFoundError,
-  IntegrityError,
-  NotOnnxError,
-  QuotaExceededError,
-} from "./errors";
+import { DownloadFailedError, DownloadOfflineError, IntegrityError, NotOnnxError, QuotaExceededError } from "./errors";
 import { createWeightCache, type WeightCache } from "./weightCache";
 
 const CHUNK = 16 * 1024;
@@ -226,6 +219,15 @@ describe("downloader", () => {
     expect(err).toBeInstanceOf(DownloadFailedError);
     expect((err as Error).message).toMatch(/4 tries, last: HTTP 503/);
     expect(delays).toEqual([100, 200, 400]);
+  });
+
+  it("does not retry a status that another try will not change", async () => {
+    hub.fail({ status: 410, times: 10 });
+    const delays: number[] = [];
+    const err = await downloadFile(cache, file("unet/model.onnx"), { sleep: async (ms) => void delays.push(ms) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubStatusError);
+    expect(err).toMatchObject({ data: { status: 410 } });
+    expect(delays).toEqual([]);
   });
 
   it("turns a full disk into QuotaExceededError naming the sizes, and leaves other models intact", async () => {

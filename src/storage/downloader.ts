@@ -13,17 +13,11 @@
  * state with every chunk (in the same transaction), so a resume costs nothing; only a state from an
  * incompatible hash-wasm build makes the cache re-read the stored chunks.
  */
-import type { FileDownload, HubCatalogEntry } from "../models/catalog";
-import { CATALOG, findEntry, hubDownloads } from "../models/catalog";
-import {
-  DownloadFailedError,
-  DownloadOfflineError,
-  HubAccessDeniedError,
-  HubFileNotFoundError,
-  IntegrityError,
-  NotOnnxError,
-  QuotaExceededError,
-} from "./errors";
+import { errorMessage } from "../errors";
+import { HubAccessDeniedError, HubFileNotFoundError, HubNetworkError, HubStatusError, isTransient } from "../hub/errors";
+import { hubFetch } from "../hub/hubFetch";
+import { hubDownloads, type FileDownload, type HubCatalogEntry } from "../hub/hubModel";
+import { DownloadFailedError, DownloadOfflineError, IntegrityError, NotOnnxError, QuotaExceededError } from "./errors";
 import {
   isQuotaError,
   storageEstimate,
@@ -64,6 +58,8 @@ export interface DownloadOptions {
   estimate?: () => Promise<StorageEstimateLike | undefined>;
   /** Names the model and its size in an out-of-space message. */
   model?: { name: string; bytes?: number };
+  /** Names other stored models (by id) in an out-of-space message, as things to delete; else their ids are shown. */
+  nameOf?: (modelId: string) => string | undefined;
   /** Least time between two progress reports (default 250 ms). */
   progressIntervalMs?: number;
 }
@@ -234,14 +230,11 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     if (file.expected?.bytes !== undefined || writer.bytesStored > 0 || writer.record.totalBytes !== undefined) return;
     let res: Response;
     try {
-      res = await fetchFn(file.url, { method: "HEAD", signal, cache: "no-store" });
+      res = await hubFetch(file.url, { method: "HEAD", signal, cache: "no-store" }, { fetch: fetchFn, what });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      if (signal?.aborted || err instanceof HubFileNotFoundError || err instanceof HubAccessDeniedError) throw err;
       return;
     }
-    if (res.status === 404) throw HubFileNotFoundError.of(file.url);
-    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status);
-    if (!res.ok) return;
     const facts = hubFacts(res);
     const length = facts.totalBytes === undefined ? bodyLength(res) : undefined;
     writer.describe(length !== undefined ? { ...facts, totalBytes: length, totalIsContentLength: true } : facts);
@@ -253,17 +246,16 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
     const headers: Record<string, string> = start > 0 ? { Range: `bytes=${start}-` } : {};
     try {
       // no-store: the weights live in our cache; a second copy in the HTTP cache would double the disk use
-      return { res: await fetchFn(file.url, { headers, signal, cache: "no-store" }), start };
+      return { res: await hubFetch(file.url, { headers, signal, cache: "no-store" }, { fetch: fetchFn, what, allow: [416] }), start };
     } catch (err) {
-      if (signal?.aborted) throw err;
-      throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${(err as Error).message}`);
+      if (err instanceof HubNetworkError) throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${err.data.cause}`);
+      if (err instanceof HubStatusError && isTransient(Number(err.data.status))) throw new Retryable(`HTTP ${err.data.status}`);
+      throw err;
     }
   }
 
   /** Checks status, headers and version; returns where the body starts in the file and the file's size, if known. */
   async function accept(writer: CacheWriter, res: Response, start: number): Promise<{ start: number; total?: number }> {
-    if (res.status === 404) throw HubFileNotFoundError.of(file.url, what);
-    if (res.status === 401 || res.status === 403) throw HubAccessDeniedError.of(file.url, res.status, what);
     if (!res.ok || !res.body) throw new Retryable(`HTTP ${res.status}`);
     if (res.status === 206 && parseContentRange(res.headers.get("content-range")).start !== start) {
       throw new Retryable(`the server sent ${res.headers.get("content-range")} for bytes=${start}-`);
@@ -322,7 +314,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
           chunk = await reader.read();
         } catch (err) {
           if (signal?.aborted) throw err;
-          throw new Retryable(`connection lost: ${(err as Error).message}`);
+          throw new Retryable(`connection lost: ${errorMessage(err)}`);
         }
         if (!chunk) break;
         if (loaded === 0 && chunk.length > 0 && file.path.endsWith(".onnx") && chunk[0] !== ONNX_FIRST_BYTE) {
@@ -372,7 +364,7 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       // retrying while the browser knows it is offline only delays the message; coming online resumes instead
       if (globalThis.navigator?.onLine === false) throw DownloadOfflineError.of(what, writer.bytesStored);
       failures = writer.bytesStored > before ? 1 : failures + 1;
-      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${(err as Error).message}`, writer.bytesStored, what);
+      if (failures >= maxAttempts) throw DownloadFailedError.of(file.url, `${failures} tries, last: ${errorMessage(err)}`, writer.bytesStored, what);
       await sleep(Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (failures - 1)), signal);
     }
   }
@@ -384,7 +376,7 @@ async function quotaError(cache: WeightCache, file: FileDownload, options: Downl
   const stored = (await cache.files(file.modelId)).reduce((sum, f) => sum + f.bytes, 0);
   const others = (await cache.usage().catch(() => []))
     .filter((u) => u.modelId !== file.modelId)
-    .map((u) => ({ name: catalogName(u.modelId), bytes: u.bytes }));
+    .map((u) => ({ name: options.nameOf?.(u.modelId) ?? u.modelId, bytes: u.bytes }));
   return QuotaExceededError.of({ model: options.model?.name ?? file.modelId, modelBytes: options.model?.bytes, stored, figures, others });
 }
 
@@ -418,10 +410,4 @@ export async function downloadModel(
   const locks = globalThis.navigator?.locks;
   if (!locks) return run();
   return locks.request(`weight-cache:${entry.manifest.id}`, options.signal ? { signal: options.signal } : {}, run);
-}
-
-/** A model's name as the catalog gives it; custom models are named by their id. */
-function catalogName(modelId: string): string {
-  const entry = findEntry(CATALOG, modelId);
-  return entry?.kind === "hub" ? entry.manifest.name : modelId;
 }

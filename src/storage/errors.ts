@@ -1,9 +1,10 @@
 /**
  * Named errors of the weight cache and the downloader, with fix-it text. They extend AppError and keep
  * its (message, data) constructor, so they cross the worker boundary as { name, message, data } and can
- * be rebuilt by name on the other side; the static `of` builds each message from the facts.
+ * be rebuilt by name on the other side (src/errorRegistry.ts); the static `of` builds each message from the facts.
  */
 import { AppError } from "../errors";
+import { about } from "../hub/errors";
 
 /** "1.73 GB", "681 MB": decimal units, as the hub lists file sizes, so the numbers can be compared. */
 export function formatBytes(bytes: number): string {
@@ -64,32 +65,6 @@ export class QuotaExceededError extends AppError {
         ...(info.modelBytes !== undefined ? { modelBytes: info.modelBytes } : {}),
         ...(info.figures ? { usage: info.figures.usage, quota: info.figures.quota } : {}),
       },
-    );
-  }
-}
-
-/** "SD-Turbo: unet/model.onnx — " before a download message, so it says which model and which part failed. */
-const about = (what?: string): string => (what ? `${what} — ` : "");
-
-/** The hub answered 404: wrong repo, revision or path. */
-export class HubFileNotFoundError extends AppError {
-  override name = "HubFileNotFoundError";
-  static of(url: string, what?: string): HubFileNotFoundError {
-    return new HubFileNotFoundError(
-      `${about(what)}${url} does not exist on the model hub (HTTP 404). Check the hub address and the model's repository name.`,
-      { url, status: 404 },
-    );
-  }
-}
-
-/** The hub answered 401/403: a gated or private repository, or a hub that blocks this site. */
-export class HubAccessDeniedError extends AppError {
-  override name = "HubAccessDeniedError";
-  static of(url: string, status: number, what?: string): HubAccessDeniedError {
-    return new HubAccessDeniedError(
-      `${about(what)}the model hub refused ${url} (HTTP ${status}): the repository may be gated or private. ` +
-        `Pick another model or another hub address.`,
-      { url, status },
     );
   }
 }
@@ -200,19 +175,3 @@ export class ModelNotDownloadedError extends AppError {
     );
   }
 }
-
-/** For src/errors.ts's KNOWN table, so these are rebuilt with their class and data after crossing the worker boundary. */
-export const STORAGE_ERRORS = {
-  QuotaExceededError,
-  HubFileNotFoundError,
-  HubAccessDeniedError,
-  NotOnnxError,
-  DownloadFailedError,
-  DownloadOfflineError,
-  IntegrityError,
-  CacheCorruptError,
-  CacheReadError,
-  FileTooLargeError,
-  DamagedModelFileError,
-  ModelNotDownloadedError,
-};

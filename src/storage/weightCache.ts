@@ -16,6 +16,7 @@
  */
 import { createSHA256, type IHasher } from "hash-wasm";
 import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
+import { errorMessage } from "../errors";
 import { CacheCorruptError, CacheReadError, FileTooLargeError, IntegrityError } from "./errors";
 
 /** 8 MiB: few enough IndexedDB values for a 2 GB model (~250), small enough to keep one in flight cheaply. */
@@ -157,7 +158,7 @@ export async function openWeightCache(options: { dbName?: string; chunkBytes?: n
     return createWeightCache(store, options);
   } catch (err) {
     console.warn(
-      `The weight cache is off (${(err as Error).message}); models will be downloaded again on every visit.`,
+      `The weight cache is off (${errorMessage(err)}); models will be downloaded again on every visit.`,
     );
     return null;
   }
@@ -340,7 +341,7 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
       // one allocation of the final size, filled by the browser straight from its blob store
       out = new Uint8Array(await new Blob(found.chunks).arrayBuffer());
     } catch (err) {
-      throw CacheReadError.of(path, (err as Error).message);
+      throw CacheReadError.of(path, errorMessage(err));
     }
     const sha256 = (await createSHA256()).init().update(out).digest("hex");
     if (sha256 !== found.rec.sha256) return corrupt(found.rec, `SHA-256 ${sha256} instead of ${found.rec.sha256}`);
@@ -365,7 +366,7 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
         try {
           bytes = new Uint8Array(await chunks[next].arrayBuffer());
         } catch (err) {
-          throw CacheReadError.of(path, (err as Error).message);
+          throw CacheReadError.of(path, errorMessage(err));
         }
         next += 1;
         hasher.update(bytes);

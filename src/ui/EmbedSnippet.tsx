@@ -2,8 +2,8 @@ import { useId, useState } from "react";
 import { embedUrl, iframeSnippet, type EmbedUi } from "../embed/options";
 import { parseOrigins } from "../embed/origins";
 import type { EmbedParams } from "../embed/protocol";
+import { RANDOM_SEED } from "../params";
 import { useApp } from "./StoreContext";
-import { RANDOM_SEED } from "./store";
 
 const FRAME_SIZES = {
   compact: { label: "Compact (320 × 440)", width: 320, height: 440 },

@@ -14,6 +14,8 @@ const TITLES: Record<string, string> = {
   HubFileNotFoundError: "A model file is missing on the hub",
   HubAccessDeniedError: "The model hub refused the download",
   HubUnreachableError: "The model hub could not be reached",
+  HubNetworkError: "The model hub could not be reached",
+  HubStatusError: "The model hub answered with an error",
   NotOnnxError: "The hub sent something that is not a model",
   DownloadFailedError: "The download failed",
   DownloadOfflineError: "You are offline",

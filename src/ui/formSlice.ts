@@ -1,5 +1,5 @@
 import type { ModelManifest } from "../manifest";
-import { limitsFor, MAX_SEED, validateParams, type GenerateParams, type ParamProblem } from "../params";
+import { limitsFor, MAX_SEED, RANDOM_SEED, validateParams, type GenerateParams, type ParamProblem } from "../params";
 import type { BackendChoice, PromptTokens } from "../protocol";
 import { editedJob, tilingProblem, type EditProblem } from "./editing";
 import { modelTarget } from "./preload";
@@ -39,8 +39,6 @@ export interface FormSlice {
   generate(): string[];
 }
 
-/** The seed field's value for "a new random seed each time", as in AUTOMATIC1111. */
-export const RANDOM_SEED = -1;
 export const MAX_BATCH = 16;
 
 export const DEFAULT_PARAMS: GenerateParams = {

@@ -1,9 +1,12 @@
+import { errorMessage, JobCancelledError } from "../errors";
 import { parseManifest } from "../manifest";
-import { CATALOG, findEntry, hubBaseFromLocation, normalizeHubBase, type CatalogEntry } from "../models/catalog";
+import { hubBaseFromLocation, normalizeHubBase } from "../hub/urls";
+import { CATALOG, findEntry, type CatalogEntry } from "../models/catalog";
 import { resolveCustomModel, type CustomModelEntry } from "../models/customModel";
 import { parseModelRef } from "../models/customModelRef";
 import { hubReader } from "../models/customModelHub";
 import { openCustomModelStore, type CustomModelStore } from "../models/customModelStore";
+import { DownloadOfflineError } from "../storage/errors";
 import type { DeviceReport, DownloadStatus, StorageReport } from "../protocol";
 import { whyCannotRun } from "./deviceFit";
 import type { SliceCreator, StoreDeps } from "./store";
@@ -108,7 +111,7 @@ export const createModelsSlice =
             get().setManifest(parseManifest(await res.json()));
             set({ model: { id, name: entry.name, base } });
           } catch (err) {
-            set({ modelsError: `${entry.name} could not be loaded: ${(err as Error).message}.` });
+            set({ modelsError: `${entry.name} could not be loaded: ${errorMessage(err)}.` });
           }
           return;
         }
@@ -142,11 +145,11 @@ export const createModelsSlice =
           },
           (err: unknown) => {
             if (deleted.has(id)) return;
-            const paused = err instanceof Error && err.name === "JobCancelledError";
-            const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: (err as Error).message };
+            const paused = err instanceof JobCancelledError;
+            const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: errorMessage(err) };
             set((s) => ({ downloads: { ...s.downloads, [id]: next } }));
             // offline stops a download at once; the connection coming back resumes it
-            if (err instanceof Error && err.name === "DownloadOfflineError") {
+            if (err instanceof DownloadOfflineError) {
               globalThis.addEventListener?.("online", () => get().downloads[id]?.state === "failed" && get().downloadModel(id), { once: true });
             }
           },
@@ -195,7 +198,7 @@ export const createModelsSlice =
           await get().refreshStorage();
           return true;
         } catch (err) {
-          set({ customModelError: (err as Error).message });
+          set({ customModelError: errorMessage(err) });
           return false;
         } finally {
           set({ addingCustomModel: undefined });
@@ -215,7 +218,7 @@ export const createModelsSlice =
         try {
           set({ customModels: (await (await customModelStore())?.list()) ?? [] });
         } catch (err) {
-          set({ modelsError: `Custom models could not be read: ${(err as Error).message}` });
+          set({ modelsError: `Custom models could not be read: ${errorMessage(err)}` });
         }
       },
 
@@ -232,7 +235,7 @@ export const createModelsSlice =
         try {
           set({ storage: await deps.engine.storage() });
         } catch (err) {
-          set({ modelsError: `Storage figures are unavailable: ${(err as Error).message}` });
+          set({ modelsError: `Storage figures are unavailable: ${errorMessage(err)}` });
         }
       },
     };

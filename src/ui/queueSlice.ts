@@ -1,5 +1,6 @@
 import type { RunningJob } from "../client/engineClient";
-import { AppError, JobCancelledError, serializeError, type SerializedError } from "../errors";
+import { AppError, JobCancelledError, serializeError, ShaderF16UnsupportedError, WebGPUUnavailableError, type SerializedError } from "../errors";
+import { DamagedModelFileError } from "../storage/errors";
 import type { GenerateParams } from "../params";
 import type { BackendMessage, LoadStatus, ResultMessage, RgbaImageMessage } from "../protocol";
 import type { FormProblem } from "./formSlice";
@@ -109,11 +110,11 @@ function toImage(job: QueuedJob, r: ResultMessage): FinishedImage {
 }
 
 /** Errors that the backend choice (or the weights it runs) caused: shown beside that control too. */
-const BACKEND_ERRORS = new Set(["WebGPUUnavailableError", "ShaderF16UnsupportedError"]);
+const isBackendError = (err: unknown): err is WebGPUUnavailableError | ShaderF16UnsupportedError => err instanceof WebGPUUnavailableError || err instanceof ShaderF16UnsupportedError;
 
 function problemsFromError(err: unknown): FormProblem[] {
   if (err instanceof AppError && typeof err.data.field === "string") return [{ field: err.data.field as FormProblem["field"], message: err.message }];
-  if (err instanceof Error && BACKEND_ERRORS.has(err.name)) return [{ field: "backend", message: err.message }];
+  if (isBackendError(err)) return [{ field: "backend", message: err.message }];
   return [];
 }
 
@@ -223,8 +224,8 @@ export const createQueueSlice =
           }
           const error = serializeError(err);
           const { modelId, file } = error.data ?? {};
-          if (error.name === "DamagedModelFileError" && typeof modelId === "string" && typeof file === "string") get().markDamaged(modelId, file);
-          const backendFailed = BACKEND_ERRORS.has(error.name);
+          if (err instanceof DamagedModelFileError && typeof modelId === "string" && typeof file === "string") get().markDamaged(modelId, file);
+          const backendFailed = isBackendError(err);
           finish(job, { kind: "error", error }, {
             phase: "error",
             statusText: "",

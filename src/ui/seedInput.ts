@@ -1,5 +1,5 @@
 /** The seed field's text as a seed: empty or −1 mean a random one (AUTOMATIC1111's convention); other text is kept for validation to judge. */
-import { RANDOM_SEED } from "./formSlice";
+import { RANDOM_SEED } from "../params";
 
 export function parseSeedInput(text: string): number {
   const trimmed = text.trim();

@@ -19,7 +19,8 @@ import { createQueueSlice, type QueueSlice } from "./queueSlice";
 import { createThemeSlice, type ThemeSlice } from "./themeSlice";
 import { createSessionSlice, type SessionSlice } from "./sessionSlice";
 
-export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, RANDOM_SEED, type FormProblem } from "./formSlice";
+export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
+export { RANDOM_SEED } from "../params";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
 
 export interface ModelEntry {
