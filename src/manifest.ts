@@ -1,4 +1,4 @@
-import type { SchedulerConfig } from "./engine/samplers/schedule";
+import type { SchedulerConfig } from "./schedulerConfig";
 
 /** One ONNX file of a model, relative to the model's base; size and hash checked when known. */
 export interface ModelFile {

@@ -16,7 +16,7 @@ import {
   type TextEncoderSpec,
   type TokenizerSpec,
 } from "../manifest";
-import type { SchedulerConfig } from "../engine/samplers/schedule";
+import type { SchedulerConfig } from "../schedulerConfig";
 import type { SamplerName } from "../params";
 import { SD_LATENT_RGB, SDXL_LATENT_RGB, variantFiles, type HubCatalogEntry, type HubFileOverride } from "./catalog";
 import { customModelId, type ModelRef } from "./customModelRef";

@@ -2,7 +2,7 @@ import { describe, it } from "vitest";
 import { euler } from "./euler";
 import { CONFIG_NAMES, configFor, expectPlan, expectRun, fixture, type Prepared, type RunRef, runRows } from "./referenceHarness";
 import { eulerKarrasPlan, eulerPlan, img2imgPlan } from "./schedule";
-import type { SchedulerConfig } from "./schedule";
+import type { SchedulerConfig } from "../../schedulerConfig";
 
 const fx = fixture("euler");
 

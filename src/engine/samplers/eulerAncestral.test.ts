@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ancestralStep, eulerAncestral } from "./eulerAncestral";
 import { configFor, expectRun, fixture, type Prepared, type RunRef, runRows } from "./referenceHarness";
-import { eulerPlan, img2imgPlan, type SchedulerConfig } from "./schedule";
+import type { SchedulerConfig } from "../../schedulerConfig";
+import { eulerPlan, img2imgPlan } from "./schedule";
 
 const fx = fixture("eulerAncestral");
 

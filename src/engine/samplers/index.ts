@@ -10,15 +10,15 @@ import {
   img2imgPlan,
   lcmPlan,
   multistepPlan,
-  type SchedulerConfig,
 } from "./schedule";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import { SAMPLER_NAMES, type SamplerName } from "../../params";
 import type { Sampler, SamplingPlan } from "./types";
 import { unipc } from "./unipc";
 
 export type { Denoiser, Latent, NoiseLevel, Sampler, SamplerOptions, SamplingPlan, StepInfo } from "./types";
-export type { SchedulerConfig } from "./schedule";
-export { denoisedFromModelOutput, modelInputScale, type PredictionType } from "./prediction";
+export type { PredictionType, SchedulerConfig } from "../../schedulerConfig";
+export { denoisedFromModelOutput, modelInputScale } from "./prediction";
 export {
   alphasCumprod,
   ddimPlan,

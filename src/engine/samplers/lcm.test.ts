@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { lcm } from "./lcm";
 import { CONFIG_NAMES, configFor, expectPlan, expectRun, fixture, type Prepared, type RunRef, runRows } from "./referenceHarness";
-import { lcmPlan, type SchedulerConfig } from "./schedule";
+import type { SchedulerConfig } from "../../schedulerConfig";
+import { lcmPlan } from "./schedule";
 
 const fx = fixture("lcm");
 

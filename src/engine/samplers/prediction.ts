@@ -1,6 +1,5 @@
+import type { PredictionType } from "../../schedulerConfig";
 import type { Latent } from "./types";
-
-export type PredictionType = "epsilon" | "v_prediction";
 
 /** c_in of the σ-space denoiser: the U-Net sees x / sqrt(σ² + 1), the VP-space latent (Karras et al. 2022, Table 1). */
 export function modelInputScale(sigma: number): number {

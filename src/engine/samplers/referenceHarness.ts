@@ -1,9 +1,9 @@
 /** Test support: the diffusers reference fixtures (tools/reference/samplers_reference.py) and the stand-in model. */
 import { readFileSync } from "node:fs";
 import { expect } from "vitest";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import { f32 } from "./numerics";
 import { denoisedFromModelOutput, modelInputScale } from "./prediction";
-import type { SchedulerConfig } from "./schedule";
 import type { Denoiser, Latent, Sampler, SamplingPlan } from "./types";
 
 export type ConfigName = "turbo" | "sd15" | "sd21v";

@@ -1,22 +1,8 @@
 import { arange, f32, interpAtIndex, linspace, linspaceF32, roundHalfEven } from "./numerics";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import type { SamplingPlan } from "./types";
 
 export { arange, interpAtIndex, linspace, roundHalfEven } from "./numerics";
-
-/** A model's scheduler config, with diffusers' key names (scheduler/scheduler_config.json). */
-export interface SchedulerConfig {
-  num_train_timesteps: number;
-  beta_start: number;
-  beta_end: number;
-  beta_schedule: "scaled_linear" | "linear";
-  timestep_spacing: "leading" | "trailing" | "linspace";
-  steps_offset: number;
-  prediction_type: "epsilon" | "v_prediction";
-  /** Explicit betas instead of beta_schedule (diffusers' trained_betas), stored as float32 like diffusers does. */
-  trained_betas?: number[] | null;
-  /** DDIM's last step goes to ᾱ = 1 when true, else to ᾱ₀ (false in Stable Diffusion's configs, our default). */
-  set_alpha_to_one?: boolean;
-}
 
 /** ᾱ_t for every training timestep, bit for bit as diffusers holds it (float32 betas, float64 running product). */
 export function alphasCumprod(cfg: SchedulerConfig): Float32Array {
