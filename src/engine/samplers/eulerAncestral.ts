@@ -1,3 +1,4 @@
+import { toD } from "./denoiser";
 import { f32 } from "./numerics";
 import type { Sampler } from "./types";
 
@@ -23,8 +24,9 @@ export const eulerAncestral: Sampler = async (denoise, x, plan, { noise, onStep,
     const { up, down } = ancestralStep(sigma, plan.sigmas[i + 1]);
     const dt = f32(down - sigma);
     const z = noise(); // drawn on every step, the last (σ_up = 0) included, to keep diffusers' order of draws
+    const d = toD(cur, denoised, sigma);
     const next = cur.slice();
-    for (let j = 0; j < next.length; j++) next[j] = cur[j] + ((cur[j] - denoised[j]) / sigma) * dt + z[j] * up;
+    for (let j = 0; j < next.length; j++) next[j] = cur[j] + d[j] * dt + z[j] * up;
     cur = next;
     await onStep?.({ i, sigma, denoised });
   }

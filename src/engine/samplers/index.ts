@@ -18,7 +18,7 @@ import { unipc } from "./unipc";
 
 export type { Denoiser, Latent, NoiseLevel, Sampler, SamplerOptions, SamplingPlan, StepInfo } from "./types";
 export type { PredictionType, SchedulerConfig } from "../../schedulerConfig";
-export { denoisedFromModelOutput, modelInputScale } from "./prediction";
+export { createDenoiser, denoisedFromModelOutput, modelInputScale, toD, type KnownLatent, type ModelCall } from "./denoiser";
 export {
   alphasCumprod,
   ddimPlan,

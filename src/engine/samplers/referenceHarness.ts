@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { expect } from "vitest";
 import type { SchedulerConfig } from "../../schedulerConfig";
 import { f32 } from "./numerics";
-import { denoisedFromModelOutput, modelInputScale } from "./prediction";
+import { denoisedFromModelOutput, modelInputScale } from "./denoiser";
 import type { Denoiser, Latent, Sampler, SamplingPlan } from "./types";
 
 export type ConfigName = "turbo" | "sd15" | "sd21v";
