@@ -9,6 +9,7 @@ import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
 import { prepareSampling } from "./samplers";
 import { createDenoiser, type ModelCall } from "./samplers/denoiser";
+import { vpLatent } from "./samplers/vp";
 import { DEFAULT_TILING, decodeLatents, encodeImage, type RgbaImage, type VaeTiling } from "./vae/vae";
 
 export type { RgbaImage } from "./vae/vae";
@@ -139,7 +140,7 @@ export async function generate(
   });
   const started = performance.now();
   let lastYield = started;
-  const final = await sampler(denoise, x, plan, {
+  const result = await sampler(denoise, x, plan, {
     signal: hooks.signal,
     noise: () => generator.randn([...latentDims]),
     onStep: async ({ i, denoised }) => {
@@ -157,7 +158,7 @@ export async function generate(
   const tDenoise = performance.now();
 
   // 5. decode, and for inpainting paste the kept pixels back exactly
-  let image = await decodeLatents(model, runtime, final, latentDims, tiling, hooks.signal);
+  let image = await decodeLatents(model, runtime, vpLatent(result), latentDims, tiling, hooks.signal);
   if (init?.mask) {
     const alpha = pixelBlendMask(init.mask, params.width, params.height, 0, init.maskBlur ?? DEFAULT_MASK_BLUR);
     image = { ...image, data: composite(image.data, init.image.data, alpha) };

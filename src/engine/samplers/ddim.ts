@@ -30,9 +30,9 @@ export function ddimSampler(eta = 0): Sampler {
       const next = vp.slice();
       for (let j = 0; j < next.length; j++) next[j] = keep * denoised[j] + dir * eps[j] + (z ? s * z[j] : 0);
       vp = next;
-      await onStep?.({ i, sigma, denoised });
+      await onStep?.({ i, sigma, x: xs, denoised });
     }
-    return vp;
+    return { x: vp, space: "vp", sigma: targets[plan.timesteps.length - 1] };
   };
 }
 

@@ -13,8 +13,8 @@ export const euler: Sampler = async (denoise, x, plan, { onStep, signal }) => {
     const d = toD(cur, denoised, sigma);
     const next = cur.slice();
     for (let j = 0; j < next.length; j++) next[j] = cur[j] + d[j] * dt;
+    await onStep?.({ i, sigma, x: cur, denoised });
     cur = next;
-    await onStep?.({ i, sigma, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: plan.sigmas[plan.timesteps.length] };
 };

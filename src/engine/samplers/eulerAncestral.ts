@@ -27,8 +27,8 @@ export const eulerAncestral: Sampler = async (denoise, x, plan, { noise, onStep,
     const d = toD(cur, denoised, sigma);
     const next = cur.slice();
     for (let j = 0; j < next.length; j++) next[j] = cur[j] + d[j] * dt + z[j] * up;
+    await onStep?.({ i, sigma, x: cur, denoised });
     cur = next;
-    await onStep?.({ i, sigma, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: plan.sigmas[plan.timesteps.length] };
 };

@@ -16,7 +16,8 @@ import { SAMPLER_NAMES, type SamplerName } from "../../params";
 import type { Sampler, SamplingPlan } from "./types";
 import { unipc } from "./unipc";
 
-export type { Denoiser, Latent, NoiseLevel, Sampler, SamplerOptions, SamplingPlan, StepInfo } from "./types";
+export type { Denoiser, Latent, LatentSpace, NoiseLevel, Sampler, SamplerOptions, SamplerResult, SamplingPlan, StepInfo } from "./types";
+export { vpLatent } from "./vp";
 export type { PredictionType, SchedulerConfig } from "../../schedulerConfig";
 export { createDenoiser, denoisedFromModelOutput, modelInputScale, toD, type KnownLatent, type ModelCall } from "./denoiser";
 export {
@@ -86,7 +87,8 @@ export function isSamplerName(name: string): name is SamplerName {
 
 /**
  * The plan and sampler for a sampler name. txt2img starts from x = unitNoise·plan.initNoiseSigma; img2img
- * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler returns the latent to decode.
+ * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler's result says which space its latent is
+ * in; vpLatent(result) is what the VAE decodes.
  */
 export function prepareSampling(name: string, cfg: SchedulerConfig, steps: number, options: PrepareOptions = {}): PreparedSampling {
   if (!isSamplerName(name)) throw new RangeError(`Unknown sampler "${name}"; pick one of: ${SAMPLER_NAMES.join(", ")}.`);
