@@ -60,7 +60,8 @@ describe("the denoiser's parts", () => {
   });
 
   it("inverts a VP sample for both prediction types", () => {
-    // x_vp = √ᾱ·x0 + √(1 − ᾱ)·ε is x_σ = x_vp / √ᾱ = x0 + σ·ε in σ space, σ² = (1 − ᾱ) / ᾱ; v = √ᾱ·ε − √(1 − ᾱ)·x0
+    // x_vp = √ᾱ·x0 + √(1 − ᾱ)·ε is x_σ = x_vp / √ᾱ = x0 + σ·ε in σ space, σ² = (1 − ᾱ) / ᾱ;
+    // v = √ᾱ·ε − √(1 − ᾱ)·x0
     const alphaBar = 0.3;
     const sigma = Math.sqrt((1 - alphaBar) / alphaBar);
     const x0 = Float64Array.of(0.5, -1.25, 2);

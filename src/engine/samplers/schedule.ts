@@ -162,10 +162,12 @@ export function multistepPlan(cfg: SchedulerConfig, steps: number, karras = fals
 }
 
 /**
- * LCMScheduler: `steps` of the original 50-step distillation schedule (t = 20k − 1), evenly skipped; with
- * img2img strength < 1 the schedule only covers the first strength·50 of them (LCM img2img pipeline).
+ * LCMScheduler: `steps` of the original distillation schedule (original_inference_steps, 50 unless the config says,
+ * t = 20k − 1 at 50), evenly skipped; with img2img strength < 1 the schedule only covers the first strength·50 of
+ * them (LCM img2img pipeline).
  */
-export function lcmPlan(cfg: SchedulerConfig, steps: number, strength = 1, originalSteps = 50): SamplingPlan {
+export function lcmPlan(cfg: SchedulerConfig, steps: number, strength = 1): SamplingPlan {
+  const originalSteps = cfg.original_inference_steps ?? 50;
   if (!(strength > 0 && strength <= 1)) throw new RangeError(`LCM strength must be above 0 and at most 1; got ${strength}.`);
   const k = Math.floor(cfg.num_train_timesteps / originalSteps);
   const origin = Array.from({ length: Math.floor(originalSteps * strength) }, (_, i) => (i + 1) * k - 1).reverse();
