@@ -68,6 +68,17 @@ const SAMPLERS = {
 } as const satisfies Record<string, SamplerName>;
 type OurScheduler = keyof typeof SAMPLERS;
 
+/** Options the multistep solvers share, at the values our DPM++ 2M and UniPC reproduce (diffusers' defaults). */
+const MULTISTEP_FIXED = {
+  solver_order: { only: 2 },
+  thresholding: { only: false },
+  use_exponential_sigmas: { only: false },
+  use_beta_sigmas: { only: false },
+  use_flow_sigmas: { only: false },
+  final_sigmas_type: { only: "zero" },
+  use_dynamic_shifting: { only: false },
+};
+
 /**
  * Per scheduler, the keys of its diffusers __init__ that our sampler reproduces at one value only; `absent` is
  * diffusers' default when it differs from that value (an absent key takes the default). Keys we honour (the
@@ -86,32 +97,20 @@ const FIXED: Record<OurScheduler, Record<string, { only: unknown; absent?: unkno
   EulerAncestralDiscreteScheduler: {},
   DDIMScheduler: { clip_sample: { only: false, absent: true }, thresholding: { only: false } },
   DPMSolverMultistepScheduler: {
-    solver_order: { only: 2 },
+    ...MULTISTEP_FIXED,
     algorithm_type: { only: "dpmsolver++" },
     solver_type: { only: "midpoint" },
-    thresholding: { only: false },
-    use_exponential_sigmas: { only: false },
-    use_beta_sigmas: { only: false },
     use_lu_lambdas: { only: false },
-    use_flow_sigmas: { only: false },
-    final_sigmas_type: { only: "zero" },
     variance_type: { only: null },
-    use_dynamic_shifting: { only: false },
   },
   UniPCMultistepScheduler: {
-    solver_order: { only: 2 },
+    ...MULTISTEP_FIXED,
     solver_type: { only: "bh2" },
     predict_x0: { only: true },
     lower_order_final: { only: true },
-    thresholding: { only: false },
     disable_corrector: { only: [] },
     solver_p: { only: null },
     use_karras_sigmas: { only: false },
-    use_exponential_sigmas: { only: false },
-    use_beta_sigmas: { only: false },
-    use_flow_sigmas: { only: false },
-    final_sigmas_type: { only: "zero" },
-    use_dynamic_shifting: { only: false },
     sigma_min: { only: null },
     sigma_max: { only: null },
     shift_terminal: { only: null },

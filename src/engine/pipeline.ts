@@ -7,9 +7,7 @@ import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
-import { prepareSampling } from "./samplers";
-import { createDenoiser, type ModelCall } from "./samplers/denoiser";
-import { vpLatent } from "./samplers/vp";
+import { createDenoiser, prepareSampling, vpLatent, type ModelCall } from "./samplers";
 import { DEFAULT_TILING, decodeLatents, encodeImage, type RgbaImage, type VaeTiling } from "./vae/vae";
 
 export type { RgbaImage } from "./vae/vae";

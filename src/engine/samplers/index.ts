@@ -3,40 +3,17 @@ import { dpmpp2m } from "./dpmpp2m";
 import { euler } from "./euler";
 import { eulerAncestral } from "./eulerAncestral";
 import { lcm } from "./lcm";
-import {
-  ddimPlan,
-  eulerKarrasPlan,
-  eulerPlan,
-  img2imgPlan,
-  lcmPlan,
-  multistepPlan,
-} from "./schedule";
+import { ddimPlan, eulerKarrasPlan, eulerPlan, img2imgPlan, lcmPlan, multistepPlan } from "./schedule";
 import type { SchedulerConfig } from "../../schedulerConfig";
 import { SAMPLER_NAMES, type SamplerName } from "../../params";
 import type { Sampler, SamplingPlan } from "./types";
 import { unipc } from "./unipc";
 
+// the samplers' front door: a sampler by name with its plan, the denoiser over a U-Net, and what a run ends on
 export type { Denoiser, Latent, LatentSpace, NoiseLevel, Sampler, SamplerOptions, SamplerResult, SamplingPlan, StepInfo } from "./types";
+export type { SchedulerConfig } from "../../schedulerConfig";
+export { createDenoiser, type KnownLatent, type ModelCall } from "./denoiser";
 export { vpLatent } from "./vp";
-export type { PredictionType, SchedulerConfig } from "../../schedulerConfig";
-export { createDenoiser, denoisedFromModelOutput, modelInputScale, toD, type KnownLatent, type ModelCall } from "./denoiser";
-export {
-  alphasCumprod,
-  ddimPlan,
-  eulerKarrasPlan,
-  eulerPlan,
-  img2imgPlan,
-  lcmPlan,
-  multistepPlan,
-  trainingSigmas,
-} from "./schedule";
-export { ddim, ddimSampler } from "./ddim";
-export { dpmpp2m } from "./dpmpp2m";
-export { euler } from "./euler";
-export { eulerAncestral } from "./eulerAncestral";
-export { lcm } from "./lcm";
-export { unipc } from "./unipc";
-
 export { SAMPLER_NAMES, type SamplerName } from "../../params";
 
 export interface A1111Sampler {

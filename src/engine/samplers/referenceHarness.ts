@@ -1,8 +1,9 @@
 /** Test support: the diffusers reference fixtures (tools/reference/samplers_reference.py) and the stand-in model. */
 import { readFileSync } from "node:fs";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
 import type { SchedulerConfig } from "../../schedulerConfig";
 import { f32 } from "./numerics";
+import { img2imgPlan } from "./schedule";
 import { denoisedFromModelOutput, modelInputScale } from "./denoiser";
 import type { Denoiser, Latent, Sampler, SamplingPlan } from "./types";
 
@@ -169,3 +170,32 @@ export async function expectRun(
 
 /** The runs of a fixture as it.each rows: [sampler, config, steps, strength, run]. */
 export const runRows = (fx: SamplerFixture) => fx.runs.map((r) => [r.sampler, r.config, r.steps, r.strength ?? 1, r] as const);
+
+/** A full plan as diffusers' img2img pipelines cut it for the run's strength; a run without one is txt2img. */
+export function forRun(run: RunRef, plan: SamplingPlan, sampler: Sampler): Prepared {
+  if (run.strength === undefined) return { plan, sampler };
+  const cut = img2imgPlan(plan, run.strength);
+  return { plan: cut.plan, sampler, sourceNoiseSigma: cut.noiseSigma };
+}
+
+/**
+ * A fixture's recorded runs as tests: each against diffusers with the engine's denoiser; with `exact`, again with
+ * the denoiser rounding like diffusers' (for the runs `only` keeps), to float64 precision.
+ */
+export function itRunsAsDiffusers(
+  fx: SamplerFixture,
+  prepare: (run: RunRef, cfg: SchedulerConfig) => Prepared,
+  exact?: { rounding: Exclude<Rounding, "pipeline">; only?: (run: RunRef) => boolean },
+): void {
+  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents and noise draws as diffusers", async (_s, _c, _n, _k, run) => {
+    await expectRun(run, (cfg) => prepare(run, cfg));
+  });
+  if (!exact) return;
+  const { rounding, only = () => true } = exact;
+  it.each(runRows(fx).filter((row) => only(row[4])))(
+    "%s %s %i steps, strength %s: equal to float64 precision when the denoiser rounds like diffusers",
+    async (_s, _c, _n, _k, run) => {
+      await expectRun(run, (cfg) => prepare(run, cfg), { rounding, tolerance: 1e-12 });
+    },
+  );
+}
