@@ -19,6 +19,7 @@ import {
 } from "./errors";
 import { HubAccessDeniedError, HubFileNotFoundError, HubNetworkError, HubStatusError } from "./hub/errors";
 import { ManifestError } from "./manifest";
+import { SchedulerConfigError } from "./schedulerConfig";
 import { InvalidModelRefError } from "./models/customModelRef";
 import { HubUnreachableError, ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError } from "./models/errors";
 import {
@@ -48,6 +49,7 @@ export const ERROR_CLASSES = {
   EngineStalledError,
   JobCancelledError,
   ManifestError,
+  SchedulerConfigError,
   // LoRA
   LoraError,
   // hub

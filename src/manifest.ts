@@ -1,4 +1,4 @@
-import type { SchedulerConfig } from "./engine/samplers/schedule";
+import { checkSchedulerConfig, SchedulerConfigError, type SchedulerConfig } from "./schedulerConfig";
 
 /** One ONNX file of a model, relative to the model's base; size and hash checked when known. */
 export interface ModelFile {
@@ -110,7 +110,13 @@ export function parseManifest(json: unknown): ModelManifest {
   need(typeof m.latentChannels === "number", "missing latentChannels");
   need(typeof m.vaeScaleFactor === "number" && typeof m.scalingFactor === "number", "missing VAE scale factors");
   need(m.sizes && m.sizes.min > 0 && m.sizes.max >= m.sizes.min && m.sizes.multiple > 0, "bad sizes");
-  need(m.scheduler && typeof m.scheduler.num_train_timesteps === "number", "missing scheduler config");
+  need(typeof m.scheduler === "object" && m.scheduler !== null, "missing scheduler config");
+  try {
+    checkSchedulerConfig(m.scheduler as unknown as Record<string, unknown>);
+  } catch (err) {
+    if (err instanceof SchedulerConfigError) need(false, `its scheduler ${err.detail}`);
+    throw err;
+  }
   need(m.defaults && typeof m.defaults.steps === "number", "missing defaults");
   need(Array.isArray(m.variants) && m.variants.length > 0, "no variants");
   for (const v of m.variants) {

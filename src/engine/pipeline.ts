@@ -7,9 +7,7 @@ import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
-import { prepareSampling, type A1111Sampler } from "./samplers";
-import { denoisedFromModelOutput } from "./samplers/prediction";
-import type { Denoiser } from "./samplers/types";
+import { createDenoiser, prepareSampling, vpLatent, type A1111Sampler, type ModelCall } from "./samplers";
 import { decodeLatents, encodeImage, type RgbaImage } from "./vae/vae";
 
 export type { RgbaImage } from "./vae/vae";
@@ -100,7 +98,6 @@ export async function generate(
   // an LCM-distilled U-Net takes guidance as an embedding, in one batch; others get classifier-free guidance
   const guidanceEmbedding = model.guidanceEmbedDim ? guidanceScaleEmbedding(params.guidance, model.guidanceEmbedDim) : undefined;
   const useCfg = !guidanceEmbedding && params.guidance > 1;
-  const batch = useCfg ? 2 : 1;
 
   // 2. encode prompt: [uncond, cond] in one batch when guidance is on, as diffusers orders them
   const prompts = useCfg ? [params.negativePrompt, params.prompt] : [params.prompt];
@@ -121,31 +118,27 @@ export async function generate(
   const x = source
     ? source.map((v, i) => v + (sourceNoiseSigma ?? plan.sigmas[0]) * noise[i])
     : noise.map((v) => v * plan.initNoiseSigma);
-  const keep = source && init?.mask ? latentMask(init.mask, params.width, params.height, s) : undefined;
+  const known = source && init?.mask ? { mask: latentMask(init.mask, params.width, params.height, s), latent: source } : undefined;
 
   // 4. denoise
   const timestepInput = model.unet.inputs.find((i) => i.name === "timestep");
   const timestepPerSample = timestepInput !== undefined && timestepInput.shape[0] !== 1;
-  const denoise: Denoiser = async (xs, { sigma, timestep }) => {
-    const cIn = 1 / Math.sqrt(sigma * sigma + 1);
-    const sample = new Float32Array(xs.length * batch);
-    for (let b = 0; b < batch; b++) for (let i = 0; i < xs.length; i++) sample[b * xs.length + i] = xs[i] * cIn;
+  const unet: ModelCall = async (sample, batch, timestep) => {
     const out = await model.unet.run({
       sample: runtime.tensor("float32", sample, latentDims.with(0, batch)),
       timestep: timestepTensor(runtime, timestepInput?.type ?? "int64", timestep, timestepPerSample ? batch : 1),
       ...conditioning,
     });
-    const eps = out[model.unet.outputNames[0]].data as Float32Array;
-    const guided = useCfg ? guide(eps, xs.length, params.guidance) : eps;
-    const denoised = denoisedFromModelOutput(xs, guided, sigma, manifest.scheduler.prediction_type);
-    // inpainting: outside the mask the clean latent is the source's, which keeps every step on the
-    // source noised to the current level (latent blending) whatever the sampler
-    if (keep && source) for (let i = 0; i < denoised.length; i++) denoised[i] = blend(keep[i % (h * w)], denoised[i], source[i]);
-    return denoised;
+    return out[model.unet.outputNames[0]].data as Float32Array;
   };
+  const denoise = createDenoiser(unet, {
+    predictionType: manifest.scheduler.prediction_type,
+    guidance: useCfg ? params.guidance : undefined,
+    known,
+  });
   const started = performance.now();
   let lastYield = started;
-  const final = await sampler(denoise, x, plan, {
+  const result = await sampler(denoise, x, plan, {
     signal: hooks.signal,
     noise: () => generator.randn([...latentDims]),
     onStep: async ({ i, denoised }) => {
@@ -163,7 +156,7 @@ export async function generate(
   const tDenoise = performance.now();
 
   // 5. decode, and for inpainting paste the kept pixels back exactly
-  let image = await decodeLatents(model, runtime, final, latentDims, tiling, hooks.signal);
+  let image = await decodeLatents(model, runtime, vpLatent(result), latentDims, tiling, hooks.signal);
   if (init?.mask) {
     const alpha = pixelBlendMask(init.mask, params.width, params.height, 0, init.maskBlur ?? DEFAULT_MASK_BLUR);
     image = { ...image, data: composite(image.data, init.image.data, alpha) };
@@ -194,10 +187,6 @@ function cutWarning({ tokens, kept }: PromptCut, which: string, plain: boolean):
     ? `plain prompts are cut at ${kept} tokens (choose the A1111 prompt syntax for longer ones)`
     : `this model's U-Net has a fixed text length of ${kept} prompt tokens`;
   return `The ${which} has ${tokens} tokens, but ${why}: the words after token ${kept} were left out.`;
-}
-
-function blend(m: number, generated: number, kept: number): number {
-  return m * generated + (1 - m) * kept;
 }
 
 /** How often the denoising loop lets other messages in; a tiny model's step is far shorter than this. */
@@ -231,12 +220,5 @@ function timestepTensor(runtime: Runtime, type: string, timestep: number, count:
   if (type === "float32" || type === "float16") return runtime.tensor("float32", new Float32Array(count).fill(timestep), [count]);
   // Karras schedules give fractional timesteps; diffusers' ONNX pipeline casts them with numpy, which truncates
   return runtime.tensor("int64", new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
-}
-
-/** Classifier-free guidance: ε = ε_uncond + g·(ε_cond − ε_uncond), batch laid out [uncond, cond]. */
-function guide(eps: Float32Array, n: number, g: number): Float32Array {
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = eps[i] + g * (eps[n + i] - eps[i]);
-  return out;
 }
 

@@ -16,7 +16,7 @@ import {
   type TextEncoderSpec,
   type TokenizerSpec,
 } from "../manifest";
-import type { SchedulerConfig } from "../engine/samplers/schedule";
+import { SchedulerConfigError, schedulerFromDiffusers, type SchedulerConfig } from "../schedulerConfig";
 import type { SamplerName } from "../params";
 import { variantFiles, type HubCatalogEntry, type HubFileOverride } from "../hub/hubModel";
 import { CLIP_MAX_LENGTH, CLIP_PAD_IDS, TOKENIZER_FILES } from "../hub/tokenizerFiles";
@@ -199,45 +199,14 @@ async function sdxlConditioning(
   return { textEncoders, additionEmbedType: "text_time", forceZerosForEmptyPrompt: forceZeros };
 }
 
-const SAMPLERS: Record<string, SamplerName> = {
-  LCMScheduler: "LCM",
-  EulerDiscreteScheduler: "Euler",
-  EulerAncestralDiscreteScheduler: "Euler a",
-  DDIMScheduler: "DDIM",
-  DPMSolverMultistepScheduler: "DPM++ 2M",
-  UniPCMultistepScheduler: "UniPC",
-};
-
-/** diffusers' scheduler_config.json → our SchedulerConfig (diffusers' defaults for absent keys) and the sampler it names. */
+/** diffusers' scheduler_config.json → our SchedulerConfig and the sampler it names; what we cannot reproduce is named. */
 function schedulerFrom(ref: ModelRef, cfg: Json): { scheduler: SchedulerConfig; sampler: SamplerName } {
-  const betaSchedule = str(cfg.beta_schedule) ?? "linear";
-  const prediction = str(cfg.prediction_type) ?? "epsilon";
-  const spacing = str(cfg.timestep_spacing) ?? "leading";
-  const trained = Array.isArray(cfg.trained_betas) && cfg.trained_betas.every((b) => typeof b === "number") ? cfg.trained_betas : undefined;
-  if (!trained && betaSchedule !== "scaled_linear" && betaSchedule !== "linear") {
-    throw ModelConfigError.of(ref, `its scheduler uses beta_schedule "${betaSchedule}"; this app implements scaled_linear and linear`);
+  try {
+    return schedulerFromDiffusers(cfg);
+  } catch (err) {
+    if (err instanceof SchedulerConfigError) throw ModelConfigError.of(ref, `its scheduler ${err.detail}`);
+    throw err;
   }
-  if (prediction !== "epsilon" && prediction !== "v_prediction") {
-    throw ModelConfigError.of(ref, `its scheduler predicts "${prediction}"; this app runs epsilon and v_prediction models`);
-  }
-  if (spacing !== "leading" && spacing !== "trailing" && spacing !== "linspace") {
-    throw ModelConfigError.of(ref, `its scheduler uses timestep_spacing "${spacing}"`);
-  }
-  const scheduler: SchedulerConfig = {
-    num_train_timesteps: num(cfg.num_train_timesteps) ?? 1000,
-    beta_start: num(cfg.beta_start) ?? 0.0001,
-    beta_end: num(cfg.beta_end) ?? 0.02,
-    beta_schedule: betaSchedule === "linear" ? "linear" : "scaled_linear",
-    timestep_spacing: spacing,
-    steps_offset: num(cfg.steps_offset) ?? 0,
-    prediction_type: prediction,
-    ...(trained ? { trained_betas: trained } : {}),
-    ...(typeof cfg.set_alpha_to_one === "boolean" ? { set_alpha_to_one: cfg.set_alpha_to_one } : {}),
-  };
-  // PNDM, LMS and other schedulers the app lacks: Euler samples the same model well
-  const base = SAMPLERS[str(cfg._class_name) ?? ""] ?? "Euler";
-  const karras = cfg.use_karras_sigmas === true && (base === "Euler" || base === "DPM++ 2M");
-  return { scheduler, sampler: karras ? (base === "Euler" ? "Euler Karras" : "DPM++ 2M Karras") : base };
 }
 
 interface Dimensions {

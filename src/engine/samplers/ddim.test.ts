@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ddimSampler } from "./ddim";
-import { CONFIG_NAMES, configFor, expectPlan, expectRun, fixture, runRows } from "./referenceHarness";
-import { ddimPlan, img2imgPlan } from "./schedule";
+import { CONFIG_NAMES, configFor, expectPlan, fixture, forRun, itRunsAsDiffusers } from "./referenceHarness";
+import { ddimPlan } from "./schedule";
 
 const fx = fixture("ddim");
 
@@ -16,13 +16,5 @@ describe("DDIM (DDIMScheduler, set_alpha_to_one=false)", () => {
     expect(plan.targetSigmas?.[1]).not.toBe(plan.sigmas[2]);
   });
 
-  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents as diffusers", async (sampler, _c, steps, _k, run) => {
-    const ddim = ddimSampler(sampler === "ddim_eta" ? 0.5 : 0);
-    await expectRun(run, (cfg) => {
-      const plan = ddimPlan(cfg, steps);
-      if (run.strength === undefined) return { plan, sampler: ddim };
-      const cut = img2imgPlan(plan, run.strength);
-      return { plan: cut.plan, sampler: ddim, sourceNoiseSigma: cut.noiseSigma };
-    });
-  });
+  itRunsAsDiffusers(fx, (run, cfg) => forRun(run, ddimPlan(cfg, run.steps), ddimSampler(run.sampler === "ddim_eta" ? 0.5 : 0)));
 });

@@ -1,3 +1,4 @@
+import { toD } from "./denoiser";
 import { f32 } from "./numerics";
 import type { Sampler } from "./types";
 import { alphaBar, fromVp, toVp } from "./vp";
@@ -25,15 +26,13 @@ export function ddimSampler(eta = 0): Sampler {
       const dir = f32(Math.sqrt(f32(f32(1 - aPrev) - f32(s * s))));
       const keep = f32(Math.sqrt(aPrev));
       const z = eta > 0 && noise ? noise() : undefined;
+      const eps = toD(xs, denoised, sigma); // in σ space the slope is the noise: x = x0 + σ·ε
       const next = vp.slice();
-      for (let j = 0; j < next.length; j++) {
-        const eps = (xs[j] - denoised[j]) / sigma;
-        next[j] = keep * denoised[j] + dir * eps + (z ? s * z[j] : 0);
-      }
+      for (let j = 0; j < next.length; j++) next[j] = keep * denoised[j] + dir * eps[j] + (z ? s * z[j] : 0);
       vp = next;
-      await onStep?.({ i, sigma, denoised });
+      await onStep?.({ i, sigma, x: xs, denoised });
     }
-    return vp;
+    return { x: vp, space: "vp", sigma: targets[plan.timesteps.length - 1] };
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { dpmpp2m } from "./dpmpp2m";
-import { CONFIG_NAMES, configFor, expectPlan, expectRun, fixture, runRows } from "./referenceHarness";
-import { img2imgPlan, multistepPlan } from "./schedule";
+import { CONFIG_NAMES, configFor, expectPlan, fixture, forRun, itRunsAsDiffusers } from "./referenceHarness";
+import { multistepPlan } from "./schedule";
 
 const fx = fixture("dpmpp2m");
 
@@ -16,12 +16,5 @@ describe("DPM++ 2M and DPM++ 2M Karras (DPMSolverMultistepScheduler, dpmsolver++
     }
   });
 
-  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents as diffusers", async (sampler, _c, steps, _k, run) => {
-    await expectRun(run, (cfg) => {
-      const plan = multistepPlan(cfg, steps, sampler === "dpmpp_2m_karras");
-      if (run.strength === undefined) return { plan, sampler: dpmpp2m };
-      const cut = img2imgPlan(plan, run.strength);
-      return { plan: cut.plan, sampler: dpmpp2m, sourceNoiseSigma: cut.noiseSigma };
-    });
-  });
+  itRunsAsDiffusers(fx, (run, cfg) => forRun(run, multistepPlan(cfg, run.steps, run.sampler === "dpmpp_2m_karras"), dpmpp2m));
 });

@@ -30,8 +30,8 @@ export const dpmpp2m: Sampler = async (denoise, x, plan, { onStep, signal }) => 
       hPrev = h;
     }
     old = denoised;
+    await onStep?.({ i, sigma, x: cur, denoised });
     cur = next;
-    await onStep?.({ i, sigma, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: plan.sigmas[plan.timesteps.length] };
 };

@@ -1,17 +1,9 @@
 import { describe, it } from "vitest";
 import { euler } from "./euler";
-import { CONFIG_NAMES, configFor, expectPlan, expectRun, fixture, type Prepared, type RunRef, runRows } from "./referenceHarness";
-import { eulerKarrasPlan, eulerPlan, img2imgPlan } from "./schedule";
-import type { SchedulerConfig } from "./schedule";
+import { CONFIG_NAMES, configFor, expectPlan, fixture, forRun, itRunsAsDiffusers } from "./referenceHarness";
+import { eulerKarrasPlan, eulerPlan } from "./schedule";
 
 const fx = fixture("euler");
-
-function prepare(run: RunRef, cfg: SchedulerConfig): Prepared {
-  const plan = (run.sampler === "euler_karras" ? eulerKarrasPlan : eulerPlan)(cfg, run.steps);
-  if (run.strength === undefined) return { plan, sampler: euler };
-  const cut = img2imgPlan(plan, run.strength);
-  return { plan: cut.plan, sampler: euler, sourceNoiseSigma: cut.noiseSigma };
-}
 
 describe("Euler and Euler Karras (EulerDiscreteScheduler)", () => {
   it.each(CONFIG_NAMES)("plans match diffusers for 1–50 steps (%s)", (name) => {
@@ -22,14 +14,9 @@ describe("Euler and Euler Karras (EulerDiscreteScheduler)", () => {
     for (let n = 1; n <= 50; n++) expectPlan(eulerKarrasPlan(configFor(name), n), fx.plans.euler_karras[name][n], `${name} N=${n}`);
   });
 
-  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents as diffusers", async (_s, _c, _n, _k, run) => {
-    await expectRun(run, (cfg) => prepare(run, cfg));
+  const plan = (sampler: string) => (sampler === "euler_karras" ? eulerKarrasPlan : eulerPlan);
+  itRunsAsDiffusers(fx, (run, cfg) => forRun(run, plan(run.sampler)(cfg, run.steps), euler), {
+    rounding: "euler",
+    only: (run) => run.sampler === "euler",
   });
-
-  it.each(runRows(fx).filter(([s]) => s === "euler"))(
-    "%s %s %i steps, strength %s: equal to float64 precision when the denoiser rounds like diffusers",
-    async (_s, _c, _n, _k, run) => {
-      await expectRun(run, (cfg) => prepare(run, cfg), { rounding: "euler", tolerance: 1e-12 });
-    },
-  );
 });

@@ -1,3 +1,4 @@
+import { toD } from "./denoiser";
 import { f32 } from "./numerics";
 import type { Sampler } from "./types";
 
@@ -9,11 +10,11 @@ export const euler: Sampler = async (denoise, x, plan, { onStep, signal }) => {
     const sigma = plan.sigmas[i];
     const denoised = await denoise(cur, { sigma, timestep: plan.timesteps[i] });
     const dt = f32(plan.sigmas[i + 1] - sigma); // a float32 difference in diffusers
+    const d = toD(cur, denoised, sigma);
     const next = cur.slice();
-    // d = (x − x0) / σ, then x ← x + d·dt
-    for (let j = 0; j < next.length; j++) next[j] = cur[j] + ((cur[j] - denoised[j]) / sigma) * dt;
+    for (let j = 0; j < next.length; j++) next[j] = cur[j] + d[j] * dt;
+    await onStep?.({ i, sigma, x: cur, denoised });
     cur = next;
-    await onStep?.({ i, sigma, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: plan.sigmas[plan.timesteps.length] };
 };

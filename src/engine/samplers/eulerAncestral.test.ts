@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ancestralStep, eulerAncestral } from "./eulerAncestral";
-import { configFor, expectRun, fixture, type Prepared, type RunRef, runRows } from "./referenceHarness";
-import { eulerPlan, img2imgPlan, type SchedulerConfig } from "./schedule";
+import { configFor, fixture, forRun, itRunsAsDiffusers } from "./referenceHarness";
+import { eulerPlan } from "./schedule";
 
 const fx = fixture("eulerAncestral");
-
-function prepare(run: RunRef, cfg: SchedulerConfig): Prepared {
-  const plan = eulerPlan(cfg, run.steps);
-  if (run.strength === undefined) return { plan, sampler: eulerAncestral };
-  const cut = img2imgPlan(plan, run.strength);
-  return { plan: cut.plan, sampler: eulerAncestral, sourceNoiseSigma: cut.noiseSigma };
-}
 
 describe("Euler a (EulerAncestralDiscreteScheduler)", () => {
   it("splits σ_next² into σ_down² + σ_up² (float32 scalars)", () => {
@@ -19,16 +12,7 @@ describe("Euler a (EulerAncestralDiscreteScheduler)", () => {
     expect(ancestralStep(3, 0)).toEqual({ up: 0, down: 0 });
   });
 
-  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents and noise draws as diffusers", async (_s, _c, _n, _k, run) => {
-    await expectRun(run, (cfg) => prepare(run, cfg));
-  });
-
-  it.each(runRows(fx))(
-    "%s %s %i steps, strength %s: equal to float64 precision when the denoiser rounds like diffusers",
-    async (_s, _c, _n, _k, run) => {
-      await expectRun(run, (cfg) => prepare(run, cfg), { rounding: "euler", tolerance: 1e-12 });
-    },
-  );
+  itRunsAsDiffusers(fx, (run, cfg) => forRun(run, eulerPlan(cfg, run.steps), eulerAncestral), { rounding: "euler" });
 
   it("asks for a noise source", async () => {
     const plan = eulerPlan(configFor("turbo"), 2);

@@ -1,3 +1,4 @@
+import { toD } from "./denoiser";
 import { f32 } from "./numerics";
 import type { Sampler } from "./types";
 
@@ -23,10 +24,11 @@ export const eulerAncestral: Sampler = async (denoise, x, plan, { noise, onStep,
     const { up, down } = ancestralStep(sigma, plan.sigmas[i + 1]);
     const dt = f32(down - sigma);
     const z = noise(); // drawn on every step, the last (σ_up = 0) included, to keep diffusers' order of draws
+    const d = toD(cur, denoised, sigma);
     const next = cur.slice();
-    for (let j = 0; j < next.length; j++) next[j] = cur[j] + ((cur[j] - denoised[j]) / sigma) * dt + z[j] * up;
+    for (let j = 0; j < next.length; j++) next[j] = cur[j] + d[j] * dt + z[j] * up;
+    await onStep?.({ i, sigma, x: cur, denoised });
     cur = next;
-    await onStep?.({ i, sigma, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: plan.sigmas[plan.timesteps.length] };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLER_NAMES, isSamplerName, prepareSampling } from "./index";
+import { SAMPLER_NAMES, isSamplerName, prepareSampling, vpLatent, type Latent } from "./index";
 import { common } from "./referenceHarness";
 import { eulerPlan, lcmPlan } from "./schedule";
 
@@ -52,8 +52,31 @@ describe("sampler registry", () => {
     const out = await sampler(async (latent) => latent.map((v) => v * 0.5), x, plan, {
       onStep: ({ i }) => void seen.push(i),
     });
-    expect(out).toBeInstanceOf(Float32Array);
+    expect(out.x).toBeInstanceOf(Float32Array);
+    expect(out.space).toBe("sigma");
     expect(seen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it.each(SAMPLER_NAMES)("%s reports each step's x, the σ-space latent its denoiser saw, and says where it ends", async (name) => {
+    const { plan, sampler } = prepareSampling(name, cfg, 3);
+    const seen: Latent[] = [];
+    const reported: Latent[] = [];
+    const result = await sampler(async (latent) => (seen.push(latent), latent.map((v) => v * 0.5)), Float64Array.of(1, -2), plan, {
+      noise: () => Float64Array.of(0.1, 0.2),
+      onStep: ({ x }) => void reported.push(x),
+    });
+    expect(reported).toEqual(seen);
+    const ddim = name === "DDIM";
+    expect(result.space).toBe(ddim || name === "LCM" ? "vp" : "sigma");
+    expect(result.sigma).toBe(ddim ? plan.sigmas[3] : 0);
+  });
+
+  it("hands the VAE the VP latent: a σ-space latent at σ is scaled by 1/sqrt(1 + σ²), a VP one or σ = 0 passes as is", () => {
+    const x = Float64Array.of(2, -4);
+    const scaled = vpLatent({ x, space: "sigma", sigma: Math.sqrt(3) });
+    [1, -2].forEach((v, j) => expect(scaled[j]).toBeCloseTo(v, 12));
+    expect(vpLatent({ x, space: "vp", sigma: 0.5 })).toBe(x);
+    expect(vpLatent({ x, space: "sigma", sigma: 0 })).toBe(x);
   });
 
   it("stops when the job is cancelled", async () => {

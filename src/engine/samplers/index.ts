@@ -3,39 +3,17 @@ import { dpmpp2m } from "./dpmpp2m";
 import { euler } from "./euler";
 import { eulerAncestral } from "./eulerAncestral";
 import { lcm } from "./lcm";
-import {
-  ddimPlan,
-  eulerKarrasPlan,
-  eulerPlan,
-  img2imgPlan,
-  lcmPlan,
-  multistepPlan,
-  type SchedulerConfig,
-} from "./schedule";
+import { ddimPlan, eulerKarrasPlan, eulerPlan, img2imgPlan, lcmPlan, multistepPlan } from "./schedule";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import { SAMPLER_NAMES, type SamplerName } from "../../params";
 import type { Sampler, SamplingPlan } from "./types";
 import { unipc } from "./unipc";
 
-export type { Denoiser, Latent, NoiseLevel, Sampler, SamplerOptions, SamplingPlan, StepInfo } from "./types";
-export type { SchedulerConfig } from "./schedule";
-export { denoisedFromModelOutput, modelInputScale, type PredictionType } from "./prediction";
-export {
-  alphasCumprod,
-  ddimPlan,
-  eulerKarrasPlan,
-  eulerPlan,
-  img2imgPlan,
-  lcmPlan,
-  multistepPlan,
-  trainingSigmas,
-} from "./schedule";
-export { ddim, ddimSampler } from "./ddim";
-export { dpmpp2m } from "./dpmpp2m";
-export { euler } from "./euler";
-export { eulerAncestral } from "./eulerAncestral";
-export { lcm } from "./lcm";
-export { unipc } from "./unipc";
-
+// the samplers' front door: a sampler by name with its plan, the denoiser over a U-Net, and what a run ends on
+export type { Denoiser, Latent, LatentSpace, NoiseLevel, Sampler, SamplerOptions, SamplerResult, SamplingPlan, StepInfo } from "./types";
+export type { SchedulerConfig } from "../../schedulerConfig";
+export { createDenoiser, type KnownLatent, type ModelCall } from "./denoiser";
+export { vpLatent } from "./vp";
 export { SAMPLER_NAMES, type SamplerName } from "../../params";
 
 export interface A1111Sampler {
@@ -86,7 +64,8 @@ export function isSamplerName(name: string): name is SamplerName {
 
 /**
  * The plan and sampler for a sampler name. txt2img starts from x = unitNoise·plan.initNoiseSigma; img2img
- * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler returns the latent to decode.
+ * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler's result says which space its latent is
+ * in; vpLatent(result) is what the VAE decodes.
  */
 export function prepareSampling(name: string, cfg: SchedulerConfig, steps: number, options: PrepareOptions = {}): PreparedSampling {
   if (!isSamplerName(name)) throw new RangeError(`Unknown sampler "${name}"; pick one of: ${SAMPLER_NAMES.join(", ")}.`);

@@ -24,7 +24,8 @@ export const lcm: Sampler = async (denoise, x, plan, { noise, onStep, signal }) 
   for (let i = 0; i < n; i++) {
     signal?.throwIfAborted();
     const sigma = plan.sigmas[i];
-    const denoised = await denoise(fromVp(vp, sigma), { sigma, timestep: plan.timesteps[i] });
+    const xs = fromVp(vp, sigma);
+    const denoised = await denoise(xs, { sigma, timestep: plan.timesteps[i] });
     const { skip, out } = lcmScalings(plan.timesteps[i]);
     const last = i === n - 1;
     const z = last ? undefined : noise();
@@ -37,7 +38,7 @@ export const lcm: Sampler = async (denoise, x, plan, { noise, onStep, signal }) 
       next[j] = z ? keep * d + add * z[j] : d;
     }
     vp = next;
-    await onStep?.({ i, sigma, denoised });
+    await onStep?.({ i, sigma, x: xs, denoised });
   }
-  return vp;
+  return { x: vp, space: "vp", sigma: 0 }; // the last step returns the consistency output itself
 };

@@ -1,9 +1,10 @@
 /** Test support: the diffusers reference fixtures (tools/reference/samplers_reference.py) and the stand-in model. */
 import { readFileSync } from "node:fs";
-import { expect } from "vitest";
+import { expect, it } from "vitest";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import { f32 } from "./numerics";
-import { denoisedFromModelOutput, modelInputScale } from "./prediction";
-import type { SchedulerConfig } from "./schedule";
+import { img2imgPlan } from "./schedule";
+import { denoisedFromModelOutput, modelInputScale } from "./denoiser";
 import type { Denoiser, Latent, Sampler, SamplingPlan } from "./types";
 
 export type ConfigName = "turbo" | "sd15" | "sd21v";
@@ -153,6 +154,8 @@ export async function expectRun(
   const { denoise, calls } = standInDenoiser(cfg.prediction_type, rounding);
   const what = `${run.sampler} ${run.config} N=${run.steps}${run.strength ? ` strength ${run.strength}` : ""}`;
   const final = await sampler(denoise, x, plan, { noise });
+  // diffusers' scheduler ends on its own latent: the VP one for DDIM and LCM, the σ-space one for the others
+  expect(final.space, `${what}: latent space`).toBe(/^(ddim|lcm)/.test(run.sampler) ? "vp" : "sigma");
   expect(draws, `${what}: noise draws`).toBe(run.draws);
   expectClose(
     calls.map((c) => c.timestep),
@@ -162,8 +165,37 @@ export async function expectRun(
   for (const [i, input] of Object.entries(run.modelInputs)) {
     expectClose(calls[Number(i)].input, input, `${what} model input ${i}`, tolerance, true);
   }
-  expectClose(final, run.final, `${what} final latent`, tolerance, true);
+  expectClose(final.x, run.final, `${what} final latent`, tolerance, true);
 }
 
 /** The runs of a fixture as it.each rows: [sampler, config, steps, strength, run]. */
 export const runRows = (fx: SamplerFixture) => fx.runs.map((r) => [r.sampler, r.config, r.steps, r.strength ?? 1, r] as const);
+
+/** A full plan as diffusers' img2img pipelines cut it for the run's strength; a run without one is txt2img. */
+export function forRun(run: RunRef, plan: SamplingPlan, sampler: Sampler): Prepared {
+  if (run.strength === undefined) return { plan, sampler };
+  const cut = img2imgPlan(plan, run.strength);
+  return { plan: cut.plan, sampler, sourceNoiseSigma: cut.noiseSigma };
+}
+
+/**
+ * A fixture's recorded runs as tests: each against diffusers with the engine's denoiser; with `exact`, again with
+ * the denoiser rounding like diffusers' (for the runs `only` keeps), to float64 precision.
+ */
+export function itRunsAsDiffusers(
+  fx: SamplerFixture,
+  prepare: (run: RunRef, cfg: SchedulerConfig) => Prepared,
+  exact?: { rounding: Exclude<Rounding, "pipeline">; only?: (run: RunRef) => boolean },
+): void {
+  it.each(runRows(fx))("%s %s %i steps, strength %s: same latents and noise draws as diffusers", async (_s, _c, _n, _k, run) => {
+    await expectRun(run, (cfg) => prepare(run, cfg));
+  });
+  if (!exact) return;
+  const { rounding, only = () => true } = exact;
+  it.each(runRows(fx).filter((row) => only(row[4])))(
+    "%s %s %i steps, strength %s: equal to float64 precision when the denoiser rounds like diffusers",
+    async (_s, _c, _n, _k, run) => {
+      await expectRun(run, (cfg) => prepare(run, cfg), { rounding, tolerance: 1e-12 });
+    },
+  );
+}

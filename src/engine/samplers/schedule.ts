@@ -1,22 +1,8 @@
 import { arange, f32, interpAtIndex, linspace, linspaceF32, roundHalfEven } from "./numerics";
+import type { SchedulerConfig } from "../../schedulerConfig";
 import type { SamplingPlan } from "./types";
 
 export { arange, interpAtIndex, linspace, roundHalfEven } from "./numerics";
-
-/** A model's scheduler config, with diffusers' key names (scheduler/scheduler_config.json). */
-export interface SchedulerConfig {
-  num_train_timesteps: number;
-  beta_start: number;
-  beta_end: number;
-  beta_schedule: "scaled_linear" | "linear";
-  timestep_spacing: "leading" | "trailing" | "linspace";
-  steps_offset: number;
-  prediction_type: "epsilon" | "v_prediction";
-  /** Explicit betas instead of beta_schedule (diffusers' trained_betas), stored as float32 like diffusers does. */
-  trained_betas?: number[] | null;
-  /** DDIM's last step goes to ᾱ = 1 when true, else to ᾱ₀ (false in Stable Diffusion's configs, our default). */
-  set_alpha_to_one?: boolean;
-}
 
 /** ᾱ_t for every training timestep, bit for bit as diffusers holds it (float32 betas, float64 running product). */
 export function alphasCumprod(cfg: SchedulerConfig): Float32Array {
@@ -176,10 +162,12 @@ export function multistepPlan(cfg: SchedulerConfig, steps: number, karras = fals
 }
 
 /**
- * LCMScheduler: `steps` of the original 50-step distillation schedule (t = 20k − 1), evenly skipped; with
- * img2img strength < 1 the schedule only covers the first strength·50 of them (LCM img2img pipeline).
+ * LCMScheduler: `steps` of the original distillation schedule (original_inference_steps, 50 unless the config says,
+ * t = 20k − 1 at 50), evenly skipped; with img2img strength < 1 the schedule only covers the first strength·50 of
+ * them (LCM img2img pipeline).
  */
-export function lcmPlan(cfg: SchedulerConfig, steps: number, strength = 1, originalSteps = 50): SamplingPlan {
+export function lcmPlan(cfg: SchedulerConfig, steps: number, strength = 1): SamplingPlan {
+  const originalSteps = cfg.original_inference_steps ?? 50;
   if (!(strength > 0 && strength <= 1)) throw new RangeError(`LCM strength must be above 0 and at most 1; got ${strength}.`);
   const k = Math.floor(cfg.num_train_timesteps / originalSteps);
   const origin = Array.from({ length: Math.floor(originalSteps * strength) }, (_, i) => (i + 1) * k - 1).reverse();

@@ -1,6 +1,13 @@
 /** A latent, flat (NCHW order). Float64Array is accepted so the samplers can be checked in float64. */
 export type Latent = Float32Array | Float64Array;
 
+/**
+ * Which space a latent is in. "sigma": k-diffusion's x = x0 + σ·ε, what a Denoiser takes and every sampler starts
+ * from. "vp": diffusers' variance-preserving sample √ᾱ·x0 + √(1 − ᾱ)·ε, ᾱ = 1 / (1 + σ²), that is x_σ / sqrt(1 + σ²);
+ * DDIM and LCM step there. At σ = 0 both are the clean latent.
+ */
+export type LatentSpace = "sigma" | "vp";
+
 /** Where the sampler is: the noise level in k-diffusion's σ space and the model timestep it maps to. */
 export interface NoiseLevel {
   sigma: number;
@@ -13,9 +20,11 @@ export interface NoiseLevel {
  */
 export type Denoiser = (x: Latent, level: NoiseLevel) => Promise<Latent>;
 
+/** One step, as k-diffusion's callback reports it: the σ-space latent the denoiser was given at sigma, and its answer. */
 export interface StepInfo {
   i: number;
   sigma: number;
+  x: Latent;
   denoised: Latent;
 }
 
@@ -45,4 +54,12 @@ export interface SamplingPlan {
   initNoiseSigma: number;
 }
 
-export type Sampler = (denoise: Denoiser, x: Latent, plan: SamplingPlan, options: SamplerOptions) => Promise<Latent>;
+/** What a sampler ends on: the latent, the space it is in, and its noise level (0 unless DDIM stops at ᾱ₀). */
+export interface SamplerResult {
+  x: Latent;
+  space: LatentSpace;
+  sigma: number;
+}
+
+/** Runs a plan from x, a σ-space latent at plan.sigmas[0]. */
+export type Sampler = (denoise: Denoiser, x: Latent, plan: SamplingPlan, options: SamplerOptions) => Promise<SamplerResult>;

@@ -44,7 +44,8 @@ export const unipc: Sampler = async (denoise, x, plan, { onStep, signal }) => {
   let prev2: Latent | undefined; // and at σ_(i−2)
   for (let i = 0; i < n; i++) {
     signal?.throwIfAborted();
-    const denoised = await denoise(cur, { sigma: s[i], timestep: plan.timesteps[i] });
+    const input = cur;
+    const denoised = await denoise(input, { sigma: s[i], timestep: plan.timesteps[i] });
     if (prev) {
       // corrector from σ_(i−1), whose prediction is its m0; the new one enters as D1_t = m_t − m0
       if (prevOrder === 2 && prev2) {
@@ -69,7 +70,7 @@ export const unipc: Sampler = async (denoise, x, plan, { onStep, signal }) => {
     prev2 = prev;
     prev = denoised;
     prevOrder = order;
-    await onStep?.({ i, sigma: s[i], denoised });
+    await onStep?.({ i, sigma: s[i], x: input, denoised });
   }
-  return cur;
+  return { x: cur, space: "sigma", sigma: s[n] };
 };

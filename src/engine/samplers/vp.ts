@@ -1,5 +1,5 @@
 import { f32 } from "./numerics";
-import type { Latent } from "./types";
+import type { Latent, SamplerResult } from "./types";
 
 /**
  * DDIM and LCM step in diffusers' variance-preserving space, x_vp = √ᾱ·x_σ with ᾱ = 1 / (1 + σ²), and they
@@ -20,3 +20,8 @@ export const toVp = (x: Latent, sigma: number): Latent => scaled(x, 1 / Math.sqr
 
 /** VP latent → σ-space latent at level σ (what the denoiser takes). */
 export const fromVp = (vp: Latent, sigma: number): Latent => scaled(vp, Math.sqrt(1 + sigma * sigma));
+
+/** A sampler's result as diffusers hands it to the VAE: the VP latent at its level (the clean latent at σ = 0). */
+export function vpLatent({ x, space, sigma }: SamplerResult): Latent {
+  return space === "vp" || sigma === 0 ? x : toVp(x, sigma);
+}
