@@ -151,6 +151,56 @@ CASES = [
 ]
 
 
+RESNET_SGM = {"conv1": "in_layers.2", "time_emb_proj": "emb_layers.1", "conv2": "out_layers.3",
+              "conv_shortcut": "skip_connection"}
+OUTSIDE_BLOCKS_SGM = {"conv_in": "input_blocks.0.0", "conv_out": "out.2", "time_embedding.linear_1": "time_embed.0",
+                      "time_embedding.linear_2": "time_embed.2", "add_embedding.linear_1": "label_emb.0.0",
+                      "add_embedding.linear_2": "label_emb.0.2"}
+
+
+def sgm_name(name, config):
+    """A diffusers U-Net module's name in Stability's sgm UNetModel, which kohya's sd-scripts trains SDXL on:
+    input_blocks (conv_in, then per level layers_per_block × [resnet, attention] and a downsampler), middle_block
+    (resnet, attention, resnet), output_blocks (per level layers_per_block + 1 × [resnet, attention, upsampler])."""
+    if name in OUTSIDE_BLOCKS_SGM:
+        return OUTSIDE_BLOCKS_SGM[name]
+    per = config.layers_per_block + 1
+    parts = name.split(".")
+    if parts[0] == "mid_block":
+        parts.insert(1, "0")  # one level, so the rest reads as the other blocks do
+    kind, rest = parts[2], parts[4:]
+    if kind == "resnets":
+        rest = [*RESNET_SGM[rest[0]].split("."), *rest[1:]]
+    if parts[0] == "mid_block":
+        index = {("resnets", "0"): 0, ("attentions", "0"): 1, ("resnets", "1"): 2}[(kind, parts[3])]
+        return ".".join(["middle_block", str(index), *rest])
+    level, layer = int(parts[1]), int(parts[3])
+    if parts[0] == "down_blocks":
+        if kind == "downsamplers":
+            return f"input_blocks.{1 + level * per + config.layers_per_block}.0.op"
+        return ".".join(["input_blocks", str(1 + level * per + layer), "0" if kind == "resnets" else "1", *rest])
+    if kind == "upsamplers":
+        attends = config.up_block_types[level].startswith("CrossAttn")
+        return f"output_blocks.{level * per + config.layers_per_block}.{2 if attends else 1}.conv"
+    return ".".join(["output_blocks", str(level * per + layer), "0" if kind == "resnets" else "1", *rest])
+
+
+def sgm_lora(unet, gen):
+    """kohya's SDXL keys as sd-scripts writes them (lora_unet_input_blocks_…, middle_block_…, output_blocks_…,
+    time_embed, label_emb, conv_in as input_blocks_0_0, conv_out as out_2) on every Linear and Conv2d of the U-Net,
+    float16, rank 4 with alpha 2."""
+    tensors = {}
+    for name, m in modules_of(unet, (torch.nn.Linear, torch.nn.Conv2d)):
+        out, cin = m.weight.shape[:2]
+        kernel = tuple(m.weight.shape[2:])
+        fan_in = cin * int(np.prod(kernel)) if kernel else cin
+        key = "lora_unet_" + sgm_name(name, unet.config).replace(".", "_")
+        tensors[f"{key}.lora_down.weight"] = (torch.randn(4, cin, *kernel, generator=gen) / fan_in ** 0.5).half()
+        tensors[f"{key}.lora_up.weight"] = (torch.randn(out, 4, *(1,) * len(kernel), generator=gen) * 0.4).half()
+        tensors[f"{key}.alpha"] = torch.tensor(2.0).half()
+    return tensors
+
+
 def sdxl_twin(tools: Path, fixtures: Path):
     """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
     (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
@@ -183,7 +233,8 @@ def sdxl_twin(tools: Path, fixtures: Path):
 
 
 def sdxl_main(args):
-    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, fused by diffusers' SDXL loader."""
+    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, and one with kohya's sgm U-Net keys
+    (diffusers maps those itself), fused by diffusers' SDXL loader."""
     from PIL import Image
     pipe = sdxl_twin(args.twins_tools, args.twins_fixtures)
     index = json.loads((args.twins_fixtures / "references/sdxl-turbo.json").read_text())
@@ -205,6 +256,7 @@ def sdxl_main(args):
     tensors.update({k: v for k, v in kohya_lora(pipe.unet, pipe.text_encoder_2, gen, te_prefix="lora_te2_").items()
                     if k.startswith("lora_te2_")})
     save_file(tensors, str(out / "kohya.safetensors"))
+    save_file(sgm_lora(pipe.unet, torch.Generator().manual_seed(2027)), str(out / "kohya-sgm.safetensors"))
     base = {k: v.clone() for k, v in pipe.unet.state_dict().items()}
     base_te = [{k: v.clone() for k, v in m.state_dict().items()} for m in (pipe.text_encoder, pipe.text_encoder_2)]
 
@@ -215,12 +267,15 @@ def sdxl_main(args):
             pipe.text_encoder_2.load_state_dict(base_te[1])
 
     cases = [{"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
-             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2}]
+             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2},
+             {"loras": [["kohya-sgm", 0.8]], "prompt": "a cozy cabin in the woods", "seed": 7, "steps": 1}]
     entries = []
     for i, c in enumerate(cases):
         restore()
         for name, strength in c["loras"]:
+            # unet_config as load_lora_weights passes it: diffusers maps kohya's sgm block numbers with it
             state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
+                                                                unet_config=pipe.unet.config,
                                                                 return_lora_metadata=True)
             pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
                                      metadata=metadata, _pipeline=pipe)
