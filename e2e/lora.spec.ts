@@ -17,7 +17,7 @@ async function generate(page: Page): Promise<Uint8Array> {
   return png;
 }
 
-test("a user adds a LoRA file, generates with it, sees what it could not apply, and removes it", async ({ page }) => {
+test("a user adds a LoRA file, generates with it, sees what it could not apply, keeps its strength across a reload, and removes it", async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
   await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a red star");
@@ -42,9 +42,18 @@ test("a user adds a LoRA file, generates with it, sees what it could not apply, 
   expect(styled.rgba.some((v, i) => Math.abs(v - plain.rgba[i]) > 8)).toBe(true);
   await expect(page.getByRole("note", { name: "LoRA warnings" })).toContainText("lora_unet_no_such_block_proj");
 
-  // after a reload the file is still stored, and the panel opens on its own to show it
+  // a strength chosen with the keyboard (two steps of 0.05 down)
+  const strength = page.getByRole("slider", { name: "Strength of tiny-shapes-style" });
+  await strength.focus();
+  await page.keyboard.press("ArrowLeft");
+  await page.keyboard.press("ArrowLeft");
+  await expect(strength).toHaveValue("0.9");
+
+  // after a reload the file is still stored, the panel opens on its own to show it, and the choice is kept
   await page.reload();
   await expect(page.getByRole("list", { name: "Stored LoRAs" }).getByRole("listitem")).toHaveCount(1);
+  await expect(page.getByRole("checkbox", { name: /tiny-shapes-style/ })).toBeChecked();
+  await expect(page.getByRole("slider", { name: "Strength of tiny-shapes-style" })).toHaveValue("0.9");
   await page.getByRole("button", { name: "Remove tiny-shapes-style" }).click();
   await expect(page.getByRole("list", { name: "Stored LoRAs" })).toHaveCount(0);
 });

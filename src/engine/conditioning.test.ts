@@ -115,6 +115,29 @@ describe("encodePrompts lays out the U-Net's text inputs", () => {
     expect(plain.cuts).toEqual([{ index: 1, tokens: 100, kept: 75 }]);
   });
 
+  it("a negative prompt keeps its <lora:…> tag as text, as A1111 parses extra networks in the positive prompt only", async () => {
+    const rows: number[][] = [];
+    const [first, second] = encoders();
+    const recorded: LoadedTextEncoder = {
+      ...first,
+      session: {
+        ...first.session,
+        run: (feeds) => {
+          const ids = Array.from(feeds.input_ids.data as Int32Array);
+          for (let r = 0; r < ids.length / 77; r++) rows.push(ids.slice(r * 77, r * 77 + 3));
+          return first.session.run(feeds);
+        },
+      },
+    };
+    const prompt = "<lora:detail:0.8> cat";
+    await encodePrompts(xl, [recorded, second], runtime, [prompt, prompt], size, { negative: [true, false] });
+    const [tag, cat] = first.tokenizer.tokenize("<lora:detail:0.8> cat");
+    expect(rows).toEqual([
+      [START, tag, cat],
+      [START, cat, END],
+    ]);
+  });
+
   it("weights scale their tokens' states; (word) and [word] are A1111's 1.1 and 1/1.1", async () => {
     const { conditioning } = await encodePrompts(xl, encoders(), runtime, ["a (b) [c] (d:2)"], size);
     const data = conditioning.encoder_hidden_states.data as Float32Array;

@@ -4,6 +4,7 @@ import type { ModelSession, OrtTensor, Runtime } from "./runtime";
 import { DEFAULT_PROMPT_SYNTAX, type PromptSyntax } from "../params";
 import { type ChunkedPrompt, CHUNK_LENGTH, CHUNK_TOKENS, chunkIds, chunkPrompt, chunkWeights } from "./prompt/chunks";
 import { applyEmphasis, padWithEmptyChunks } from "./prompt/emphasis";
+import { parsePromptAttention } from "./prompt/attention";
 import { parsePrompt } from "./prompt/parse";
 import type { PromptTokenizer } from "./tokenizer";
 
@@ -27,6 +28,11 @@ export function textEncoderSpecs(manifest: ModelManifest): TextEncoderSpec[] {
 export interface EncodeOptions {
   /** Batch items whose conditioning is all zeros (SDXL's empty negative prompt, `force_zeros_for_empty_prompt`). */
   zeroed?: boolean[];
+  /**
+   * Batch items that are negative prompts. A1111 takes extra-network tags only out of the positive prompt
+   * (processing.py parses `p.prompts` alone), so a negative prompt's `<lora:…>` is encoded as the text it is.
+   */
+  negative?: boolean[];
   syntax?: PromptSyntax;
   /** The U-Net's sequence length where its graph fixes it (77 in most exports): prompts are cut to fit. */
   fixedLength?: number;
@@ -67,7 +73,7 @@ export async function encodePrompts(
   runtime: Runtime,
   prompts: string[],
   size: { width: number; height: number },
-  { zeroed = prompts.map(() => false), syntax = DEFAULT_PROMPT_SYNTAX, fixedLength }: EncodeOptions = {},
+  { zeroed = prompts.map(() => false), negative = prompts.map(() => false), syntax = DEFAULT_PROMPT_SYNTAX, fixedLength }: EncodeOptions = {},
 ): Promise<EncodedPrompts> {
   const firstIfMissing = manifest.textEncoders === undefined;
   let states: EncoderStates[];
@@ -76,7 +82,7 @@ export async function encodePrompts(
     states = await Promise.all(encoders.map((enc) => encodePlain(enc, runtime, prompts, firstIfMissing)));
     cuts = plainCuts(encoders[0], prompts);
   } else {
-    const pieces = prompts.map((p) => parsePrompt(p).pieces);
+    const pieces = prompts.map((p, b) => (negative[b] ? parsePromptAttention(p) : parsePrompt(p).pieces));
     const chunked = encoders.map((enc) => pieces.map((p) => chunkPrompt(p, enc.tokenizer)));
     const most = Math.max(...chunked.flat().map((c) => c.chunks.length));
     const chunkCount = fixedLength !== undefined && fixedLength % CHUNK_LENGTH === 0 ? fixedLength / CHUNK_LENGTH : most;

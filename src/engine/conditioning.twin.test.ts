@@ -86,9 +86,10 @@ describe("prompts on the SD-Turbo twin, as A1111 encodes them", () => {
   const runtime = createNodeRuntime(2);
   const size = { width: 256, height: 256 };
   let model: LoadedModel;
+  // the twin loads in seconds, more on a busy machine (the 10 s hook default can run out and skip every case)
   beforeAll(async () => {
     model = await loadModel(entry.manifest, variant, twinSource(), runtime);
-  });
+  }, 120_000);
   const encode = async (prompts: string[], syntax?: PromptSyntax, fixedLength?: number) => {
     const rows: number[][] = [];
     const { conditioning, cuts } = await encodePrompts(entry.manifest, [recording(model.textEncoders[0], rows)], runtime, prompts, size, {

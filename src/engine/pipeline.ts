@@ -106,6 +106,7 @@ export async function generate(
   const fixedLength = model.unet.inputs.find((i) => i.name === "encoder_hidden_states")?.shape[1];
   const { conditioning, cuts } = await encodePrompts(manifest, model.textEncoders, runtime, prompts, params, {
     zeroed,
+    negative: prompts.map((_, b) => useCfg && b === 0),
     syntax,
     fixedLength: typeof fixedLength === "number" ? fixedLength : undefined,
   });

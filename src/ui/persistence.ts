@@ -1,6 +1,6 @@
 /**
  * What the app keeps across reloads, for zustand's `persist` on the combined store: the form's settings, the
- * chosen model, and the jobs that were still waiting when the page went away. Stored data is read defensively
+ * chosen model, the LoRA panel's choices, and the jobs that were still waiting when the page went away. Stored data is read defensively
  * (it may come from an older version, another tab's bug or a hand edit): each field that does not have its
  * expected shape is dropped and its default stays. Where the browser refuses storage, the app works unchanged
  * and simply forgets.
@@ -8,6 +8,7 @@
 import { createJSONStorage, type PersistOptions, type StateStorage } from "zustand/middleware";
 import type { GenerateParams } from "../params";
 import type { BackendChoice, VaeTilingMessage } from "../protocol";
+import type { LoraEntry } from "./loraSlice";
 import type { QueuedJob } from "./queue";
 import type { AppState, ModelEntry } from "./store";
 
@@ -20,6 +21,8 @@ export interface PersistedSettings {
   model: ModelEntry;
   paramsModelId?: string;
   tiling: VaeTilingMessage;
+  /** The LoRA panel: which stored LoRAs are applied and how strongly (the files stay in the weight cache). */
+  loras: LoraEntry[];
   /** Jobs queued (or running) when the page closed; image-to-image jobs are left out, their source is not kept. */
   interrupted: QueuedJob[];
 }
@@ -49,6 +52,19 @@ function restoreJobs(stored: unknown, params: GenerateParams): QueuedJob[] {
   );
 }
 
+/**
+ * The panel's entries as they were, so the first model load already applies them; the worker's list replaces
+ * them when the panel asks for it, keeping the choices of the LoRAs still stored.
+ */
+function restoreLoras(stored: unknown): LoraEntry[] {
+  if (!Array.isArray(stored)) return [];
+  return stored.flatMap((l: unknown) =>
+    isRecord(l) && isString(l.name) && isNumber(l.bytes) && typeof l.active === "boolean" && isNumber(l.strength) && Number.isFinite(l.strength)
+      ? [{ name: l.name, bytes: l.bytes, active: l.active, strength: l.strength }]
+      : [],
+  );
+}
+
 /** The persisted state as far as it is usable, laid over the store's defaults. */
 export function restoreSettings(stored: unknown, current: AppState): AppState {
   if (!isRecord(stored)) return current;
@@ -64,6 +80,7 @@ export function restoreSettings(stored: unknown, current: AppState): AppState {
     model: model.id && model.base ? model : current.model,
     paramsModelId: isString(stored.paramsModelId) ? stored.paramsModelId : undefined,
     tiling: sameTypes(stored.tiling, current.tiling),
+    loras: restoreLoras(stored.loras),
     interrupted: restoreJobs(stored.interrupted, current.params),
   };
 }
@@ -79,6 +96,7 @@ export function settingsOf(s: AppState): PersistedSettings {
     model: s.model,
     paramsModelId: s.paramsModelId,
     tiling: s.tiling,
+    loras: s.loras.map(({ name, bytes, active, strength }) => ({ name, bytes, active, strength })),
     interrupted: waiting.filter((j) => !j.edit).map((j) => ({ id: j.id, params: j.params })),
   };
 }

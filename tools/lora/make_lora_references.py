@@ -1,6 +1,6 @@
 """Random LoRAs for the SD-Turbo twin and the images diffusers makes with them fused. Usage (repository root):
 
-    PYTHONPATH=/work/ext/diffusers/src python tools/lora/make_lora_references.py [--model sd-turbo|sdxl-turbo]
+    PYTHONPATH=/work/ext/diffusers/src python tools/lora/make_lora_references.py [--model sd-turbo|sdxl-turbo|lcm]
         [--twins-tools DIR] [--twins-fixtures DIR]
 
 The twin (tools/twins/, random weights in schmuell/sd-turbo-ort-web's layout) is rebuilt in PyTorch from its
@@ -151,6 +151,56 @@ CASES = [
 ]
 
 
+RESNET_SGM = {"conv1": "in_layers.2", "time_emb_proj": "emb_layers.1", "conv2": "out_layers.3",
+              "conv_shortcut": "skip_connection"}
+OUTSIDE_BLOCKS_SGM = {"conv_in": "input_blocks.0.0", "conv_out": "out.2", "time_embedding.linear_1": "time_embed.0",
+                      "time_embedding.linear_2": "time_embed.2", "add_embedding.linear_1": "label_emb.0.0",
+                      "add_embedding.linear_2": "label_emb.0.2"}
+
+
+def sgm_name(name, config):
+    """A diffusers U-Net module's name in Stability's sgm UNetModel, which kohya's sd-scripts trains SDXL on:
+    input_blocks (conv_in, then per level layers_per_block × [resnet, attention] and a downsampler), middle_block
+    (resnet, attention, resnet), output_blocks (per level layers_per_block + 1 × [resnet, attention, upsampler])."""
+    if name in OUTSIDE_BLOCKS_SGM:
+        return OUTSIDE_BLOCKS_SGM[name]
+    per = config.layers_per_block + 1
+    parts = name.split(".")
+    if parts[0] == "mid_block":
+        parts.insert(1, "0")  # one level, so the rest reads as the other blocks do
+    kind, rest = parts[2], parts[4:]
+    if kind == "resnets":
+        rest = [*RESNET_SGM[rest[0]].split("."), *rest[1:]]
+    if parts[0] == "mid_block":
+        index = {("resnets", "0"): 0, ("attentions", "0"): 1, ("resnets", "1"): 2}[(kind, parts[3])]
+        return ".".join(["middle_block", str(index), *rest])
+    level, layer = int(parts[1]), int(parts[3])
+    if parts[0] == "down_blocks":
+        if kind == "downsamplers":
+            return f"input_blocks.{1 + level * per + config.layers_per_block}.0.op"
+        return ".".join(["input_blocks", str(1 + level * per + layer), "0" if kind == "resnets" else "1", *rest])
+    if kind == "upsamplers":
+        attends = config.up_block_types[level].startswith("CrossAttn")
+        return f"output_blocks.{level * per + config.layers_per_block}.{2 if attends else 1}.conv"
+    return ".".join(["output_blocks", str(level * per + layer), "0" if kind == "resnets" else "1", *rest])
+
+
+def sgm_lora(unet, gen):
+    """kohya's SDXL keys as sd-scripts writes them (lora_unet_input_blocks_…, middle_block_…, output_blocks_…,
+    time_embed, label_emb, conv_in as input_blocks_0_0, conv_out as out_2) on every Linear and Conv2d of the U-Net,
+    float16, rank 4 with alpha 2."""
+    tensors = {}
+    for name, m in modules_of(unet, (torch.nn.Linear, torch.nn.Conv2d)):
+        out, cin = m.weight.shape[:2]
+        kernel = tuple(m.weight.shape[2:])
+        fan_in = cin * int(np.prod(kernel)) if kernel else cin
+        key = "lora_unet_" + sgm_name(name, unet.config).replace(".", "_")
+        tensors[f"{key}.lora_down.weight"] = (torch.randn(4, cin, *kernel, generator=gen) / fan_in ** 0.5).half()
+        tensors[f"{key}.lora_up.weight"] = (torch.randn(out, 4, *(1,) * len(kernel), generator=gen) * 0.4).half()
+        tensors[f"{key}.alpha"] = torch.tensor(2.0).half()
+    return tensors
+
+
 def sdxl_twin(tools: Path, fixtures: Path):
     """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
     (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
@@ -179,13 +229,14 @@ def sdxl_twin(tools: Path, fixtures: Path):
         scheduler=EulerAncestralDiscreteScheduler.from_config(make_twins.SDXL_TURBO_SCHEDULER),
         force_zeros_for_empty_prompt=True)
     pipe.set_progress_bar_config(disable=True)
-    return pipe, make_twins
+    return pipe
 
 
 def sdxl_main(args):
-    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, fused by diffusers' SDXL loader."""
+    """SDXL-Turbo: a kohya LoRA with lora_unet_, lora_te1_ and lora_te2_ keys, and one with kohya's sgm U-Net keys
+    (diffusers maps those itself), fused by diffusers' SDXL loader."""
     from PIL import Image
-    pipe, make_twins = sdxl_twin(args.twins_tools, args.twins_fixtures)
+    pipe = sdxl_twin(args.twins_tools, args.twins_fixtures)
     index = json.loads((args.twins_fixtures / "references/sdxl-turbo.json").read_text())
     first = index["cases"][0]
 
@@ -205,6 +256,7 @@ def sdxl_main(args):
     tensors.update({k: v for k, v in kohya_lora(pipe.unet, pipe.text_encoder_2, gen, te_prefix="lora_te2_").items()
                     if k.startswith("lora_te2_")})
     save_file(tensors, str(out / "kohya.safetensors"))
+    save_file(sgm_lora(pipe.unet, torch.Generator().manual_seed(2027)), str(out / "kohya-sgm.safetensors"))
     base = {k: v.clone() for k, v in pipe.unet.state_dict().items()}
     base_te = [{k: v.clone() for k, v in m.state_dict().items()} for m in (pipe.text_encoder, pipe.text_encoder_2)]
 
@@ -215,17 +267,22 @@ def sdxl_main(args):
             pipe.text_encoder_2.load_state_dict(base_te[1])
 
     cases = [{"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
-             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2}]
+             {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2},
+             {"loras": [["kohya-sgm", 0.8]], "prompt": "a cozy cabin in the woods", "seed": 7, "steps": 1}]
     entries = []
     for i, c in enumerate(cases):
         restore()
         for name, strength in c["loras"]:
+            # unet_config as load_lora_weights passes it: diffusers maps kohya's sgm block numbers with it
             state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
+                                                                unet_config=pipe.unet.config,
                                                                 return_lora_metadata=True)
             pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
                                      metadata=metadata, _pipeline=pipe)
             for prefix, encoder in (("text_encoder", pipe.text_encoder), ("text_encoder_2", pipe.text_encoder_2)):
-                def flat(d, prefix=prefix, keep=hasattr(encoder, "text_model")):
+                keep = hasattr(encoder, "text_model")
+
+                def flat(d, prefix=prefix, keep=keep):
                     if not d or keep:
                         return d
                     return {k.replace(f"{prefix}.text_model.", f"{prefix}."): v for k, v in d.items()}
@@ -248,15 +305,108 @@ def sdxl_main(args):
         "cases": entries}, indent=1) + "\n")
 
 
+def lcm_twin(tools: Path, fixtures: Path):
+    """The LCM twin's modules and pipeline as make_twins.make_lcm / lcm_references build them (same seeds)."""
+    sys.path.insert(0, str(tools))
+    import common
+    import make_twins
+    import modules
+    from diffusers import LatentConsistencyModelPipeline, LCMScheduler
+    text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=2, act="quick_gelu", seed=10))
+    unet = common.round_to_fp16(make_twins.boost_cross_attention(
+        modules.unet(seed=11, **make_twins.sd_unet_config(32, sd2=False, time_cond_proj_dim=256))))
+    vae = common.round_to_fp16(make_twins.boost_vae_output(modules.vae(seed=12, **make_twins.sd_vae_config(0.18215))))
+    pipe = LatentConsistencyModelPipeline(
+        vae=vae, text_encoder=text, tokenizer=common.load_tokenizer(fixtures / make_twins.LCM_REPO / "tokenizer"),
+        unet=unet, scheduler=LCMScheduler.from_config(make_twins.LCM_SCHEDULER), safety_checker=None,
+        feature_extractor=None, requires_safety_checker=False)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+# the modules latent-consistency/lcm-lora-sdv1-5 adapts: every Linear and Conv2d of the U-Net's attentions and
+# resnets, the down/upsampling convolutions and the time-embedding projections; no text-encoder part
+LCM_LORA_TARGETS = ("attentions", "resnets", "downsamplers", "upsamplers")
+
+
+def lcm_lora(unet, gen):
+    """An LCM-LoRA-style adapter in kohya keys (as the published LCM-LoRA files): U-Net only, float16, rank 8 with
+    alpha 4 on Linears, rank 4 with alpha 2 on convolutions."""
+    tensors = {}
+    for name, m in modules_of(unet, (torch.nn.Linear, torch.nn.Conv2d)):
+        if not any(t in name.split(".") for t in LCM_LORA_TARGETS):
+            continue
+        is_conv = isinstance(m, torch.nn.Conv2d)
+        rank, alpha = (4, 2.0) if is_conv else (8, 4.0)
+        out, cin = m.weight.shape[:2]
+        kernel = m.weight.shape[2:] if is_conv else ()
+        fan_in = cin * int(np.prod(kernel)) if is_conv else cin
+        key = "lora_unet_" + name.replace(".", "_")
+        tensors[f"{key}.lora_down.weight"] = (torch.randn(rank, cin, *kernel, generator=gen) / fan_in ** 0.5).half()
+        tensors[f"{key}.lora_up.weight"] = (torch.randn(out, rank, *((1, 1) if is_conv else ()), generator=gen) * 0.5).half()
+        tensors[f"{key}.alpha"] = torch.tensor(alpha).half()
+    return tensors
+
+
+def lcm_main(args):
+    """LCM Dreamshaper's twin (SD 1.5's interface, guidance embedded as timestep_cond) with an LCM-LoRA-style
+    adapter, fused by diffusers' loader into LatentConsistencyModelPipeline."""
+    from PIL import Image
+    pipe = lcm_twin(args.twins_tools, args.twins_fixtures)
+    index = json.loads((args.twins_fixtures / "references/lcm-dreamshaper-v7.json").read_text())
+
+    def run_lcm(case):
+        return pipe(case["prompt"], num_inference_steps=case["steps"], guidance_scale=case["guidance"],
+                    width=case["width"], height=case["height"],
+                    generator=torch.Generator("cpu").manual_seed(case["seed"])).images[0]
+
+    first = index["cases"][0]
+    got = np.asarray(run_lcm(first), dtype=np.int16)
+    want = np.asarray(Image.open(args.twins_fixtures / "references" / first["image"]).convert("RGB"), dtype=np.int16)
+    assert int(np.abs(got - want).max()) <= 1, "the rebuilt LCM twin differs from its reference image"
+
+    out = OUT / "lcm-dreamshaper-v7"
+    out.mkdir(parents=True, exist_ok=True)
+    save_file(lcm_lora(pipe.unet, torch.Generator().manual_seed(2026)), str(out / "lcm-lora.safetensors"))
+    base = {k: v.clone() for k, v in pipe.unet.state_dict().items()}
+    # guidance 1 (w = 0) as LCM-LoRA's examples sample, and the twin's embedded default of 8
+    cases = [{"loras": [["lcm-lora", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0,
+              "steps": 4, "guidance": 1.0},
+             {"loras": [["lcm-lora", 0.7]], "prompt": "a cozy cabin in the woods", "seed": 7, "steps": 2, "guidance": 8.0}]
+    entries = []
+    for i, c in enumerate(cases):
+        pipe.unet.load_state_dict(base)
+        for name, strength in c["loras"]:
+            pipe.load_lora_weights(str(out), weight_name=f"{name}.safetensors", adapter_name=name)
+            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
+            pipe.unload_lora_weights()
+        case = {**c, "width": SIZE, "height": SIZE, "sampler": "LCM"}
+        image = run_lcm(case)
+        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
+        image.save(out / file, optimize=True)
+        pipe.unet.load_state_dict(base)
+        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(run_lcm(case), dtype=np.int16)).mean())
+        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
+        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
+        print(f"lcm {file}: mean change from the plain twin {change:.1f}/255")
+    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["lcm-dreamshaper-v7"]["files"]
+    (out / "references.json").write_text(json.dumps({
+        "twin": {p: twin_index[p]["sha256"] for p in ("unet/model.onnx", "unet/model.onnx_data")},
+        "cases": entries}, indent=1) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--twins-tools", type=Path, default=ROOT / "tools/twins")
     parser.add_argument("--twins-fixtures", type=Path, default=ROOT / "src/models/__fixtures__/twins")
-    parser.add_argument("--model", choices=["sd-turbo", "sdxl-turbo"], default="sd-turbo")
+    parser.add_argument("--model", choices=["sd-turbo", "sdxl-turbo", "lcm"], default="sd-turbo")
     args = parser.parse_args()
     torch.set_num_threads(2)
     if args.model == "sdxl-turbo":
         sdxl_main(args)
+        return
+    if args.model == "lcm":
+        lcm_main(args)
         return
     common, make_twins, text, unet, vae = twin_modules(args.twins_tools)
     base = {k: v.clone() for k, v in {**{f"unet.{k}": v for k, v in unet.state_dict().items()},

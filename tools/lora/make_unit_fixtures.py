@@ -12,7 +12,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import numpy as np
 import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper

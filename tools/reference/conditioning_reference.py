@@ -52,7 +52,7 @@ PROMPTS = [
     "(long:1.3) " + "word " * 90 + "[end]",
     "a castle on a hill BREAK (golden hour:1.3), dramatic sky",
     "<lora:detail:0.8> a (sharp:1.1) portrait",
-    ", ".join("tag%d" % i for i in range(60)),
+    ", ".join(f"tag{i}" for i in range(60)),
 ]
 PAIRS = [["blurry, lowres", LONG], [LONG, "a cat"], ["", WEIGHTED]]
 # (prompt, negative, seed, steps, guidance): a long prompt without guidance; weighted prompts with guidance,
@@ -110,8 +110,8 @@ def main():
 
     checkout = sys.argv[1]
     os.makedirs(OUT, exist_ok=True)
-    import tempfile
     import shutil
+    import tempfile
     root = tempfile.mkdtemp()
     try:
         m = prompt_reference.build_package(checkout, root)

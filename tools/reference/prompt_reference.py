@@ -164,8 +164,8 @@ CHUNK_PROMPTS = [
     "word " * 76,
     "word " * 150,
     "word " * 160,
-    ", ".join(["tag%d" % i for i in range(60)]),
-    ", ".join(["long tag number %d" % i for i in range(30)]),
+    ", ".join([f"tag{i}" for i in range(60)]),
+    ", ".join([f"long tag number {i}" for i in range(30)]),
     "word " * 50 + ", " + "word " * 30,
     "word " * 73 + ", " + "word " * 30,
     "word " * 74 + ", " + "word " * 30,
@@ -216,7 +216,8 @@ def clip_tokenizer(root):
 
     spec = importlib.util.find_spec("open_clip")
     bpe = os.path.join(os.path.dirname(spec.origin), "bpe_simple_vocab_16e6.txt.gz")
-    merges = gzip.open(bpe).read().decode("utf-8").split("\n")[1:49152 - 256 - 2 + 1]
+    with gzip.open(bpe) as f:
+        merges = f.read().decode("utf-8").split("\n")[1:49152 - 256 - 2 + 1]
     merges = [tuple(m.split()) for m in merges]
     vocab = list(bytes_to_unicode().values())
     vocab = vocab + [v + "</w>" for v in vocab] + ["".join(m) for m in merges] + ["<|startoftext|>", "<|endoftext|>"]
@@ -357,9 +358,9 @@ def main():
                 f.write("\n")
         tokenizer_json = os.path.join(root, "fast")
         tokenizer.save_pretrained(tokenizer_json)
-        with open(os.path.join(tokenizer_json, "tokenizer.json"), "rb") as src:
-            with gzip.GzipFile(os.path.join(out_dir, "clip-tokenizer.json.gz"), "wb", mtime=0) as dst:
-                dst.write(src.read())
+        with open(os.path.join(tokenizer_json, "tokenizer.json"), "rb") as src, \
+                gzip.GzipFile(os.path.join(out_dir, "clip-tokenizer.json.gz"), "wb", mtime=0) as dst:
+            dst.write(src.read())
     finally:
         shutil.rmtree(root)
 

@@ -27,7 +27,6 @@ random draw (initial noise, add_noise, ancestral/eta/LCM noise) taken in order f
 import json
 import math
 import os
-import shutil
 import subprocess
 import sys
 import tempfile

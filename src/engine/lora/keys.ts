@@ -3,7 +3,8 @@
  *
  * - kohya / AUTOMATIC1111: `lora_unet_<path with _>.lora_down.weight`, `.lora_up.weight`, `.alpha`; text encoders
  *   `lora_te_` (SD), `lora_te1_` / `lora_te2_` (SDXL). The path's dots became underscores, so it is matched
- *   against the model's module paths written the same way (see moduleIndex.ts).
+ *   against the model's module paths written the same way (patch.ts); SDXL U-Net paths in sgm's layout
+ *   (`input_blocks_4_1_…`) are rewritten to diffusers' first (sgmKeys.ts).
  * - diffusers / PEFT: `unet.<path>.lora_A.weight` / `.lora_B.weight` (`text_encoder.`, `text_encoder_2.`), with
  *   diffusers' older `.lora.down.weight` / `.lora.up.weight`, `.lora_linear_layer.down/up` and
  *   `.processor.to_q_lora.down/up` spellings; alpha from a `.alpha` tensor or from the `lora_adapter_metadata`

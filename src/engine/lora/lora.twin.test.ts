@@ -17,7 +17,9 @@ import { readLora } from ".";
  * Random LoRAs applied through loadModel to the catalog models' twins (random weights in the real repos' layouts,
  * tools/twins/), against diffusers' load_lora_weights + fuse_lora on the same weights
  * (tools/lora/make_lora_references.py): SD-Turbo with kohya keys in float16 (LoCon convolutions included),
- * diffusers/PEFT keys in bfloat16, two at once and a negative strength; SDXL-Turbo with lora_te1_ / lora_te2_ keys.
+ * diffusers/PEFT keys in bfloat16, two at once and a negative strength; SDXL-Turbo with lora_te1_ / lora_te2_ keys
+ * and with kohya's sgm-layout U-Net keys (input_blocks_…, time_embed, label_emb, conv_in/out included);
+ * LCM Dreamshaper (SD 1.5's interface, guidance embedded) with an LCM-LoRA-style U-Net adapter, sampled by LCM.
  */
 const FIXTURES = join(__dirname, "__fixtures__");
 
@@ -28,6 +30,7 @@ interface Case extends Omit<ReferenceCase, "negativePrompt"> {
 const MODELS = [
   ["sd-turbo", FIXTURES],
   ["sdxl-turbo", join(FIXTURES, "sdxl-turbo")],
+  ["lcm-dreamshaper-v7", join(FIXTURES, "lcm-dreamshaper-v7")],
 ] as const;
 
 describe.each(MODELS)("LoRAs on the %s twin", (id, folder) => {

@@ -8,6 +8,7 @@ import { toHalfBits } from "../float16";
 import type { LoraModule, LoraPart, ParsedLora } from "./keys";
 import { ONNX_FLOAT, ONNX_FLOAT16, weightSites, type WeightSite } from "./onnxGraph";
 import { halfToFloat, tensorToFloat32 } from "./safetensors";
+import { layersPerBlock, sgmToDiffusersPath } from "./sgmKeys";
 
 /** A file of weights kept beside a graph, as read into memory (patching edits it in place). */
 export interface WeightFile {
@@ -62,11 +63,13 @@ function indexSites(sites: WeightSite[]): Map<string, WeightSite[] | "ambiguous"
 }
 
 /**
- * The weights a module names. Text-encoder keys start at transformers 4's `text_model.`, which exports made with
+ * The weights a module names. kohya's SDXL U-Net keys in sgm's layout are read as diffusers' (sgmKeys.ts), given the
+ * U-Net's layers per block. Text-encoder keys start at transformers 4's `text_model.`, which exports made with
  * transformers 5 (whose CLIPTextModel dropped that level) do not have.
  */
-function lookup(index: Map<string, WeightSite[] | "ambiguous">, m: LoraModule): WeightSite[] | undefined {
-  const found = index.get(m.path);
+function lookup(index: Map<string, WeightSite[] | "ambiguous">, m: LoraModule, unetLayers: number | undefined): WeightSite[] | undefined {
+  const sgm = m.part === "unet" && m.underscored && unetLayers !== undefined ? sgmToDiffusersPath(m.path, unetLayers) : undefined;
+  const found = index.get(sgm ?? m.path);
   if (found !== undefined) return found === "ambiguous" ? undefined : found;
   const inner = /^text_model[._](.+)$/.exec(m.path)?.[1];
   if (m.part === "unet" || inner === undefined) return undefined;
@@ -222,12 +225,13 @@ export async function applyLoras(
   const sites = weightSites(model);
   const index = indexSites(sites);
   const lastLayer = lastEncoderLayer(sites);
+  const unetLayers = part === "unet" ? layersPerBlock(sites.map((s) => s.segments.join("."))) : undefined;
   for (const lora of wanted) {
     let applied = 0;
     const unmatched: string[] = [];
     for (const m of lora.modules) {
       if (m.part !== part) continue;
-      const found = lookup(index, m);
+      const found = lookup(index, m, unetLayers);
       if (found === undefined) {
         if (!pastLastLayer(m, lastLayer)) unmatched.push(m.key);
         continue;
