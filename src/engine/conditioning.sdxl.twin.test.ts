@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CATALOG, type HubCatalogEntry } from "../models/catalog";
+import type { HubCatalogEntry } from "../hub/hubModel";
+import { CATALOG } from "../models/catalog";
 import { twinSource } from "../models/twinSource";
 import { encodePrompts, type LoadedTextEncoder } from "./conditioning";
 import { loadModel, type LoadedModel } from "./loadModel";
