@@ -10,7 +10,10 @@ import tseslint from "typescript-eslint";
 const mainThreadFolder = (folders) => `^(\\.\\./)+(${folders.join("|")})(/|$)`;
 
 const react = { group: ["react", "react/*", "react-dom", "react-dom/*", "zustand", "zustand/*"], message: "The engine knows nothing of React." };
-const browserOnly = { group: ["idb-keyval", "workbox-window", "virtual:pwa-register", "virtual:pwa-register/*"], message: "The engine also runs in Node." };
+const browserOnly = {
+  group: ["idb-keyval", "workbox-window", "virtual:pwa-register", "virtual:pwa-register/*"],
+  message: "The engine also runs in Node.",
+};
 
 export default defineConfig(
   {
@@ -78,7 +81,13 @@ export default defineConfig(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [react, browserOnly, { regex: mainThreadFolder(["ui", "storage", "client", "embed", "gallery"]), message: "Engine tests stay below the UI." }] },
+        {
+          patterns: [
+            react,
+            browserOnly,
+            { regex: mainThreadFolder(["ui", "storage", "client", "embed", "gallery"]), message: "Engine tests stay below the UI." },
+          ],
+        },
       ],
     },
   },
@@ -86,7 +95,10 @@ export default defineConfig(
     // The manifest is the contract the engine reads; it cannot depend on the engine
     files: ["src/manifest.ts"],
     rules: {
-      "no-restricted-imports": ["error", { patterns: [{ regex: "^\\./engine(/|$)", message: "Types the manifest needs live beside it, not in the engine." }] }],
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: "^\\./engine(/|$)", message: "Types the manifest needs live beside it, not in the engine." }] },
+      ],
     },
   },
   {
@@ -97,7 +109,10 @@ export default defineConfig(
         "error",
         {
           patterns: [
-            { group: ["onnxruntime-*", "onnxruntime-*/**"], message: "Only the engine loads an ONNX runtime; the UI sends it messages (protocol.ts)." },
+            {
+              group: ["onnxruntime-*", "onnxruntime-*/**"],
+              message: "Only the engine loads an ONNX runtime; the UI sends it messages (protocol.ts).",
+            },
             {
               regex: "^(\\.\\./)+engine(/|$)",
               allowTypeImports: true,
