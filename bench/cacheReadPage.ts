@@ -83,7 +83,7 @@ export async function indexedDbBench(totalMB: number): Promise<Timing & { hashMB
 export async function opfsBench(totalMB: number): Promise<Timing> {
   const root = await navigator.storage.getDirectory();
   const chunks = randomChunks(totalMB);
-  let t = performance.now();
+  const t = performance.now();
   const handle = await root.getFileHandle("bench.bin", { create: true });
   const writable = await handle.createWritable();
   for (const c of chunks) await writable.write(c);
@@ -99,7 +99,7 @@ export async function opfsBench(totalMB: number): Promise<Timing> {
 /** Cache Storage: one Response put, one Response.arrayBuffer() out. */
 export async function cacheStorageBench(totalMB: number): Promise<Timing> {
   const chunks = randomChunks(totalMB);
-  let t = performance.now();
+  const t = performance.now();
   const cache = await caches.open("cache-bench");
   await cache.put("/cache-bench/file.bin", new Response(new Blob(chunks)));
   const writeMs = performance.now() - t;

@@ -73,7 +73,12 @@ function browserMemory(profile: string): { rendererMb: number; renderers: number
   const mine = new Set(roots.map((p) => p.pid));
   for (let grew = true; grew; ) {
     grew = false;
-    for (const p of all) if (mine.has(p.ppid) && !mine.has(p.pid)) (mine.add(p.pid), (grew = true));
+    for (const p of all) {
+      if (mine.has(p.ppid) && !mine.has(p.pid)) {
+        mine.add(p.pid);
+        grew = true;
+      }
+    }
   }
   const ofType = (type: string) => all.filter((p) => mine.has(p.pid) && p.cmdline.includes(`--type=${type}`) && !p.cmdline.includes("--extension-process"));
   const renderers = ofType("renderer");

@@ -95,6 +95,7 @@ export const MAX_VAE_TILE = 1024;
  * C0 controls other than tab, line feed and carriage return, DEL, and C1 controls: no tokenizer
  * gives them meaning, and PNG text cannot carry NUL.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
 
 function textProblem(field: "prompt" | "negativePrompt", value: unknown): ParamProblem | undefined {

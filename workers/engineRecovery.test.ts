@@ -59,7 +59,7 @@ describe("worker handler after a broken runtime", () => {
   });
 
   it("answers a cancel of a queued job at once, while the job before it is stuck", async () => {
-    let unblock = () => undefined as void;
+    let unblock: (() => void) | undefined;
     const { handle, settled } = setup((runtime) => {
       const create = runtime.createSession.bind(runtime);
       runtime.createSession = async (model, external) => {
@@ -69,13 +69,14 @@ describe("worker handler after a broken runtime", () => {
     });
     handle({ kind: "generate", id: "stuck", job });
     handle({ kind: "generate", id: "queued", job });
-    await new Promise((r) => setTimeout(r, 50));
+    // the first job is running, held inside a session's run
+    await expect.poll(() => unblock).toBeDefined();
     const t0 = performance.now();
     handle({ kind: "cancel", id: "queued" });
     expect((await settled("queued")).kind).toBe("cancelled");
     expect(performance.now() - t0).toBeLessThan(100);
     handle({ kind: "cancel", id: "stuck" });
-    unblock();
+    unblock?.();
     expect((await settled("stuck")).kind).toBe("cancelled");
   });
 });

@@ -108,8 +108,7 @@ describe("worker handler", () => {
     handle({ kind: "deleteModel", id: "d", modelId: "tiny-shapes" });
     expect(sessions.released).toBe(0);
     expect((await settled("g")).kind).toBe("result");
-    await new Promise((r) => setTimeout(r, 50));
-    expect(sessions.released).toBe(TXT2IMG_SESSIONS);
+    await expect.poll(() => sessions.released).toBe(TXT2IMG_SESSIONS);
   });
 
   it("reports that no storage is available when the browser gives none", async () => {

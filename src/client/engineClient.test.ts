@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ERROR_CLASSES } from "../errorRegistry";
 import { AppError, JobCancelledError, serializeError, GPUDeviceLostError, EngineStalledError } from "../errors";
 import type { GenerateJob, ResultMessage, WorkerEvent, WorkerRequest } from "../protocol";
@@ -109,19 +109,24 @@ describe("engine client recovery", () => {
     expect(last().received.map((r) => [r.kind, r.id])).toEqual([["download", download.id]]);
   });
 
-  it("waits two steps' time before replacing the worker of a slow generation", async () => {
-    const { client, workers } = setup(10);
-    const running = client.generate(job());
-    workers[0].emit({ kind: "progress", id: running.id, step: 1, steps: 9, elapsedMs: 0 });
-    await new Promise((r) => setTimeout(r, 100));
-    workers[0].emit({ kind: "progress", id: running.id, step: 2, steps: 9, elapsedMs: 100 });
-    running.cancel();
-    await new Promise((r) => setTimeout(r, 60));
-    // the worker answers within a step: no replacement
-    workers[0].emit({ kind: "cancelled", id: running.id });
-    await expect(running.done).rejects.toBeInstanceOf(JobCancelledError);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(workers).toHaveLength(1);
+  describe("with the clock in the test's hands", () => {
+    afterEach(() => void vi.useRealTimers());
+
+    it("waits two steps' time before replacing the worker of a slow generation", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+      const { client, workers } = setup(10);
+      const running = client.generate(job());
+      workers[0].emit({ kind: "progress", id: running.id, step: 1, steps: 9, elapsedMs: 0 });
+      vi.advanceTimersByTime(100);
+      workers[0].emit({ kind: "progress", id: running.id, step: 2, steps: 9, elapsedMs: 100 });
+      running.cancel();
+      vi.advanceTimersByTime(199);
+      // the worker answers within two steps: no replacement, then or later
+      workers[0].emit({ kind: "cancelled", id: running.id });
+      await expect(running.done).rejects.toBeInstanceOf(JobCancelledError);
+      vi.advanceTimersByTime(1000);
+      expect(workers).toHaveLength(1);
+    });
   });
 });
 

@@ -42,7 +42,7 @@ function twinSource(): ModelSource {
       return [d.path, join(TWINS, m[1], decodeURIComponent(m[2]))];
     }),
   );
-  files.set(variant.files.text_encoder!.path, join(FIXTURES, "text_encoder.onnx"));
+  files.set(variant.files.text_encoder.path, join(FIXTURES, "text_encoder.onnx"));
   return {
     async read(path) {
       const file = files.get(path);

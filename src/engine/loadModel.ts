@@ -336,7 +336,7 @@ export async function loadModel(
   let tokenizerList: PromptTokenizer[];
   let embedDim: number | undefined;
   const patches = loraReport(loras, manifest, runtime);
-  let warnings: string[] = [];
+  let warnings: string[];
   try {
     for await (const bytes of reads) {
       index += 1;

@@ -159,6 +159,7 @@ const f32 = Math.fround;
 
 // Constants of avx_mathfun.h (Cephes logf/sinf/cosf), rounded to float32 as the kernel stores them.
 const TWO_PI = f32(2 * Math.PI);
+// eslint-disable-next-line no-loss-of-precision -- the header's digits, so the two can be compared; f32 rounds them anyway
 const SQRT_HALF = f32(0.707106781186547524);
 const LOG_P = [
   7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1,
@@ -169,6 +170,7 @@ const LOG_Q2 = f32(0.693359375);
 const FOUR_OVER_PI = f32(1.27323954473516);
 const MINUS_DP1 = f32(-0.78515625);
 const MINUS_DP2 = f32(-2.4187564849853515625e-4);
+// eslint-disable-next-line no-loss-of-precision -- as SQRT_HALF
 const MINUS_DP3 = f32(-3.77489497744594108e-8);
 const SIN_P0 = f32(-1.9515295891e-4);
 const SIN_P1 = f32(8.3321608736e-3);

@@ -35,7 +35,7 @@ async function probeWebGpu(): Promise<GpuProbe> {
   const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
   const no = (reason: string): GpuProbe => ({ ok: false, shaderF16: false, reason, maxBufferBytes: 0 });
   if (!gpu) return no("this browser has no WebGPU (navigator.gpu is missing)");
-  let adapter: GPUAdapter | null = null;
+  let adapter: GPUAdapter | null;
   try {
     adapter = await gpu.requestAdapter();
   } catch (err) {

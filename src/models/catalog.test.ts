@@ -1,14 +1,33 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifestJson } from "../manifest";
+import { parseManifestJson, type TextEncoderSpec } from "../manifest";
 import { hubDownloads, variantFiles, type HubCatalogEntry } from "../hub/hubModel";
 import { CATALOG, findEntry } from "./catalog";
+import { twinSource, TWINS } from "./twinSource";
 
 const hubEntry = (id: string) => {
   const entry = findEntry(CATALOG, id);
   if (entry?.kind !== "hub") throw new Error(`${id} is not a hub entry`);
-  return entry as HubCatalogEntry;
+  return entry;
+};
+const hubEntries = CATALOG.filter((e): e is HubCatalogEntry => e.kind === "hub");
+
+interface TwinRecord {
+  repo: string;
+  revision: string;
+  files: Record<string, { io?: { outputs: { name: string }[] } }>;
+  scheduler: Record<string, unknown>;
+}
+const twins = JSON.parse(readFileSync(join(TWINS, "references/twins.json"), "utf8")) as Record<string, TwinRecord>;
+/** The manifest's default when it names no encoders (SD 1.x/2.x) */
+const SD_ENCODERS: TextEncoderSpec[] = [{ part: "text_encoder", hiddenStates: "last_hidden_state" }];
+const HUB = "https://hub.invalid";
+/** `{hub}/{owner}/{repo}/resolve/{revision}/{path}` → [owner/repo, path] */
+const repoPath = (url: string): [string, string] => {
+  const m = /^https:\/\/hub\.invalid\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(url);
+  if (!m) throw new Error(`unexpected URL ${url}`);
+  return [m[1], decodeURIComponent(m[2])];
 };
 
 describe("catalog", () => {
@@ -39,31 +58,58 @@ describe("catalog", () => {
     }
   });
 
-  it("describes SD-Turbo as the ORT WebGPU export needs it", () => {
-    const { manifest } = hubEntry("sd-turbo");
-    expect(manifest).toMatchObject({
-      textEmbeddingDim: 1024,
-      sizes: { native: 512 },
-      tokenizer: { padId: 0, maxLength: 77 },
-      scheduler: { timestep_spacing: "trailing", prediction_type: "epsilon" },
-      defaults: { sampler: "Euler", steps: 1, guidance: 0 },
+  // The twins (tools/twins) copy each real repo's layout, tokenizer files, ONNX I/O names and scheduler config
+  describe.each(hubEntries.map((e) => [e.manifest.id, e] as const))("%s agrees with the real repo its twin copies", (id, entry) => {
+    const real = twins[id];
+    const { manifest } = entry;
+
+    it("names the repo and revision the twin was made from, and only files that repo has", () => {
+      expect(entry.source).toMatchObject({ repo: real.repo, revision: real.revision });
+      for (const variant of manifest.variants) {
+        for (const d of hubDownloads(entry, variant.id, HUB)) {
+          const [repo, path] = repoPath(d.url);
+          if (repo === real.repo) expect(Object.keys(real.files), d.url).toContain(path);
+          else expect(existsSync(join(TWINS, repo, path)), d.url).toBe(true);
+        }
+      }
     });
-    expect(manifest.variants.every((v) => v.requiresShaderF16)).toBe(true);
+
+    it("takes its scheduler settings from the repo's scheduler config", () => {
+      for (const [key, value] of Object.entries(manifest.scheduler)) expect(real.scheduler[key], key).toEqual(value);
+    });
+
+    it("reads text encoder outputs the ONNX files have, and pads with the id of the tokenizer config's pad token", async () => {
+      for (const variant of manifest.variants) {
+        const source = twinSource(entry, variant.id);
+        for (const encoder of manifest.textEncoders ?? SD_ENCODERS) {
+          const file = variant.files[encoder.part];
+          if (!file) throw new Error(`${id} ${variant.id} has no ${encoder.part}`);
+          const [, path] = repoPath(hubDownloads(entry, variant.id, HUB).find((d) => d.path === file.path)!.url);
+          const outputs = real.files[path].io?.outputs.map((o) => o.name);
+          expect(outputs, path).toEqual(expect.arrayContaining([encoder.hiddenStates, ...(encoder.pooled ? [encoder.pooled] : [])]));
+
+          const tokenizer = encoder.tokenizer ?? manifest.tokenizer;
+          const json = async (p: string) => JSON.parse(new TextDecoder().decode(await source.read(p)));
+          const config = await json(tokenizer.configPath!);
+          const pad = typeof config.pad_token === "string" ? config.pad_token : config.pad_token.content;
+          expect((await json(tokenizer.path))[pad], `${encoder.part} pads with ${pad}`).toBe(tokenizer.padId);
+          expect(tokenizer.maxLength).toBe(config.model_max_length);
+        }
+      }
+    });
   });
 
-  it("describes SDXL-Turbo as the 4-bit WebNN export needs it", () => {
+  it("describes SDXL-Turbo as SDXL's diffusers configs do (states 768 + 1280 wide, penultimate layers, text_time)", () => {
     const { manifest } = hubEntry("sdxl-turbo");
-    expect(manifest).toMatchObject({
-      textEmbeddingDim: 2048,
-      additionEmbedType: "text_time",
-      scalingFactor: 0.13025,
-      defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
-    });
-    expect(manifest.textEncoders?.map((e) => [e.part, e.hiddenStates, e.pooled, (e.tokenizer ?? manifest.tokenizer).padId])).toEqual([
-      ["text_encoder", "hidden_states.11", undefined, 49407],
-      ["text_encoder_2", "hidden_states.31", "text_embeds", 0],
-    ]);
-    expect(manifest.variants.map((v) => [v.precision, v.requiresShaderF16])).toEqual([["q4f16", true]]);
+    const config = (path: string) => JSON.parse(readFileSync(join(__dirname, "__fixtures__/sdxl-onnx", path, "config.json"), "utf8"));
+    const unet = config("unet");
+    expect(manifest.textEmbeddingDim).toBe(unet.cross_attention_dim);
+    expect(manifest.additionEmbedType).toBe(unet.addition_embed_type);
+    expect(manifest.scalingFactor).toBe(config("vae_decoder").scaling_factor);
+    // SDXL conditions on each encoder's penultimate layer: hidden_states[num_hidden_layers - 1]
+    expect(manifest.textEncoders?.map((e) => e.hiddenStates)).toEqual(
+      ["text_encoder", "text_encoder_2"].map((part) => `hidden_states.${config(part).num_hidden_layers - 1}`),
+    );
   });
 
   it("lists every file of a variant once, tokenizer first, external data after its graph", () => {

@@ -243,7 +243,7 @@ function dimensionsFrom(
   // the U-Net attends to the text encoders' per-token states (side by side): cross_attention_dim, or the sum of
   // the encoders' hidden_size (not projection_dim, which is the pooled embedding's width)
   const hidden = textEncoders.map((c) => num(c?.hidden_size));
-  const summed = hidden.every((h) => h !== undefined) ? hidden.reduce((a, b) => a! + b!, 0) : undefined;
+  const summed = hidden.every((h) => h !== undefined) ? hidden.reduce((a, b) => a + b, 0) : undefined;
   const textEmbeddingDim = width(unet?.cross_attention_dim) ?? summed;
   if (textEmbeddingDim === undefined) {
     const encoders = sdxl ? "text_encoder/ and text_encoder_2/config.json" : "text_encoder/config.json";

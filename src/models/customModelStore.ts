@@ -25,7 +25,7 @@ export async function openCustomModelStore(dbName = CUSTOM_MODELS_DB): Promise<C
     // opening is lazy; reading proves the database really opens (it throws in some private modes)
     await values(store);
     return {
-      list: async () => ((await values(store)) as CustomModelEntry[]).sort((a, b) => a.custom.addedAt - b.custom.addedAt),
+      list: async () => (await values<CustomModelEntry>(store)).sort((a, b) => a.custom.addedAt - b.custom.addedAt),
       get: (id) => get<CustomModelEntry>(id, store),
       put: (entry) => set(entry.manifest.id, entry, store),
       delete: (id) => del(id, store),

@@ -179,7 +179,7 @@ describe("parseParameters", () => {
 
   it("finds the same settings as A1111's re_param regex, on random lines", () => {
     // A1111's re_param translated to JS (Python's Unicode \w is [\p{L}\p{N}_]), used here as the reference.
-    const reParam = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-\/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
+    const reParam = /\s*([\p{L}\p{N}_][\p{L}\p{N}_ \-/]+):\s*("(?:\\.|[^\\"])+"|[^,]*)(?:,|$)/gu;
     const unquote = (value: string): string => {
       if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"'))) return value;
       try {

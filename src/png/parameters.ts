@@ -32,7 +32,7 @@ export class MissingParametersError extends Error {
 export const PARAMETERS_KEYWORD = "parameters";
 
 // A1111's labels: a word character, then word characters, spaces, '-' or '/'. Python's Unicode \w is \p{L}\p{N}_.
-const SETTING_KEY = /^[\p{L}\p{N}_][\p{L}\p{N}_ \-\/]+$/u;
+const SETTING_KEY = /^[\p{L}\p{N}_][\p{L}\p{N}_ \-/]+$/u;
 // A1111 takes the last line as the settings line only when it holds at least three settings.
 const MIN_SETTINGS = 3;
 const NEGATIVE_PREFIX = "Negative prompt:";

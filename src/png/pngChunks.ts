@@ -107,6 +107,7 @@ export function textChunk(keyword: string, text: string): PngChunk {
   checkKeyword(keyword);
   if (text.includes("\0")) throw new RangeError(`PNG text cannot contain NUL characters (in '${keyword}').`);
   const key = latin1Bytes(keyword);
+  // eslint-disable-next-line no-control-regex -- Latin-1 without NUL is what tEXt can hold
   if (/^[\u0001-\u00ff]*$/.test(text)) return { type: "tEXt", data: concat([key, [0], latin1Bytes(text)]) };
   // After the keyword's NUL: compression flag 0, method 0, empty language tag + NUL, empty translated keyword + NUL.
   return { type: "iTXt", data: concat([key, [0, 0, 0, 0, 0], utf8Encoder.encode(text)]) };

@@ -9,7 +9,12 @@ function LoraRow({ lora }: { lora: LoraEntry }) {
   const removeLora = useApp((s) => s.removeLora);
   const busy = useApp((s) => s.addingLora !== undefined);
   const [draft, setDraft] = useState(lora.strength);
-  useEffect(() => setDraft(lora.strength), [lora.strength]);
+  // a strength set elsewhere (PNG info, another tab) replaces the draft; adjusted while rendering, as React advises, not in an effect
+  const [stored, setStored] = useState(lora.strength);
+  if (stored !== lora.strength) {
+    setStored(lora.strength);
+    setDraft(lora.strength);
+  }
   const commit = () => draft !== lora.strength && setLora(lora.name, { strength: draft });
   const sliderId = useId();
   return (

@@ -12,8 +12,8 @@ import os
 import numpy as np
 import onnx
 import torch
-import torch.nn as nn
 from onnx import TensorProto, helper, numpy_helper
+from torch import nn
 
 import shapes
 import vocab

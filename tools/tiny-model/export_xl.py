@@ -17,8 +17,8 @@ import os
 
 import onnx
 import torch
-import torch.nn as nn
 from onnx import TensorProto, helper
+from torch import nn
 
 import vocab
 from export import built_in_manifest, export, file_entry, fit_latent_rgb, vae_parts

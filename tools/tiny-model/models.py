@@ -3,8 +3,8 @@ used only by the evaluation. Shapes follow Stable Diffusion's so the ONNX interf
 import math
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+from torch import nn
 
 MAX_TOKENS = 77
 

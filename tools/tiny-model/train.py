@@ -173,6 +173,7 @@ def train_unet(args, gen):
         log(f"resumed at step {start}")
     t0 = time.time()
     step = start
+    t_warm = t0  # replaced once the first step (which compiles and warms up) is done
     while step < args.unet_steps:
         idx = torch.randint(len(latents), (args.unet_batch,), generator=gen)
         x0 = latents[idx]

@@ -14,9 +14,9 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-import make_twins as twins  # noqa: E402
-from common import FIXTURES, REFERENCES  # noqa: E402
+import common
+import make_twins as twins
+from common import FIXTURES, REFERENCES
 
 
 def session(path):

@@ -7,7 +7,6 @@ engine's loading and pipeline code can be tested against diffusers on the same w
 import hashlib
 import importlib.util
 import json
-import os
 import time
 from pathlib import Path
 

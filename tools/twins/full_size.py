@@ -15,9 +15,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-import modules  # noqa: E402
-from make_twins import TURBO_SCHEDULER  # noqa: E402
+import common
+import modules
+from make_twins import TURBO_SCHEDULER
 
 # stabilityai/sd-turbo's unet/config.json, text_encoder/config.json and vae/config.json (SD 2.1's shapes)
 UNET = dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=(320, 640, 1280, 1280),

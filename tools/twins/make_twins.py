@@ -13,9 +13,9 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-import modules  # noqa: E402
-from common import FIXTURES  # noqa: E402
+import common
+import modules
+from common import FIXTURES
 
 LONG_PROMPT = ("a very long prompt about a lighthouse on a rocky cliff at sunset, waves crashing below, seagulls in "
                "the sky, dramatic clouds, golden light, oil painting in the style of the old masters, highly "
