@@ -2,6 +2,7 @@ import { useId, useState } from "react";
 import { embedUrl, iframeSnippet, type EmbedUi } from "../embed/options";
 import { parseOrigins } from "../embed/origins";
 import type { EmbedParams } from "../embed/protocol";
+import { CopyButton } from "./CopyButton";
 import { useApp } from "./StoreContext";
 import { RANDOM_SEED } from "./store";
 
@@ -23,7 +24,6 @@ export function EmbedSnippet() {
   const [size, setSize] = useState<FrameSize>("compact");
   const [promptBox, setPromptBox] = useState(true);
   const [useForm, setUseForm] = useState(false);
-  const [copied, setCopied] = useState(false);
 
   const parsed = parseOrigins(anyOrigin ? "*" : origins);
   const { prompt, negativePrompt, steps, guidance, width, height, sampler, seed } = params;
@@ -45,10 +45,7 @@ export function EmbedSnippet() {
           value={origins}
           disabled={anyOrigin}
           placeholder="https://your-site.example"
-          onChange={(e) => {
-            setOrigins(e.target.value);
-            setCopied(false);
-          }}
+          onChange={(e) => setOrigins(e.target.value)}
         />
         <p className="hint">Pages at these origins may drive the widget from script (comma-separated). Results go only to the page that asked.</p>
         <label className="inline">
@@ -84,17 +81,8 @@ export function EmbedSnippet() {
         <textarea id={ids.code} rows={4} readOnly value={code} onFocus={(e) => e.target.select()} />
       </div>
       <div className="actions">
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard.writeText(code).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {copied ? "Copied" : "Copy embed code"}
-        </button>
+        {/* keyed by the code: a changed snippet has not been copied yet */}
+        <CopyButton key={code} text={code} label="Copy embed code" />
         <a href={src} target="_blank" rel="noopener">
           Open the widget
         </a>
