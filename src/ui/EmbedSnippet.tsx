@@ -2,6 +2,7 @@ import { useId, useState } from "react";
 import { embedUrl, iframeSnippet, type EmbedUi } from "../embed/options";
 import { parseOrigins } from "../embed/origins";
 import type { EmbedParams } from "../embed/protocol";
+import { ChoiceSelect } from "./ChoiceSelect";
 import { CopyButton } from "./CopyButton";
 import { useApp } from "./StoreContext";
 import { RANDOM_SEED } from "./store";
@@ -12,7 +13,7 @@ const FRAME_SIZES = {
   large: { label: "Large (540 × 700)", width: 540, height: 700 },
 } as const;
 type FrameSize = keyof typeof FRAME_SIZES;
-const isFrameSize = (value: string): value is FrameSize => value in FRAME_SIZES;
+const FRAME_CHOICES = (Object.keys(FRAME_SIZES) as FrameSize[]).map((value) => ({ value, label: FRAME_SIZES[value].label }));
 
 /** For site owners: choose who may drive the widget and how it looks, and copy the iframe to paste. */
 export function EmbedSnippet() {
@@ -61,13 +62,7 @@ export function EmbedSnippet() {
       <div className="row">
         <div className="field">
           <label htmlFor={ids.size}>Frame size</label>
-          <select id={ids.size} value={size} onChange={(e) => isFrameSize(e.target.value) && setSize(e.target.value)}>
-            {Object.entries(FRAME_SIZES).map(([key, s]) => (
-              <option key={key} value={key}>
-                {s.label}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect id={ids.size} value={size} choices={FRAME_CHOICES} onChoose={setSize} />
         </div>
       </div>
       <label className="inline">

@@ -1,6 +1,7 @@
 import { useId, type FormEvent, type KeyboardEvent } from "react";
 import { DEFAULT_PROMPT_SYNTAX, PROMPT_SYNTAXES, SAMPLER_NAMES, type PromptSyntax } from "../params";
 import type { BackendChoice } from "../protocol";
+import { ChoiceSelect } from "./ChoiceSelect";
 import { FieldError } from "./FieldError";
 import { PromptHelp } from "./PromptHelp";
 import { useApp } from "./StoreContext";
@@ -35,6 +36,13 @@ const SYNTAX_LABELS: Record<PromptSyntax, string> = {
   A1111: "A1111 (weights, BREAK, long)",
   plain: "Plain (as diffusers, 77 tokens)",
 };
+const SYNTAX_CHOICES = PROMPT_SYNTAXES.map((value) => ({ value, label: SYNTAX_LABELS[value] }));
+const SAMPLER_CHOICES = SAMPLER_NAMES.map((value) => ({ value, label: value }));
+const BACKEND_CHOICES: { value: BackendChoice; label: string }[] = [
+  { value: "auto", label: "Auto (WebGPU, else WASM)" },
+  { value: "webgpu", label: "WebGPU" },
+  { value: "wasm", label: "WASM" },
+];
 /** The action bar's Generate button lives outside the form and names it. */
 export const PROMPT_FORM_ID = "prompt-form";
 
@@ -122,35 +130,22 @@ export function PromptForm() {
       <div className="row">
         <div className="field">
           <label htmlFor={samplerId}>Sampler</label>
-          <select id={samplerId} value={params.sampler} onChange={(e) => setParam("sampler", e.target.value)}>
-            {SAMPLER_NAMES.map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </select>
+          <ChoiceSelect id={samplerId} value={params.sampler} choices={SAMPLER_CHOICES} onChoose={(s) => setParam("sampler", s)} />
           <FieldError field="sampler" />
         </div>
         <div className="field">
           <label htmlFor={syntaxId}>Prompt syntax</label>
-          <select
+          <ChoiceSelect
             id={syntaxId}
             value={params.promptSyntax ?? DEFAULT_PROMPT_SYNTAX}
-            onChange={(e) => setParam("promptSyntax", PROMPT_SYNTAXES.find((s) => s === e.target.value))}
-          >
-            {PROMPT_SYNTAXES.map((s) => (
-              <option key={s} value={s}>
-                {SYNTAX_LABELS[s]}
-              </option>
-            ))}
-          </select>
+            choices={SYNTAX_CHOICES}
+            onChoose={(s) => setParam("promptSyntax", s)}
+          />
           <FieldError field="promptSyntax" />
         </div>
         <div className="field">
           <label htmlFor={backendId}>Backend</label>
-          <select id={backendId} value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendChoice)}>
-            <option value="auto">Auto (WebGPU, else WASM)</option>
-            <option value="webgpu">WebGPU</option>
-            <option value="wasm">WASM</option>
-          </select>
+          <ChoiceSelect id={backendId} value={backendChoice} choices={BACKEND_CHOICES} onChoose={setBackendChoice} />
           <FieldError field="backend" />
         </div>
         {variants && variants.length > 1 && (
