@@ -32,6 +32,37 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
   );
 }
 
+interface PromptFieldProps {
+  field: "prompt" | "negativePrompt";
+  label: string;
+  rows: number;
+  placeholder?: string;
+  /** Also list the words of a model with a small word list (once, under the prompt). */
+  listWords?: boolean;
+}
+
+/** A prompt box with what the model makes of it (tokens, cut-off, unknown words) and its errors below. */
+function PromptField({ field, label, rows, placeholder, listWords }: PromptFieldProps) {
+  const id = useId();
+  const text = useApp((s) => s.params[field]);
+  const setParam = useApp((s) => s.setParam);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        rows={rows}
+        value={text}
+        placeholder={placeholder}
+        aria-describedby={`${id}-help`}
+        onChange={(e) => setParam(field, e.target.value)}
+      />
+      <PromptHelp text={text} id={`${id}-help`} listWords={listWords} />
+      <FieldError field={field} />
+    </div>
+  );
+}
+
 const SYNTAX_LABELS: Record<PromptSyntax, string> = {
   A1111: "A1111 (weights, BREAK, long)",
   plain: "Plain (as diffusers, 77 tokens)",
@@ -47,8 +78,6 @@ const BACKEND_CHOICES: { value: BackendChoice; label: string }[] = [
 export const PROMPT_FORM_ID = "prompt-form";
 
 export function PromptForm() {
-  const promptId = useId();
-  const negId = useId();
   const samplerId = useId();
   const syntaxId = useId();
   const batchId = useId();
@@ -82,31 +111,8 @@ export function PromptForm() {
 
   return (
     <form className="prompt-form" id={PROMPT_FORM_ID} onSubmit={submit} onKeyDown={onKeyDown} noValidate>
-      <div className="field">
-        <label htmlFor={promptId}>Prompt</label>
-        <textarea
-          id={promptId}
-          rows={3}
-          value={params.prompt}
-          placeholder="a red star on a blue background"
-          aria-describedby={`${promptId}-help`}
-          onChange={(e) => setParam("prompt", e.target.value)}
-        />
-        <PromptHelp text={params.prompt} id={`${promptId}-help`} listWords />
-        <FieldError field="prompt" />
-      </div>
-      <div className="field">
-        <label htmlFor={negId}>Negative prompt</label>
-        <textarea
-          id={negId}
-          rows={2}
-          value={params.negativePrompt}
-          aria-describedby={`${negId}-help`}
-          onChange={(e) => setParam("negativePrompt", e.target.value)}
-        />
-        <PromptHelp text={params.negativePrompt} id={`${negId}-help`} />
-        <FieldError field="negativePrompt" />
-      </div>
+      <PromptField field="prompt" label="Prompt" rows={3} placeholder="a red star on a blue background" listWords />
+      <PromptField field="negativePrompt" label="Negative prompt" rows={2} />
       <div className="row">
         <NumberField field="steps" label="Steps" />
         <NumberField field="guidance" label={guidanceEmbedded ? "Guidance (LCM, embedded)" : "Guidance (CFG)"} step={0.5} />
