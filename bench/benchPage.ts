@@ -20,8 +20,11 @@ export interface BenchPage {
   close(): Promise<void>;
 }
 
-/** Opens `htmlPath` (relative to the repo root) in Chromium with a fresh on-disk profile. */
-export async function openBenchPage(htmlPath: string): Promise<BenchPage> {
+/**
+ * Opens `htmlPath` (relative to the repo root) in Chromium with a fresh on-disk profile. By default an empty page
+ * on the Vite server, into which each storage bench imports its own bench/*Page.ts.
+ */
+export async function openBenchPage(htmlPath = "bench/benchPage.html"): Promise<BenchPage> {
   const vite = await createServer({
     configFile: false,
     root: repoRoot,

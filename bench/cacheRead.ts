@@ -12,7 +12,7 @@ import type * as PageBench from "./cacheReadPage";
 const { values } = parseArgs({ options: { mb: { type: "string", default: "256" } } });
 const totalMB = Number(values.mb);
 
-const bench = await openBenchPage("bench/cacheRead.html");
+const bench = await openBenchPage();
 try {
   console.log(`Chromium ${bench.context.browser()?.version() ?? ""}, ${totalMB} MB of random bytes, disk profile, warm OS cache`);
   for (const name of ["indexedDbBench", "opfsBench", "cacheStorageBench"] as const) {

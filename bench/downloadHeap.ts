@@ -30,7 +30,7 @@ weights[0] = 0x08; // looks like ONNX to the downloader's first-byte check
 await mkdir(path.join(hubRoot, "bench/big/unet"), { recursive: true });
 await writeFile(path.join(hubRoot, "bench/big/unet/model.onnx"), weights);
 const hub = await startHub({ root: hubRoot });
-const bench = await openBenchPage("bench/downloadHeap.html");
+const bench = await openBenchPage();
 try {
   const url = `${hub.url}/bench/big/resolve/main/unet/model.onnx`;
   console.log(`Chromium ${bench.context.browser()?.version() ?? ""}, ${totalMB} MB file, mode ${mode}`);

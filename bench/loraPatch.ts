@@ -60,7 +60,7 @@ if (values.where !== "browser") {
 }
 
 if (values.where !== "node") {
-  const bench = await openBenchPage("bench/loraPatch.html");
+  const bench = await openBenchPage();
   try {
     await bench.page.evaluate(async ({ mod, unetMB, rank }) => ((await import(mod)) as typeof PageBench).prepare(unetMB, rank), {
       mod: "/bench/loraPatchPage.ts",

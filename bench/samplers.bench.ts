@@ -4,18 +4,11 @@
  */
 import { bench, describe } from "vitest";
 import { SAMPLER_NAMES, prepareSampling, type Denoiser, type SchedulerConfig } from "../src/engine/samplers";
+import { SD_TRAINING_SCHEDULE } from "../src/models/catalog";
 
 const STEPS = 20;
 const SIZE = 1 * 4 * 64 * 64;
-const cfg: SchedulerConfig = {
-  num_train_timesteps: 1000,
-  beta_start: 0.00085,
-  beta_end: 0.012,
-  beta_schedule: "scaled_linear",
-  timestep_spacing: "leading",
-  steps_offset: 1,
-  prediction_type: "epsilon",
-};
+const cfg: SchedulerConfig = { ...SD_TRAINING_SCHEDULE, timestep_spacing: "leading", steps_offset: 1, prediction_type: "epsilon" };
 
 const prediction = Float32Array.from({ length: SIZE }, (_, j) => Math.sin(j));
 const unitNoise = Float32Array.from({ length: SIZE }, (_, j) => Math.cos(j * 1.7));

@@ -19,18 +19,44 @@ async function dropFile(page: Page, name: string, bytes: Uint8Array, type = "ima
 
 const pixels = new Uint8Array(64 * 64 * 4).fill(200);
 
+/** The settings a PNG's parameters fill in, found by the form's labels. */
+const formFields = (page: Page) => ({
+  prompt: page.getByRole("textbox", { name: "Prompt", exact: true }),
+  negativePrompt: page.getByRole("textbox", { name: "Negative prompt" }),
+  steps: page.getByLabel("Steps"),
+  guidance: page.getByLabel("Guidance (CFG)"),
+  seed: page.getByLabel("Seed", { exact: true }),
+  sampler: page.getByLabel("Sampler"),
+});
+type FormValues = Record<keyof ReturnType<typeof formFields>, string>;
+
+/** Types the settings in as a user would. */
+async function fillForm(page: Page, values: FormValues) {
+  const fields = formFields(page);
+  for (const key of ["prompt", "negativePrompt", "steps", "guidance", "seed"] as const) await fields[key].fill(values[key]);
+  await fields.sampler.selectOption(values.sampler);
+}
+
+async function expectForm(page: Page, values: FormValues) {
+  const fields = formFields(page);
+  for (const key of Object.keys(values) as (keyof FormValues)[]) await expect(fields[key]).toHaveValue(values[key]);
+}
+
 test.beforeEach(async ({ page }) => {
   await page.goto("/");
   await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
 });
 
 test("dropping one of our PNGs fills the form with the settings it was made with", async ({ page }) => {
-  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a green triangle on a black background");
-  await page.getByRole("textbox", { name: "Negative prompt" }).fill("blurry");
-  await page.getByLabel("Steps").fill("3");
-  await page.getByLabel("Guidance (CFG)").fill("6.5");
-  await page.getByLabel("Seed", { exact: true }).fill("4242");
-  await page.getByLabel("Sampler").selectOption("DPM++ 2M Karras");
+  const made: FormValues = {
+    prompt: "a green triangle on a black background",
+    negativePrompt: "blurry",
+    steps: "3",
+    guidance: "6.5",
+    seed: "4242",
+    sampler: "DPM++ 2M Karras",
+  };
+  await fillForm(page, made);
   await page.getByRole("button", { name: "Generate" }).click();
   await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible();
   const download = page.waitForEvent("download");
@@ -39,20 +65,10 @@ test("dropping one of our PNGs fills the form with the settings it was made with
 
   await page.reload();
   // the reload keeps the form as it was: change it, so the drop has something to fill in
-  await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("something else");
-  await page.getByRole("textbox", { name: "Negative prompt" }).fill("");
-  await page.getByLabel("Steps").fill("20");
-  await page.getByLabel("Guidance (CFG)").fill("4");
-  await page.getByLabel("Seed", { exact: true }).fill("");
-  await page.getByLabel("Sampler").selectOption("Euler");
+  await fillForm(page, { prompt: "something else", negativePrompt: "", steps: "20", guidance: "4", seed: "", sampler: "Euler" });
   await dropFile(page, "mine.png", png);
   await expect(page.getByRole("status").filter({ hasText: "Filled the form from “mine.png”." })).toBeVisible();
-  await expect(page.getByRole("textbox", { name: "Prompt", exact: true })).toHaveValue("a green triangle on a black background");
-  await expect(page.getByRole("textbox", { name: "Negative prompt" })).toHaveValue("blurry");
-  await expect(page.getByLabel("Steps")).toHaveValue("3");
-  await expect(page.getByLabel("Guidance (CFG)")).toHaveValue("6.5");
-  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("4242");
-  await expect(page.getByLabel("Sampler")).toHaveValue("DPM++ 2M Karras");
+  await expectForm(page, made);
   await expect(page.getByLabel("Width")).toHaveValue("64");
   await expect(page.getByLabel("Height")).toHaveValue("64");
 });

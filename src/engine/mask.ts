@@ -1,49 +1,39 @@
 /** Inpainting masks: 0 keeps the source pixel, 255 regenerates it. */
 
-/** Largest value in a (2r+1)² window: grows the masked area by r pixels. */
-export function dilate(mask: Float32Array, w: number, h: number, r: number): Float32Array {
-  if (r <= 0) return mask.slice();
-  const rows = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let m = 0;
-      for (let k = Math.max(0, x - r); k <= Math.min(w - 1, x + r); k++) m = Math.max(m, mask[y * w + k]);
-      rows[y * w + x] = m;
-    }
-  }
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let m = 0;
-      for (let k = Math.max(0, y - r); k <= Math.min(h - 1, y + r); k++) m = Math.max(m, rows[k * w + x]);
-      out[y * w + x] = m;
-    }
-  }
-  return out;
-}
-
-/** Mean over a (2r+1)² window (clamped at the borders): softens the mask's edge over r pixels. */
-export function boxBlur(mask: Float32Array, w: number, h: number, r: number): Float32Array {
+/**
+ * The largest value or the mean over a (2r+1)² window, clamped at the borders, as a pass along the rows and then one
+ * along the columns (both are separable).
+ */
+function separableWindow(mask: Float32Array, w: number, h: number, r: number, op: "max" | "mean"): Float32Array {
   if (r <= 0) return mask.slice();
   const pass = (src: Float32Array, horizontal: boolean) => {
     const out = new Float32Array(w * h);
+    const [length, stride] = horizontal ? [w, 1] : [h, w];
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
-        let sum = 0;
-        let n = 0;
-        for (let k = -r; k <= r; k++) {
-          const xx = horizontal ? x + k : x;
-          const yy = horizontal ? y : y + k;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-          sum += src[yy * w + xx];
-          n++;
-        }
-        out[y * w + x] = sum / n;
+        const at = horizontal ? x : y;
+        const first = Math.max(0, at - r);
+        const last = Math.min(length - 1, at + r);
+        // where this pixel's row (or column) starts
+        const line = horizontal ? y * w : x;
+        let acc = 0;
+        for (let k = first; k <= last; k++) acc = op === "max" ? Math.max(acc, src[line + k * stride]) : acc + src[line + k * stride];
+        out[y * w + x] = op === "max" ? acc : acc / (last - first + 1);
       }
     }
     return out;
   };
   return pass(pass(mask, true), false);
+}
+
+/** Largest value in a (2r+1)² window: grows the masked area by r pixels. */
+export function dilate(mask: Float32Array, w: number, h: number, r: number): Float32Array {
+  return separableWindow(mask, w, h, r, "max");
+}
+
+/** Mean over a (2r+1)² window (clamped at the borders): softens the mask's edge over r pixels. */
+export function boxBlur(mask: Float32Array, w: number, h: number, r: number): Float32Array {
+  return separableWindow(mask, w, h, r, "mean");
 }
 
 /**

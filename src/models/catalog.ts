@@ -4,9 +4,9 @@
  * ModelManifest; sizes and hashes of their files are not known in advance, so the downloader records
  * them on the first complete download and the cache checks them on every later read.
  */
-import type { HubCatalogEntry } from "../hub/hubModel";
+import type { HubCatalogEntry, HubSource } from "../hub/hubModel";
 import { CLIP_PAD_IDS, clipTokenizerFiles } from "../hub/tokenizerFiles";
-import type { ModelVariant } from "../manifest";
+import type { ModelManifest, ModelVariant } from "../manifest";
 
 export interface BuiltinCatalogEntry {
   kind: "builtin";
@@ -43,16 +43,43 @@ export const SD_LATENT_RGB = {
  * tokenizer as transformers' CLIPTokenizer does. SD 2.x pads with "!" (id 0), SD 1.x with the end token.
  */
 
-/** SD-Turbo's and SDXL-Turbo's scheduler_config.json (stabilityai/sd-turbo, stabilityai/sdxl-turbo): the same numbers. */
-const TURBO_SCHEDULER = {
+/**
+ * The noise schedule Stable Diffusion was trained with (1.x, 2.x, XL and their distillations): every scheduler_config.json
+ * of these models starts with these four numbers and differs only in how it spaces the inference timesteps.
+ */
+export const SD_TRAINING_SCHEDULE = {
   num_train_timesteps: 1000,
   beta_start: 0.00085,
   beta_end: 0.012,
   beta_schedule: "scaled_linear",
-  timestep_spacing: "trailing",
-  steps_offset: 1,
-  prediction_type: "epsilon",
 } as const;
+
+/** SD-Turbo's and SDXL-Turbo's scheduler_config.json (stabilityai/sd-turbo, stabilityai/sdxl-turbo): the same numbers. */
+const TURBO_SCHEDULER = { ...SD_TRAINING_SCHEDULE, timestep_spacing: "trailing", steps_offset: 1, prediction_type: "epsilon" } as const;
+
+/** What Stability AI's two Turbo distillations share: 512×512 only, 1 to 4 steps without guidance, one scheduler, one license. */
+const TURBO_RECOMMENDED = { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } };
+const TURBO_MANIFEST = {
+  license: "Stability AI Non-Commercial Research Community License",
+  sizes: { native: 512, min: 512, max: 512, multiple: 64 },
+  scheduler: TURBO_SCHEDULER,
+};
+
+/** The latent format of SD 1.x/2.x's VAE: 4 channels at 1/8 of the image size, scaled by 0.18215 into the U-Net's space. */
+const SD_LATENTS = { latentChannels: 4, vaeScaleFactor: 8, scalingFactor: 0.18215, latentRgb: SD_LATENT_RGB };
+
+/** A hub entry on huggingface.co-style hubs; every catalog manifest is schema version 1. */
+function hubEntry(entry: Omit<HubCatalogEntry, "kind" | "source" | "manifest"> & {
+  source: Omit<HubSource, "hub">;
+  manifest: Omit<ModelManifest, "schemaVersion">;
+}): HubCatalogEntry {
+  return { ...entry, kind: "hub", source: { hub: "hf", ...entry.source }, manifest: { schemaVersion: 1, ...entry.manifest } };
+}
+
+/** The hub models' variants: each named after its precision, all computing in half precision (so needing shader-f16). */
+function halfPrecisionVariant(precision: "fp16" | "q4f16", files: ModelVariant["files"]): ModelVariant {
+  return { id: precision, label: precision, precision, requiresShaderF16: true, files };
+}
 
 /**
  * SD-Turbo as exported for onnxruntime-web by ORT's WebGPU maintainer (fp16 weights, fp32 inputs and
@@ -60,48 +87,31 @@ const TURBO_SCHEDULER = {
  * unet 1.73 GB, vae_decoder 99.1 MB, vae_encoder 68.4 MB); scheduler from stabilityai/sd-turbo's
  * scheduler_config.json (EulerDiscrete, epsilon, trailing).
  */
-const SD_TURBO: HubCatalogEntry = {
-  kind: "hub",
-  source: {
-    hub: "hf",
-    repo: "schmuell/sd-turbo-ort-web",
-    revision: "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1",
-  },
+const SD_TURBO = hubEntry({
+  source: { repo: "schmuell/sd-turbo-ort-web", revision: "ace89b7d2cd849f9a73914cdbb8a3ea60c853dd1" },
   downloadBytes: { fp16: 2_583_000_000 },
-  recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
+  recommended: TURBO_RECOMMENDED,
   manifest: {
-    schemaVersion: 1,
+    ...TURBO_MANIFEST,
+    ...SD_LATENTS,
     id: "sd-turbo",
     name: "SD-Turbo",
-    license: "Stability AI Non-Commercial Research Community License",
     description:
       "Stability AI's SD-Turbo, a distilled Stable Diffusion 2.1: 512×512 images in 1 to 4 steps without guidance. " +
       "Half-precision weights; needs WebGPU with shader-f16. About 2.6 GB to download once.",
     tokenizer: clipTokenizerFiles("tokenizer", CLIP_PAD_IDS["!"]),
     textEmbeddingDim: 1024,
-    latentChannels: 4,
-    vaeScaleFactor: 8,
-    scalingFactor: 0.18215,
-    sizes: { native: 512, min: 512, max: 512, multiple: 64 },
-    scheduler: TURBO_SCHEDULER,
     defaults: { sampler: "Euler", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
-      {
-        id: "fp16",
-        label: "fp16",
-        precision: "fp16",
-        requiresShaderF16: true,
-        files: {
-          text_encoder: { path: "text_encoder/model.onnx" },
-          unet: { path: "unet/model.onnx" },
-          vae_decoder: { path: "vae_decoder/model.onnx" },
-          vae_encoder: { path: "vae_encoder/model.onnx" },
-        },
-      },
+      halfPrecisionVariant("fp16", {
+        text_encoder: { path: "text_encoder/model.onnx" },
+        unet: { path: "unet/model.onnx" },
+        vae_decoder: { path: "vae_decoder/model.onnx" },
+        vae_encoder: { path: "vae_encoder/model.onnx" },
+      }),
     ],
-    latentRgb: SD_LATENT_RGB,
   },
-};
+});
 
 /**
  * LCM Dreamshaper v7 (SD 1.5 distilled into a latent consistency model), fp16 ONNX export whose U-Net and
@@ -110,18 +120,13 @@ const SD_TURBO: HubCatalogEntry = {
  * SimianLuo/LCM_Dreamshaper_v7 LCMScheduler config. The repo's vae_encoder folder is left out: its files
  * could not be confirmed, and text-to-image does not need it.
  */
-const LCM_DREAMSHAPER: HubCatalogEntry = {
-  kind: "hub",
-  source: {
-    hub: "hf",
-    repo: "aislamov/lcm-dreamshaper-v7-onnx",
-    revision: "main",
-  },
+const LCM_DREAMSHAPER = hubEntry({
+  source: { repo: "aislamov/lcm-dreamshaper-v7-onnx", revision: "main" },
   downloadBytes: { fp16: 2_083_000_000 },
   // guidance is embedded (w = g − 1), not a second batch: 1 is unguided, the model card's example uses 8
   recommended: { steps: { min: 2, max: 8 }, guidance: { min: 1, max: 15 } },
   manifest: {
-    schemaVersion: 1,
+    ...SD_LATENTS,
     id: "lcm-dreamshaper-v7",
     name: "LCM Dreamshaper v7",
     license: "MIT",
@@ -132,37 +137,18 @@ const LCM_DREAMSHAPER: HubCatalogEntry = {
     textEmbeddingDim: 768,
     // SimianLuo/LCM_Dreamshaper_v7's unet/config.json: the U-Net takes the guidance embedding as timestep_cond
     timeCondProjDim: 256,
-    latentChannels: 4,
-    vaeScaleFactor: 8,
-    scalingFactor: 0.18215,
     sizes: { native: 512, min: 256, max: 768, multiple: 64 },
-    scheduler: {
-      num_train_timesteps: 1000,
-      beta_start: 0.00085,
-      beta_end: 0.012,
-      beta_schedule: "scaled_linear",
-      timestep_spacing: "leading",
-      steps_offset: 1,
-      prediction_type: "epsilon",
-      set_alpha_to_one: true,
-    },
+    scheduler: { ...SD_TRAINING_SCHEDULE, timestep_spacing: "leading", steps_offset: 1, prediction_type: "epsilon", set_alpha_to_one: true },
     defaults: { sampler: "LCM", steps: 4, guidance: 8, width: 512, height: 512 },
     variants: [
-      {
-        id: "fp16",
-        label: "fp16",
-        precision: "fp16",
-        requiresShaderF16: true,
-        files: {
-          text_encoder: { path: "text_encoder/model.onnx" },
-          unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
-          vae_decoder: { path: "vae_decoder/model.onnx", externalData: [{ path: "vae_decoder/model.onnx_data" }] },
-        },
-      },
+      halfPrecisionVariant("fp16", {
+        text_encoder: { path: "text_encoder/model.onnx" },
+        unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
+        vae_decoder: { path: "vae_decoder/model.onnx", externalData: [{ path: "vae_decoder/model.onnx_data" }] },
+      }),
     ],
-    latentRgb: SD_LATENT_RGB,
   },
-};
+});
 
 /** ComfyUI's SDXL latent_rgb_factors and bias (latent_formats.SDXL), halved and shifted from [-1,1] to [0,1]. */
 export const SDXL_LATENT_RGB = {
@@ -173,6 +159,9 @@ export const SDXL_LATENT_RGB = {
   ],
   bias: [0.5542, 0.49125, 0.49945],
 };
+
+/** SDXL's VAE: the same latent shape as SD's, scaled by 0.13025. */
+const SDXL_LATENTS = { latentChannels: 4, vaeScaleFactor: 8, scalingFactor: 0.13025, latentRgb: SDXL_LATENT_RGB };
 
 /**
  * SDXL-Turbo with 4-bit weights (MatMulNBits) and float16 inputs/outputs, exported by the WebNN team. File
@@ -190,10 +179,8 @@ export const SDXL_LATENT_RGB = {
 const SDXL_TOKENIZER = clipTokenizerFiles("tokenizer", CLIP_PAD_IDS["<|endoftext|>"]);
 const SDXL_TOKENIZER_2 = clipTokenizerFiles("tokenizer_2", CLIP_PAD_IDS["!"]);
 
-const SDXL_TURBO: HubCatalogEntry = {
-  kind: "hub",
+const SDXL_TURBO = hubEntry({
   source: {
-    hub: "hf",
     repo: "webnn/sdxl-turbo",
     revision: "main",
     files: Object.fromEntries(
@@ -204,12 +191,12 @@ const SDXL_TURBO: HubCatalogEntry = {
   },
   // the four ONNX files' sizes above and the two tokenizer folders (≈ 1.5 MB each)
   downloadBytes: { q4f16: 2_674_500_000 },
-  recommended: { steps: { min: 1, max: 4 }, guidance: { min: 0, max: 0 } },
+  recommended: TURBO_RECOMMENDED,
   manifest: {
-    schemaVersion: 1,
+    ...TURBO_MANIFEST,
+    ...SDXL_LATENTS,
     id: "sdxl-turbo",
     name: "SDXL-Turbo (4-bit)",
-    license: "Stability AI Non-Commercial Research Community License",
     description:
       "Stability AI's SDXL-Turbo, a distilled SDXL: 512×512 images in 1 to 4 steps without guidance. 4-bit weights " +
       "with half-precision activations; needs WebGPU with shader-f16. About 2.5 GB to download once.",
@@ -226,29 +213,17 @@ const SDXL_TURBO: HubCatalogEntry = {
     ],
     additionEmbedType: "text_time",
     forceZerosForEmptyPrompt: true,
-    latentChannels: 4,
-    vaeScaleFactor: 8,
-    scalingFactor: 0.13025,
-    sizes: { native: 512, min: 512, max: 512, multiple: 64 },
-    scheduler: TURBO_SCHEDULER,
     defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
-      {
-        id: "q4f16",
-        label: "q4f16",
-        precision: "q4f16",
-        requiresShaderF16: true,
-        files: {
-          text_encoder: { path: "onnx/text_encoder_model_q4f16.onnx" },
-          text_encoder_2: { path: "onnx/text_encoder_2_model_q4f16.onnx" },
-          unet: { path: "onnx/unet_model_q4f16.onnx" },
-          vae_decoder: { path: "onnx/vae_decoder_model_q4f16.onnx" },
-        },
-      },
+      halfPrecisionVariant("q4f16", {
+        text_encoder: { path: "onnx/text_encoder_model_q4f16.onnx" },
+        text_encoder_2: { path: "onnx/text_encoder_2_model_q4f16.onnx" },
+        unet: { path: "onnx/unet_model_q4f16.onnx" },
+        vae_decoder: { path: "onnx/vae_decoder_model_q4f16.onnx" },
+      }),
     ],
-    latentRgb: SDXL_LATENT_RGB,
   },
-};
+});
 
 const TINY_SHAPES: BuiltinCatalogEntry = {
   kind: "builtin",

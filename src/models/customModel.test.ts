@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifest, parseManifestJson } from "../manifest";
+import { parseManifest, parseManifestJson, type ModelVariant } from "../manifest";
 import { hubDownloads, variantFiles, type HubFileOverride } from "../hub/hubModel";
-import { CATALOG } from "./catalog";
+import { CATALOG, SD_TRAINING_SCHEDULE } from "./catalog";
 import { resolveCustomModel, type HubReader } from "./customModel";
 import type { ModelRef } from "./customModelRef";
 import { ModelConfigError, ModelRepoNotFoundError, NoOnnxFilesError } from "./errors";
@@ -13,6 +13,15 @@ const TINY = join(__dirname, "../../public/models/tiny-shapes");
 const HUB = "https://huggingface.co";
 
 const readJson = (file: string): unknown => JSON.parse(readFileSync(file, "utf8"));
+
+/** The one variant a diffusers ONNX export without precision suffixes yields: fp32, named after its precision. */
+const fp32Variant = (files: ModelVariant["files"]): ModelVariant => ({
+  id: "fp32",
+  label: "fp32",
+  precision: "fp32",
+  requiresShaderF16: false,
+  files,
+});
 
 /** A hub holding `files` ("owner/name/path" → JSON value, or the size of a binary file). */
 function fakeHub(files: Record<string, unknown>): HubReader & { asked: string[] } {
@@ -138,33 +147,18 @@ describe("resolveCustomModel from a diffusers layout", () => {
       sizes: { native: 512, min: 256, max: 768, multiple: 64 },
       // the model_max_length and pad token of its tokenizer_config.json; the end token is 49407 in CLIP's vocabulary
       tokenizer: { ...CLIP_TOKENIZER("tokenizer"), maxLength: 77, padId: 49407 },
-      scheduler: {
-        num_train_timesteps: 1000,
-        beta_start: 0.00085,
-        beta_end: 0.012,
-        beta_schedule: "scaled_linear",
-        timestep_spacing: "leading",
-        steps_offset: 1,
-        prediction_type: "epsilon",
-        set_alpha_to_one: false,
-      },
+      scheduler: { ...SD_TRAINING_SCHEDULE, timestep_spacing: "leading", steps_offset: 1, prediction_type: "epsilon", set_alpha_to_one: false },
       // PNDM is not one of ours; Euler samples the same model
       defaults: { sampler: "Euler", steps: 20, guidance: 7.5, width: 512, height: 512 },
     });
     expect(m.scheduler.trained_betas).toBeUndefined();
     expect(m.variants).toEqual([
-      {
-        id: "fp32",
-        label: "fp32",
-        precision: "fp32",
-        requiresShaderF16: false,
-        files: {
-          text_encoder: { path: "text_encoder/model.onnx" },
-          unet: { path: "unet/model.onnx" },
-          vae_decoder: { path: "vae_decoder/model.onnx" },
-          vae_encoder: { path: "vae_encoder/model.onnx" },
-        },
-      },
+      fp32Variant({
+        text_encoder: { path: "text_encoder/model.onnx" },
+        unet: { path: "unet/model.onnx" },
+        vae_decoder: { path: "vae_decoder/model.onnx" },
+        vae_encoder: { path: "vae_encoder/model.onnx" },
+      }),
     ]);
     // every file from the repo itself
     expect(entry.source.files).toBeUndefined();
@@ -359,18 +353,12 @@ describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
       latentRgb: catalogSdxl.latentRgb,
     });
     expect(manifest.variants).toEqual([
-      {
-        id: "fp32",
-        label: "fp32",
-        precision: "fp32",
-        requiresShaderF16: false,
-        files: {
-          text_encoder: { path: "text_encoder/model.onnx" },
-          text_encoder_2: { path: "text_encoder_2/model.onnx" },
-          unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
-          vae_decoder: { path: "vae_decoder/model.onnx" },
-        },
-      },
+      fp32Variant({
+        text_encoder: { path: "text_encoder/model.onnx" },
+        text_encoder_2: { path: "text_encoder_2/model.onnx" },
+        unet: { path: "unet/model.onnx", externalData: [{ path: "unet/model.onnx_data" }] },
+        vae_decoder: { path: "vae_decoder/model.onnx" },
+      }),
     ]);
     expect(entry.source.files).toBeUndefined();
     expect(entry.downloadBytes.fp32).toBe(

@@ -16,6 +16,23 @@ async function store(cache: WeightCache, modelId: string, path: string, bytes: U
   return w.finish();
 }
 
+/** Changes the stored records directly, as damaged or evicted browser storage would, behind the cache's back. */
+function tamper(raw: UseStore, change: (s: IDBObjectStore) => void) {
+  return raw("readwrite", (s) => {
+    change(s);
+    return promisifyRequest(s.transaction);
+  });
+}
+
+/** A cache holding m/f.onnx, stored whole, whose records `change` then damages. */
+async function damagedFile(bytes: Uint8Array, change: (s: IDBObjectStore) => void): Promise<WeightCache> {
+  const raw = newStore();
+  const cache = createWeightCache(raw, { chunkBytes: CHUNK });
+  await store(cache, "m", "f.onnx", bytes);
+  await tamper(raw, change);
+  return cache;
+}
+
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
@@ -56,10 +73,7 @@ describe("weight cache", () => {
     const bytes = testBytes(3 * CHUNK, 3);
     const w = await cache.writer("m", "f.onnx");
     await w.append(bytes.subarray(0, 2 * CHUNK));
-    await raw("readwrite", (s) => {
-      s.put({ ...w.record, hashState: new Uint8Array([1, 2, 3]) }, ["f", "m", "f.onnx"]);
-      return promisifyRequest(s.transaction);
-    });
+    await tamper(raw, (s) => s.put({ ...w.record, hashState: new Uint8Array([1, 2, 3]) }, ["f", "m", "f.onnx"]));
     const resumed = await cache.writer("m", "f.onnx");
     expect(resumed.bytesStored).toBe(2 * CHUNK);
     await resumed.append(bytes.subarray(2 * CHUNK));
@@ -67,26 +81,14 @@ describe("weight cache", () => {
   });
 
   it("detects a corrupted chunk on read, never hands it on, and removes the file", async () => {
-    const raw = newStore();
-    const cache = createWeightCache(raw, { chunkBytes: CHUNK });
-    await store(cache, "m", "f.onnx", testBytes(3 * CHUNK));
-    await raw("readwrite", (s) => {
-      s.put(new Blob([testBytes(CHUNK, 99)]), ["c", "m", "f.onnx", 1]);
-      return promisifyRequest(s.transaction);
-    });
+    const cache = await damagedFile(testBytes(3 * CHUNK), (s) => s.put(new Blob([testBytes(CHUNK, 99)]), ["c", "m", "f.onnx", 1]));
     await expect(cache.readFile("m", "f.onnx")).rejects.toThrow(CacheCorruptError);
     expect(await cache.stat("m", "f.onnx")).toBeUndefined();
     expect(await cache.usage()).toEqual([]);
   });
 
   it("detects a truncated file (a chunk gone) on read", async () => {
-    const raw = newStore();
-    const cache = createWeightCache(raw, { chunkBytes: CHUNK });
-    await store(cache, "m", "f.onnx", testBytes(2 * CHUNK + 10));
-    await raw("readwrite", (s) => {
-      s.delete(["c", "m", "f.onnx", 2]);
-      return promisifyRequest(s.transaction);
-    });
+    const cache = await damagedFile(testBytes(2 * CHUNK + 10), (s) => s.delete(["c", "m", "f.onnx", 2]));
     await expect(cache.readFile("m", "f.onnx")).rejects.toThrow(/damaged \(2 of 3 chunks\)/);
     expect(await cache.has("m", "f.onnx")).toBe(false);
   });
@@ -150,13 +152,7 @@ describe("weight cache", () => {
   });
 
   it("a stream of a damaged file errors at its end and the file is deleted", async () => {
-    const raw = newStore();
-    const cache = createWeightCache(raw, { chunkBytes: CHUNK });
-    await store(cache, "m", "f.onnx", testBytes(3 * CHUNK));
-    await raw("readwrite", (s) => {
-      s.put(new Blob([testBytes(CHUNK, 99)]), ["c", "m", "f.onnx", 2]);
-      return promisifyRequest(s.transaction);
-    });
+    const cache = await damagedFile(testBytes(3 * CHUNK), (s) => s.put(new Blob([testBytes(CHUNK, 99)]), ["c", "m", "f.onnx", 2]));
     const reader = (await cache.readStream("m", "f.onnx"))!.getReader();
     for (let i = 0; i < 3; i++) expect((await reader.read()).value?.length).toBe(CHUNK);
     await expect(reader.read()).rejects.toThrow(CacheCorruptError);

@@ -3,6 +3,8 @@ import { embedUrl, iframeSnippet, type EmbedUi } from "../embed/options";
 import { parseOrigins } from "../embed/origins";
 import type { EmbedParams } from "../embed/protocol";
 import { RANDOM_SEED } from "../params";
+import { ChoiceSelect } from "./ChoiceSelect";
+import { CopyButton } from "./CopyButton";
 import { useApp } from "./StoreContext";
 
 const FRAME_SIZES = {
@@ -11,7 +13,7 @@ const FRAME_SIZES = {
   large: { label: "Large (540 × 700)", width: 540, height: 700 },
 } as const;
 type FrameSize = keyof typeof FRAME_SIZES;
-const isFrameSize = (value: string): value is FrameSize => value in FRAME_SIZES;
+const FRAME_CHOICES = (Object.keys(FRAME_SIZES) as FrameSize[]).map((value) => ({ value, label: FRAME_SIZES[value].label }));
 
 /** For site owners: choose who may drive the widget and how it looks, and copy the iframe to paste. */
 export function EmbedSnippet() {
@@ -23,7 +25,6 @@ export function EmbedSnippet() {
   const [size, setSize] = useState<FrameSize>("compact");
   const [promptBox, setPromptBox] = useState(true);
   const [useForm, setUseForm] = useState(false);
-  const [copied, setCopied] = useState(false);
 
   const parsed = parseOrigins(anyOrigin ? "*" : origins);
   const { prompt, negativePrompt, steps, guidance, width, height, sampler, seed } = params;
@@ -45,10 +46,7 @@ export function EmbedSnippet() {
           value={origins}
           disabled={anyOrigin}
           placeholder="https://your-site.example"
-          onChange={(e) => {
-            setOrigins(e.target.value);
-            setCopied(false);
-          }}
+          onChange={(e) => setOrigins(e.target.value)}
         />
         <p className="hint">Pages at these origins may drive the widget from script (comma-separated). Results go only to the page that asked.</p>
         <label className="inline">
@@ -64,13 +62,7 @@ export function EmbedSnippet() {
       <div className="row">
         <div className="field">
           <label htmlFor={ids.size}>Frame size</label>
-          <select id={ids.size} value={size} onChange={(e) => isFrameSize(e.target.value) && setSize(e.target.value)}>
-            {Object.entries(FRAME_SIZES).map(([key, s]) => (
-              <option key={key} value={key}>
-                {s.label}
-              </option>
-            ))}
-          </select>
+          <ChoiceSelect id={ids.size} value={size} choices={FRAME_CHOICES} onChoose={setSize} />
         </div>
       </div>
       <label className="inline">
@@ -84,17 +76,8 @@ export function EmbedSnippet() {
         <textarea id={ids.code} rows={4} readOnly value={code} onFocus={(e) => e.target.select()} />
       </div>
       <div className="actions">
-        <button
-          type="button"
-          onClick={() => {
-            void navigator.clipboard.writeText(code).then(
-              () => setCopied(true),
-              () => setCopied(false),
-            );
-          }}
-        >
-          {copied ? "Copied" : "Copy embed code"}
-        </button>
+        {/* keyed by the code: a changed snippet has not been copied yet */}
+        <CopyButton key={code} text={code} label="Copy embed code" />
         <a href={src} target="_blank" rel="noopener">
           Open the widget
         </a>

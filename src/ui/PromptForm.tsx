@@ -1,6 +1,7 @@
 import { useId, type FormEvent, type KeyboardEvent } from "react";
 import { DEFAULT_PROMPT_SYNTAX, PROMPT_SYNTAXES, SAMPLER_NAMES, type PromptSyntax } from "../params";
 import type { BackendChoice } from "../protocol";
+import { ChoiceSelect } from "./ChoiceSelect";
 import { FieldError } from "./FieldError";
 import { PromptHelp } from "./PromptHelp";
 import { useApp } from "./StoreContext";
@@ -31,16 +32,52 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
   );
 }
 
+interface PromptFieldProps {
+  field: "prompt" | "negativePrompt";
+  label: string;
+  rows: number;
+  placeholder?: string;
+  /** Also list the words of a model with a small word list (once, under the prompt). */
+  listWords?: boolean;
+}
+
+/** A prompt box with what the model makes of it (tokens, cut-off, unknown words) and its errors below. */
+function PromptField({ field, label, rows, placeholder, listWords }: PromptFieldProps) {
+  const id = useId();
+  const text = useApp((s) => s.params[field]);
+  const setParam = useApp((s) => s.setParam);
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <textarea
+        id={id}
+        rows={rows}
+        value={text}
+        placeholder={placeholder}
+        aria-describedby={`${id}-help`}
+        onChange={(e) => setParam(field, e.target.value)}
+      />
+      <PromptHelp text={text} id={`${id}-help`} listWords={listWords} />
+      <FieldError field={field} />
+    </div>
+  );
+}
+
 const SYNTAX_LABELS: Record<PromptSyntax, string> = {
   A1111: "A1111 (weights, BREAK, long)",
   plain: "Plain (as diffusers, 77 tokens)",
 };
+const SYNTAX_CHOICES = PROMPT_SYNTAXES.map((value) => ({ value, label: SYNTAX_LABELS[value] }));
+const SAMPLER_CHOICES = SAMPLER_NAMES.map((value) => ({ value, label: value }));
+const BACKEND_CHOICES: { value: BackendChoice; label: string }[] = [
+  { value: "auto", label: "Auto (WebGPU, else WASM)" },
+  { value: "webgpu", label: "WebGPU" },
+  { value: "wasm", label: "WASM" },
+];
 /** The action bar's Generate button lives outside the form and names it. */
 export const PROMPT_FORM_ID = "prompt-form";
 
 export function PromptForm() {
-  const promptId = useId();
-  const negId = useId();
   const samplerId = useId();
   const syntaxId = useId();
   const batchId = useId();
@@ -74,31 +111,8 @@ export function PromptForm() {
 
   return (
     <form className="prompt-form" id={PROMPT_FORM_ID} onSubmit={submit} onKeyDown={onKeyDown} noValidate>
-      <div className="field">
-        <label htmlFor={promptId}>Prompt</label>
-        <textarea
-          id={promptId}
-          rows={3}
-          value={params.prompt}
-          placeholder="a red star on a blue background"
-          aria-describedby={`${promptId}-help`}
-          onChange={(e) => setParam("prompt", e.target.value)}
-        />
-        <PromptHelp text={params.prompt} id={`${promptId}-help`} listWords />
-        <FieldError field="prompt" />
-      </div>
-      <div className="field">
-        <label htmlFor={negId}>Negative prompt</label>
-        <textarea
-          id={negId}
-          rows={2}
-          value={params.negativePrompt}
-          aria-describedby={`${negId}-help`}
-          onChange={(e) => setParam("negativePrompt", e.target.value)}
-        />
-        <PromptHelp text={params.negativePrompt} id={`${negId}-help`} />
-        <FieldError field="negativePrompt" />
-      </div>
+      <PromptField field="prompt" label="Prompt" rows={3} placeholder="a red star on a blue background" listWords />
+      <PromptField field="negativePrompt" label="Negative prompt" rows={2} />
       <div className="row">
         <NumberField field="steps" label="Steps" />
         <NumberField field="guidance" label={guidanceEmbedded ? "Guidance (LCM, embedded)" : "Guidance (CFG)"} step={0.5} />
@@ -122,35 +136,22 @@ export function PromptForm() {
       <div className="row">
         <div className="field">
           <label htmlFor={samplerId}>Sampler</label>
-          <select id={samplerId} value={params.sampler} onChange={(e) => setParam("sampler", e.target.value)}>
-            {SAMPLER_NAMES.map((n) => (
-              <option key={n}>{n}</option>
-            ))}
-          </select>
+          <ChoiceSelect id={samplerId} value={params.sampler} choices={SAMPLER_CHOICES} onChoose={(s) => setParam("sampler", s)} />
           <FieldError field="sampler" />
         </div>
         <div className="field">
           <label htmlFor={syntaxId}>Prompt syntax</label>
-          <select
+          <ChoiceSelect
             id={syntaxId}
             value={params.promptSyntax ?? DEFAULT_PROMPT_SYNTAX}
-            onChange={(e) => setParam("promptSyntax", PROMPT_SYNTAXES.find((s) => s === e.target.value))}
-          >
-            {PROMPT_SYNTAXES.map((s) => (
-              <option key={s} value={s}>
-                {SYNTAX_LABELS[s]}
-              </option>
-            ))}
-          </select>
+            choices={SYNTAX_CHOICES}
+            onChoose={(s) => setParam("promptSyntax", s)}
+          />
           <FieldError field="promptSyntax" />
         </div>
         <div className="field">
           <label htmlFor={backendId}>Backend</label>
-          <select id={backendId} value={backendChoice} onChange={(e) => setBackendChoice(e.target.value as BackendChoice)}>
-            <option value="auto">Auto (WebGPU, else WASM)</option>
-            <option value="webgpu">WebGPU</option>
-            <option value="wasm">WASM</option>
-          </select>
+          <ChoiceSelect id={backendId} value={backendChoice} choices={BACKEND_CHOICES} onChoose={setBackendChoice} />
           <FieldError field="backend" />
         </div>
         {variants && variants.length > 1 && (

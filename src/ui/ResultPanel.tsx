@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useRef } from "react";
 import type { RgbaImageMessage } from "../protocol";
+import { CopyButton } from "./CopyButton";
 import { PixelImage } from "./PixelImage";
 import { errorTitle } from "./errorTitles";
 import { runProgress } from "./queue";
@@ -59,23 +60,6 @@ function ErrorBox({ name, message }: { name: string; message: string }) {
   );
 }
 
-function CopyParameters({ text }: { text: string }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <button
-      type="button"
-      onClick={() => {
-        void navigator.clipboard.writeText(text).then(
-          () => setCopied(true),
-          () => setCopied(false),
-        );
-      }}
-    >
-      {copied ? "Copied" : "Copy parameters"}
-    </button>
-  );
-}
-
 export function ResultPanel() {
   const phase = useApp((s) => s.phase);
   const preview = useApp((s) => s.preview);
@@ -123,7 +107,7 @@ export function ResultPanel() {
           <a href={image.url} download={`${modelId}-${image.seed}.png`}>
             Download PNG
           </a>
-          <CopyParameters text={image.parameters} />
+          <CopyButton text={image.parameters} label="Copy parameters" />
           <SendToImg2img png={() => Promise.resolve(image.blob)} name={`${modelId}-${image.seed}.png`} params={image.params} />
         </div>
       )}

@@ -1,6 +1,7 @@
 import { useId } from "react";
+import { ChoiceSelect } from "./ChoiceSelect";
 import { useApp } from "./StoreContext";
-import { parseTheme, THEME_CHOICES } from "./theme";
+import { THEME_CHOICES } from "./theme";
 
 /** Light, dark, or whatever the system prefers (the default); kept across visits. */
 export function ThemePicker() {
@@ -10,13 +11,7 @@ export function ThemePicker() {
   return (
     <span className="theme-picker">
       <label htmlFor={id}>Theme</label>
-      <select id={id} value={theme} onChange={(e) => setTheme(parseTheme(e.target.value))}>
-        {THEME_CHOICES.map((c) => (
-          <option key={c.value} value={c.value}>
-            {c.label}
-          </option>
-        ))}
-      </select>
+      <ChoiceSelect id={id} value={theme} choices={THEME_CHOICES} onChoose={setTheme} />
     </span>
   );
 }

@@ -1,5 +1,6 @@
 import { useId } from "react";
 import type { VaeTilingMessage } from "../protocol";
+import { ChoiceSelect } from "./ChoiceSelect";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
 import { NumberInput } from "./NumberInput";
@@ -34,13 +35,7 @@ export function TilingSettings() {
       <summary>Large images</summary>
       <div className="field">
         <label htmlFor={id}>VAE tiling</label>
-        <select id={id} value={mode} onChange={(e) => setTiling({ mode: MODES.find((m) => m.value === e.target.value)?.value ?? "auto" })}>
-          {MODES.map((m) => (
-            <option key={m.value} value={m.value}>
-              {m.label}
-            </option>
-          ))}
-        </select>
+        <ChoiceSelect id={id} value={mode} choices={MODES} onChoose={(m) => setTiling({ mode: m })} />
       </div>
       <div className="row">
         <TileNumber field="tile" label="Tile size (latent px)" />

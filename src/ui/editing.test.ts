@@ -20,27 +20,18 @@ const state = (patch: Partial<EditState> = {}): EditState => ({
 });
 
 describe("sizeForSource", () => {
-  it("keeps a source size the model allows", () => {
-    expect(sizeForSource(64, 64, sizes)).toEqual({ width: 64, height: 64 });
-    expect(sizeForSource(256, 128, sizes)).toEqual({ width: 256, height: 128 });
-  });
-
-  it("rounds to the size multiple", () => {
-    expect(sizeForSource(100, 70, sizes)).toEqual({ width: 96, height: 64 });
-  });
-
-  it("scales a large source down to the limits, keeping its shape", () => {
-    expect(sizeForSource(1024, 512, sizes)).toEqual({ width: 256, height: 128 });
-    expect(sizeForSource(3000, 4000, sizes)).toEqual({ width: 192, height: 256 });
-  });
-
-  it("scales a small source up to the minimum", () => {
-    expect(sizeForSource(32, 32, sizes)).toEqual({ width: 64, height: 64 });
-    expect(sizeForSource(16, 32, sizes)).toEqual({ width: 64, height: 128 });
-  });
-
-  it("clamps a shape the limits cannot hold", () => {
-    expect(sizeForSource(2000, 10, sizes)).toEqual({ width: 256, height: 64 });
+  // a source's width and height → the size asked of a model that takes 64 to 256 px in steps of 16
+  it.each([
+    ["keeps a source size the model allows", 64, 64, 64, 64],
+    ["keeps a source size the model allows", 256, 128, 256, 128],
+    ["rounds to the size multiple", 100, 70, 96, 64],
+    ["scales a large source down to the limits, keeping its shape", 1024, 512, 256, 128],
+    ["scales a large source down to the limits, keeping its shape", 3000, 4000, 192, 256],
+    ["scales a small source up to the minimum", 32, 32, 64, 64],
+    ["scales a small source up to the minimum", 16, 32, 64, 128],
+    ["clamps a shape the limits cannot hold", 2000, 10, 256, 64],
+  ])("%s: %i×%i → %i×%i", (_, sourceWidth, sourceHeight, width, height) => {
+    expect(sizeForSource(sourceWidth, sourceHeight, sizes)).toEqual({ width, height });
   });
 });
 

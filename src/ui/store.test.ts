@@ -177,17 +177,24 @@ describe("the queue in the store", () => {
 });
 
 describe("the gallery in the store", () => {
-  it("keeps every finished image, and frees its storage when it is deleted", async () => {
+  /** A store whose gallery (IndexedDB database `db`) holds `count` finished images, seeds counting up from `seed`. */
+  async function storeWithImages(db: string, count: number, settings: { seed: number; prompt: string }) {
     const { engine, started } = fakeEngine();
-    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery("store-test-gallery") });
+    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery(db) });
     store.getState().setManifest(tinyManifest());
-    store.getState().applySettings({ steps: 2, seed: 10, prompt: "kept" });
-    store.getState().setBatchCount(2);
+    store.getState().applySettings({ steps: 2, ...settings });
+    store.getState().setBatchCount(count);
     store.getState().generate();
-    started[0].finish();
-    await flush();
-    started[1].finish();
-    await until(() => store.getState().galleryCount === 2);
+    for (let i = 0; i < count; i++) {
+      started[i].finish();
+      await flush();
+    }
+    await until(() => store.getState().galleryCount === count);
+    return store;
+  }
+
+  it("keeps every finished image, and frees its storage when it is deleted", async () => {
+    const store = await storeWithImages("store-test-gallery", 2, { seed: 10, prompt: "kept" });
     const s = store.getState();
     expect(s.galleryItems.map((i) => [i.params.prompt, i.params.seed])).toEqual([["kept", 11], ["kept", 10]]);
     const bytes = s.galleryBytes;
@@ -205,17 +212,7 @@ describe("the gallery in the store", () => {
   });
 
   it("brings a deleted image back on undo, and a second delete ends the first one's undo time", async () => {
-    const { engine, started } = fakeEngine();
-    const store = createAppStore({ engine, model: { id: "m", name: "M", base: "http://x/m" }, gallery: openGallery("store-test-undo") });
-    store.getState().setManifest(tinyManifest());
-    store.getState().applySettings({ steps: 2, seed: 20, prompt: "undo" });
-    store.getState().setBatchCount(3);
-    store.getState().generate();
-    for (let i = 0; i < 3; i++) {
-      started[i].finish();
-      await flush();
-    }
-    await until(() => store.getState().galleryCount === 3);
+    const store = await storeWithImages("store-test-undo", 3, { seed: 20, prompt: "undo" });
     const seeds = () => store.getState().galleryItems.map((i) => i.params.seed);
     await store.getState().deleteFromGallery(store.getState().galleryItems[1]);
     expect(seeds()).toEqual([22, 20]);
