@@ -205,10 +205,11 @@ def sdxl_twin(tools: Path, fixtures: Path):
     """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
     (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
     sys.path.insert(0, str(tools))
+    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
+
     import common
     import make_twins
     import modules
-    from diffusers import EulerAncestralDiscreteScheduler, StableDiffusionXLPipeline
     text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=12, act="quick_gelu", seed=20))
     text_2 = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=32, act="gelu", projection_dim=32, seed=21))
     unet = common.round_to_fp16(make_twins.boost_cross_attention(modules.unet(
@@ -308,10 +309,11 @@ def sdxl_main(args):
 def lcm_twin(tools: Path, fixtures: Path):
     """The LCM twin's modules and pipeline as make_twins.make_lcm / lcm_references build them (same seeds)."""
     sys.path.insert(0, str(tools))
+    from diffusers import LatentConsistencyModelPipeline, LCMScheduler
+
     import common
     import make_twins
     import modules
-    from diffusers import LatentConsistencyModelPipeline, LCMScheduler
     text = common.round_to_fp16(modules.clip_text_model(hidden=32, layers=2, act="quick_gelu", seed=10))
     unet = common.round_to_fp16(make_twins.boost_cross_attention(
         modules.unet(seed=11, **make_twins.sd_unet_config(32, sd2=False, time_cond_proj_dim=256))))

@@ -32,7 +32,7 @@ import onnxruntime as ort
 import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
-import prompt_reference  # noqa: E402
+import prompt_reference
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 TWIN = os.path.join(ROOT, "src", "models", "__fixtures__", "twins", "schmuell", "sd-turbo-ort-web")

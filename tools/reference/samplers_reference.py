@@ -248,7 +248,7 @@ def run(classes, torch_utils, bank, source, sampler, config, steps, strength=Non
     shown = sorted({0, n // 2, n - 1})
     rec = {
         "sampler": sampler,
-        "config": [k for k, v in CONFIGS.items() if v is config][0],
+        "config": next(k for k, v in CONFIGS.items() if v is config),
         "steps": steps,
         "draws": len(bank) - len(torch_utils.DRAWS),
         "timesteps": [c[0] for c in calls],
@@ -267,7 +267,7 @@ def main():
                                                                  "__fixtures__")
     torch.set_num_threads(1)
     try:
-        commit = subprocess.run(["git", "-C", checkout, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(["git", "-C", checkout, "rev-parse", "HEAD"], capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         commit = ""
     commit = commit or os.environ.get("DIFFUSERS_COMMIT", "")
