@@ -15,6 +15,9 @@ const browserOnly = {
   message: "The engine also runs in Node.",
 };
 
+/** The engine's import rule: no React, nothing browser-only, and none of the given main-thread folders. */
+const belowTheMainThread = (folders, message) => ["error", { patterns: [react, browserOnly, { regex: mainThreadFolder(folders), message }] }];
+
 export default defineConfig(
   {
     ignores: ["dist/", "node_modules/", "test-results/", "playwright-report/", "public/", "tools/tiny-model/.work/", "**/__fixtures__/"],
@@ -53,19 +56,10 @@ export default defineConfig(
     files: ["src/engine/**/*.ts"],
     ignores: ["src/engine/**/*.test.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            react,
-            browserOnly,
-            {
-              regex: mainThreadFolder(["ui", "storage", "models", "client", "embed", "gallery", "main"]),
-              message: "The engine imports only from src/engine, protocol.ts, params.ts, manifest.ts and errors.ts; pass what it needs in.",
-            },
-          ],
-        },
-      ],
+      "no-restricted-imports": belowTheMainThread(
+        ["ui", "storage", "models", "client", "embed", "gallery", "main"],
+        "The engine imports only from src/engine, protocol.ts, params.ts, manifest.ts and errors.ts; pass what it needs in.",
+      ),
       "no-restricted-globals": [
         "error",
         { name: "window", message: "The engine also runs in Node and in a worker; use globalThis or pass it in." },
@@ -79,16 +73,7 @@ export default defineConfig(
     // Engine tests may read the twins' references from src/models, but never reach into the UI or its stores
     files: ["src/engine/**/*.test.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            react,
-            browserOnly,
-            { regex: mainThreadFolder(["ui", "storage", "client", "embed", "gallery"]), message: "Engine tests stay below the UI." },
-          ],
-        },
-      ],
+      "no-restricted-imports": belowTheMainThread(["ui", "storage", "client", "embed", "gallery"], "Engine tests stay below the UI."),
     },
   },
   {
