@@ -4,7 +4,7 @@ import { GPUDeviceLostError } from "../src/errors";
 import { createNodeRuntime } from "../src/engine/nodeRuntime";
 import type { Runtime } from "../src/engine/runtime";
 import type { GenerateJob, WorkerEvent } from "../src/protocol";
-import { fakeDeps } from "./fakeDeps";
+import { fakeDeps, settledEvent } from "./fakeDeps";
 import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
@@ -26,15 +26,7 @@ function setup(prepare: (runtime: Runtime, index: number) => void) {
     return runtime;
   };
   const handle = createHandler(fakeDeps(createRuntime), (e) => events.push(e));
-  const settled = (id: string) =>
-    new Promise<WorkerEvent>((resolve) => {
-      const poll = () => {
-        const end = events.find((e) => e.id === id && (e.kind === "result" || e.kind === "error" || e.kind === "cancelled"));
-        if (end) resolve(end);
-        else setTimeout(poll, 5);
-      };
-      poll();
-    });
+  const settled = (id: string) => settledEvent(events, id);
   return { handle, settled, runtimes };
 }
 

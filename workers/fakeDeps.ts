@@ -1,7 +1,7 @@
 /** For the worker's tests: its dependencies as Node gives them (onnxruntime-node, the disk), without a GPU or storage. */
 import { createNodeRuntime, diskSource } from "../src/engine/nodeRuntime";
 import type { Runtime } from "../src/engine/runtime";
-import type { DeviceReport } from "../src/protocol";
+import type { DeviceReport, WorkerEvent } from "../src/protocol";
 import type { HandlerDeps } from "./handler";
 
 /** What a device without WebGPU reports. */
@@ -23,4 +23,19 @@ export function countingRuntime(): { runtime: Runtime; sessions: { created: numb
     return { ...session, release: () => ((sessions.released += 1), session.release()) };
   };
   return { runtime, sessions };
+}
+
+/** Whether an event ends a job: its result, its error or its cancellation. */
+export const endsJob = (e: WorkerEvent): boolean => e.kind === "result" || e.kind === "error" || e.kind === "cancelled";
+
+/** The first event for request `id` that `isEnd` accepts, polled for: the handler posts events and has nothing else to wait on. */
+export function settledEvent(events: WorkerEvent[], id: string, isEnd: (e: WorkerEvent) => boolean = endsJob): Promise<WorkerEvent> {
+  return new Promise((resolve) => {
+    const poll = () => {
+      const end = events.find((e) => e.id === id && isEnd(e));
+      if (end) resolve(end);
+      else setTimeout(poll, 5);
+    };
+    poll();
+  });
 }

@@ -4,7 +4,7 @@ import type { ModelSource } from "../src/engine/loadModel";
 import { diskSource } from "../src/engine/nodeRuntime";
 import type { GenerateJob, ModelTarget, WorkerEvent } from "../src/protocol";
 import { readGenerationInfo } from "../src/png/parameters";
-import { countingRuntime, fakeDeps } from "./fakeDeps";
+import { countingRuntime, fakeDeps, settledEvent } from "./fakeDeps";
 import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
@@ -21,15 +21,7 @@ function setup(openSource: (base: string) => ModelSource = diskSource) {
   // count the sessions the handler creates and releases
   const { runtime, sessions } = countingRuntime();
   const handle = createHandler(fakeDeps(async () => runtime, { openSource }), (e) => events.push(e));
-  const settled = (id: string) =>
-    new Promise<WorkerEvent>((resolve) => {
-      const poll = () => {
-        const end = events.find((e) => e.id === id && isEnd(e));
-        if (end) resolve(end);
-        else setTimeout(poll, 10);
-      };
-      poll();
-    });
+  const settled = (id: string) => settledEvent(events, id, isEnd);
   return { events, handle, settled, sessions };
 }
 

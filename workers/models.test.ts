@@ -12,7 +12,7 @@ import { openCustomModelStore } from "../src/models/customModelStore";
 import type { GenerateJob, WorkerEvent } from "../src/protocol";
 import { createNodeRuntime } from "../src/engine/nodeRuntime";
 import { createWeightCache } from "../src/storage/weightCache";
-import { fakeDeps } from "./fakeDeps";
+import { fakeDeps, settledEvent } from "./fakeDeps";
 import { createHandler } from "./handler";
 import { createModels } from "./models";
 
@@ -78,15 +78,7 @@ describe("worker models", () => {
       }),
       (e) => events.push(e),
     );
-    const settled = (id: string) =>
-      new Promise<WorkerEvent>((resolve) => {
-        const poll = () => {
-          const end = events.find((e) => e.id === id && (e.kind === "result" || e.kind === "error" || (e.kind === "download" && e.status.status === "done")));
-          if (end) resolve(end);
-          else setTimeout(poll, 10);
-        };
-        poll();
-      });
+    const settled = (id: string) => settledEvent(events, id, (e) => e.kind === "result" || e.kind === "error" || (e.kind === "download" && e.status.status === "done"));
     const id = entry.manifest.id;
     handle({ kind: "download", id: "d1", modelId: id, hubBase: hub.url });
     expect(await settled("d1")).toMatchObject({ status: { status: "done" } });

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { GenerateJob, InitImageMessage, WorkerEvent } from "../src/protocol";
-import { countingRuntime, fakeDeps } from "./fakeDeps";
+import { countingRuntime, fakeDeps, settledEvent } from "./fakeDeps";
 import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
@@ -41,23 +41,13 @@ describe("runaway requests through the worker protocol", () => {
   const { runtime, sessions } = countingRuntime();
   const handle = createHandler(fakeDeps(async () => runtime), (e) => events.push(e));
 
-  const answer = (id: string) =>
-    new Promise<WorkerEvent>((resolve) => {
-      const poll = () => {
-        const end = events.find((e) => e.id === id && (e.kind === "error" || e.kind === "result" || e.kind === "cancelled"));
-        if (end) resolve(end);
-        else setTimeout(poll, 2);
-      };
-      poll();
-    });
-
   it.each(CASES)("answers %s with InvalidParamsError naming the field within 1 s", async (_, over, field) => {
     const id = `runaway-${field}-${events.length}`;
     // built from parts as a hostile or buggy sender would, so the values' types are not the protocol's
     const job = { modelId: "tiny-shapes", modelBase: folder, backend: "wasm", previews: false, params: { ...params, ...over.params }, init: over.init, tiling: over.tiling };
     const t0 = performance.now();
     handle({ kind: "generate", id, job: job as GenerateJob });
-    const end = await answer(id);
+    const end = await settledEvent(events, id);
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(end.kind === "error" && end.error).toMatchObject({ name: "InvalidParamsError", data: { field } });
     // refused before any model work
