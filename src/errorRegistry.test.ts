@@ -20,7 +20,7 @@ describe("error registry", () => {
   it("holds every named error class of the app, so none comes back from the worker as a plain error", () => {
     const root = join(__dirname, "..");
     const declared = [...sources(join(root, "src")), ...sources(join(root, "workers"))].flatMap((file) =>
-      [...readFileSync(file, "utf8").matchAll(/class (\w+) extends AppError/g)].map((m) => `${relative(root, file)}: ${m[1]}`),
+      [...readFileSync(file, "utf8").matchAll(/class (\w+) extends (?:AppError|namedError\()/g)].map((m) => `${relative(root, file)}: ${m[1]}`),
     );
     expect(declared.length).toBeGreaterThan(20);
     expect(declared.filter((d) => !(d.split(": ")[1] in ERROR_CLASSES))).toEqual([]);

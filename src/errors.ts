@@ -29,46 +29,41 @@ export function errorMessage(err: unknown): string {
   return typeof err === "string" ? err : String(err);
 }
 
+/**
+ * The base of an AppError class whose errors carry `name`: written out as a string because a minifier may rename
+ * the class itself, and the name is what crosses the worker boundary.
+ */
+function namedError(name: string) {
+  return class extends AppError {
+    override name = name;
+  };
+}
+
 /** A generation setting is out of range; `data.field` names the form field. */
-export class InvalidParamsError extends AppError {
-  override name = "InvalidParamsError";
-}
+export class InvalidParamsError extends namedError("InvalidParamsError") {}
 
-export class WebGPUUnavailableError extends AppError {
-  override name = "WebGPUUnavailableError";
-}
+export class WebGPUUnavailableError extends namedError("WebGPUUnavailableError") {}
 
-export class ShaderF16UnsupportedError extends AppError {
-  override name = "ShaderF16UnsupportedError";
-}
+export class ShaderF16UnsupportedError extends namedError("ShaderF16UnsupportedError") {}
 
 /** A model file is missing, not ONNX, or does not have the inputs the manifest promises. */
-export class ModelLoadError extends AppError {
-  override name = "ModelLoadError";
-}
+export class ModelLoadError extends namedError("ModelLoadError") {}
 
 /** A LoRA file cannot be read or does not fit the model it is applied to. */
-export class LoraError extends AppError {
-  override name = "LoraError";
-}
+export class LoraError extends namedError("LoraError") {}
 
 /** The GPU went away (a driver reset, the browser's GPU process crashed); nothing on it can be used again. */
-export class GPUDeviceLostError extends AppError {
-  override name = "GPUDeviceLostError";
-}
+export class GPUDeviceLostError extends namedError("GPUDeviceLostError") {}
 
 /** A model run went on far longer than its runs before it: the backend is stuck and will not answer. */
-export class EngineStalledError extends AppError {
-  override name = "EngineStalledError";
-}
+export class EngineStalledError extends namedError("EngineStalledError") {}
 
 /** Errors after which the engine's runtime cannot be trusted: the worker is replaced and the job retried. */
 export function needsNewEngine(err: Error): boolean {
   return err instanceof GPUDeviceLostError || err instanceof EngineStalledError;
 }
 
-export class JobCancelledError extends AppError {
-  override name = "JobCancelledError";
+export class JobCancelledError extends namedError("JobCancelledError") {
   constructor(message = "Generation cancelled.", data: ErrorData = {}) {
     super(message, data);
   }
