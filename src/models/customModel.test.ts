@@ -95,6 +95,12 @@ const sdxlRef: ModelRef = { hubBase: HUB, repo: "someone/sdxl-onnx", revision: "
 const SD15_FILES = { "text_encoder/model.onnx": 492_000_000, "unet/model.onnx": 3_440_000_000, "vae_decoder/model.onnx": 198_000_000 };
 const sd15Ref: ModelRef = { hubBase: HUB, repo: "someone/sd15-onnx", revision: "main" };
 
+/** A config file of a fixture repo, to change fields of. */
+const fixtureConfig = (repo: string, file: string) => readJson(join(FIXTURES, repo, file)) as Record<string, unknown>;
+/** The entry for the SD 1.5 or SDXL fixture repo with some of its configs replaced (`undefined` removes one). */
+const resolveSd15 = (configs: Record<string, unknown> = {}) => resolveCustomModel("x", sd15Ref, fakeHub(sd15(SD15_FILES, configs)));
+const resolveSdxl = (configs: Record<string, unknown> = {}) => resolveCustomModel("x", sdxlRef, fakeHub(sdxl(SDXL_FILES, configs)));
+
 describe("resolveCustomModel with the repo's model.json", () => {
   const tinyHub = () => {
     const files: Record<string, unknown> = { "test/tiny-shapes/model.json": readJson(join(TINY, "model.json")) };
@@ -202,19 +208,13 @@ describe("resolveCustomModel from a diffusers layout", () => {
   });
 
   it("takes SD 2.x's pad token, v-prediction, Karras sigmas and LCM's defaults from the configs", async () => {
-    const scheduler = readJson(join(FIXTURES, "sd15-onnx/scheduler/scheduler_config.json")) as Record<string, unknown>;
-    const tokenizerConfig = readJson(join(FIXTURES, "sd15-onnx/tokenizer/tokenizer_config.json")) as Record<string, unknown>;
-    const sd2 = await resolveCustomModel(
-      "x",
-      sd15Ref,
-      fakeHub(
-        sd15(SD15_FILES, {
-          "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", prediction_type: "v_prediction", use_karras_sigmas: true, timestep_spacing: "trailing" },
-          "tokenizer/tokenizer_config.json": { ...tokenizerConfig, pad_token: "!" },
-          "unet/config.json": { cross_attention_dim: 1024, sample_size: 96, in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280] },
-        }),
-      ),
-    );
+    const scheduler = fixtureConfig("sd15-onnx", "scheduler/scheduler_config.json");
+    const tokenizerConfig = fixtureConfig("sd15-onnx", "tokenizer/tokenizer_config.json");
+    const sd2 = await resolveSd15({
+      "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", prediction_type: "v_prediction", use_karras_sigmas: true, timestep_spacing: "trailing" },
+      "tokenizer/tokenizer_config.json": { ...tokenizerConfig, pad_token: "!" },
+      "unet/config.json": { cross_attention_dim: 1024, sample_size: 96, in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280] },
+    });
     expect(sd2.manifest).toMatchObject({
       textEmbeddingDim: 1024,
       tokenizer: { padId: 0 },
@@ -222,26 +222,21 @@ describe("resolveCustomModel from a diffusers layout", () => {
       scheduler: { prediction_type: "v_prediction", timestep_spacing: "trailing" },
       defaults: { sampler: "Euler Karras" },
     });
-    const lcm = await resolveCustomModel(
-      "x",
-      sd15Ref,
-      fakeHub(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" } })),
-    );
+    const lcm = await resolveSd15({ "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" } });
     // an LCM-LoRA-style model (LCM scheduler, plain U-Net) samples without guidance
     expect(lcm.manifest.defaults).toMatchObject({ sampler: "LCM", steps: 4, guidance: 1 });
     expect(lcm.manifest.timeCondProjDim).toBeUndefined();
-    const unet = readJson(join(FIXTURES, "sd15-onnx/unet/config.json")) as Record<string, unknown>;
-    const distilled = await resolveCustomModel(
-      "x",
-      sd15Ref,
-      fakeHub(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" }, "unet/config.json": { ...unet, time_cond_proj_dim: 256 } })),
-    );
+    const unet = fixtureConfig("sd15-onnx", "unet/config.json");
+    const distilled = await resolveSd15({
+      "scheduler/scheduler_config.json": { ...scheduler, _class_name: "LCMScheduler" },
+      "unet/config.json": { ...unet, time_cond_proj_dim: 256 },
+    });
     // an LCM-distilled U-Net embeds the guidance scale: SimianLuo/LCM_Dreamshaper_v7's example runs 4 steps at 8
     expect(distilled.manifest).toMatchObject({ timeCondProjDim: 256, defaults: { sampler: "LCM", steps: 4, guidance: 8 } });
   });
 
   it("gives a turbo repo (trailing Euler schedule) turbo's 1 step without guidance", async () => {
-    const scheduler = readJson(join(FIXTURES, "sd15-onnx/scheduler/scheduler_config.json")) as Record<string, unknown>;
+    const scheduler = fixtureConfig("sd15-onnx", "scheduler/scheduler_config.json");
     const files = sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", timestep_spacing: "trailing" } });
     const turboRef = { ...sd15Ref, repo: "someone/sd-turbo-onnx" };
     const renamed = Object.fromEntries(Object.entries(files).map(([k, v]) => [k.replace("someone/sd15-onnx/", "someone/sd-turbo-onnx/"), v]));
@@ -253,11 +248,7 @@ describe("resolveCustomModel from a diffusers layout", () => {
   });
 
   it("reads the widths from the text encoder when the U-Net has no config, and assumes SD's VAE without a VAE config", async () => {
-    const entry = await resolveCustomModel(
-      "x",
-      sd15Ref,
-      fakeHub(sd15(SD15_FILES, { "unet/config.json": undefined, "vae_decoder/config.json": undefined })),
-    );
+    const entry = await resolveSd15({ "unet/config.json": undefined, "vae_decoder/config.json": undefined });
     expect(entry.manifest).toMatchObject({ textEmbeddingDim: 768, vaeScaleFactor: 8, scalingFactor: 0.18215, sizes: { native: 512 } });
     expect(entry.manifest.description).toMatch(/Stable Diffusion's VAE .* is assumed/);
   });
@@ -275,7 +266,7 @@ describe("resolveCustomModel from a diffusers layout", () => {
     await expect(resolve(sd15(SD15_FILES, { "scheduler/scheduler_config.json": { beta_schedule: "squaredcos_cap_v2" } }))).rejects.toThrow(
       ModelConfigError,
     );
-    const index = readJson(join(FIXTURES, "sd15-onnx/model_index.json")) as Record<string, unknown>;
+    const index = fixtureConfig("sd15-onnx", "model_index.json");
     // model_index.json names a second text encoder (SDXL) that the repo has no ONNX file for
     await expect(resolve(sd15(SD15_FILES, { "model_index.json": { ...index, text_encoder_2: ["x", "y"] } }))).rejects.toThrow(
       /has no ONNX text_encoder_2\/model.onnx/,
@@ -324,7 +315,7 @@ describe("resolveCustomModel from a diffusers layout", () => {
 
 describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
   it("describes both text encoders, the pooled embedding and SDXL's size conditioning as the catalog's SDXL-Turbo does", async () => {
-    const entry = await resolveCustomModel("x", sdxlRef, fakeHub(sdxl(SDXL_FILES)));
+    const entry = await resolveSdxl();
     const { manifest } = entry;
     const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sdxl-onnx", p))).length;
     const catalogSdxl = CATALOG.flatMap((m) => (m.kind === "hub" && m.manifest.id === "sdxl-turbo" ? [m.manifest] : []))[0];
@@ -367,18 +358,12 @@ describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
   });
 
   it("widths from the encoders without a U-Net config; SDXL's VAE without a VAE config; model_index.json's force_zeros", async () => {
-    const index = readJson(join(FIXTURES, "sdxl-onnx/model_index.json")) as Record<string, unknown>;
-    const entry = await resolveCustomModel(
-      "x",
-      sdxlRef,
-      fakeHub(
-        sdxl(SDXL_FILES, {
-          "unet/config.json": { addition_embed_type: "text_time" },
-          "vae_decoder/config.json": undefined,
-          "model_index.json": { ...index, force_zeros_for_empty_prompt: false },
-        }),
-      ),
-    );
+    const index = fixtureConfig("sdxl-onnx", "model_index.json");
+    const entry = await resolveSdxl({
+      "unet/config.json": { addition_embed_type: "text_time" },
+      "vae_decoder/config.json": undefined,
+      "model_index.json": { ...index, force_zeros_for_empty_prompt: false },
+    });
     expect(entry.manifest).toMatchObject({ textEmbeddingDim: 768 + 1280, scalingFactor: 0.13025, forceZerosForEmptyPrompt: false });
     expect(entry.manifest.description).toMatch(/SDXL's VAE .* is assumed/);
   });
