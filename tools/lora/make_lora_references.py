@@ -201,6 +201,35 @@ def sgm_lora(unet, gen):
     return tensors
 
 
+def render_cases(pipe, cases, out: Path, restore, load, render, tag=""):
+    """Each case's image with its LoRAs fused one after another (`load(name)` puts one into the pipeline), saved in
+    out, and checked to differ from the plain twin's; the cases as references.json lists them."""
+    entries = []
+    for i, case in enumerate(cases):
+        restore()
+        for name, strength in case["loras"]:
+            load(name)
+            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
+            pipe.unload_lora_weights()
+        image = render(case)
+        file = f"{i:02d}-{'+'.join(n for n, _ in case['loras'])}.png"
+        image.save(out / file, optimize=True)
+        restore()
+        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(render(case), dtype=np.int16)).mean())
+        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
+        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
+        print(f"{tag}{file}: mean change from the plain twin {change:.1f}/255")
+    return entries
+
+
+def write_references(out: Path, fixtures: Path, twin_id: str, paths, entries):
+    """references.json: the cases, and the sha256 of the twin's files (`paths(files)` picks them) they were made on."""
+    twin_index = json.loads((fixtures / "references/twins.json").read_text())[twin_id]["files"]
+    (out / "references.json").write_text(json.dumps({
+        "twin": {p: twin_index[p]["sha256"] for p in paths(twin_index)},
+        "cases": entries}, indent=1) + "\n")
+
+
 def sdxl_twin(tools: Path, fixtures: Path):
     """The SDXL-Turbo twin's modules and pipeline as make_twins.make_sdxl_turbo / sdxl_references build them
     (same seeds and configs; float16 rounding at the graphs' float16 boundaries)."""
@@ -270,40 +299,27 @@ def sdxl_main(args):
     cases = [{"loras": [["kohya", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0, "steps": 1},
              {"loras": [["kohya", 0.6]], "prompt": "a red fox in the snow", "seed": 1234, "steps": 2},
              {"loras": [["kohya-sgm", 0.8]], "prompt": "a cozy cabin in the woods", "seed": 7, "steps": 1}]
-    entries = []
-    for i, c in enumerate(cases):
-        restore()
-        for name, strength in c["loras"]:
-            # unet_config as load_lora_weights passes it: diffusers maps kohya's sgm block numbers with it
-            state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
-                                                                unet_config=pipe.unet.config,
-                                                                return_lora_metadata=True)
-            pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
-                                     metadata=metadata, _pipeline=pipe)
-            for prefix, encoder in (("text_encoder", pipe.text_encoder), ("text_encoder_2", pipe.text_encoder_2)):
-                keep = hasattr(encoder, "text_model")
 
-                def flat(d, prefix=prefix, keep=keep):
-                    if not d or keep:
-                        return d
-                    return {k.replace(f"{prefix}.text_model.", f"{prefix}."): v for k, v in d.items()}
-                pipe.load_lora_into_text_encoder(flat(state_dict), network_alphas=flat(alphas), text_encoder=encoder,
-                                                 prefix=prefix, adapter_name=name, _pipeline=pipe, metadata=metadata)
-            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
-            pipe.unload_lora_weights()
-        case = {**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler a"}
-        image = run_sdxl(case)
-        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
-        image.save(out / file, optimize=True)
-        restore()
-        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(run_sdxl(case), dtype=np.int16)).mean())
-        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
-        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
-        print(f"sdxl {file}: mean change from the plain twin {change:.1f}/255")
-    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["sdxl-turbo"]["files"]
-    (out / "references.json").write_text(json.dumps({
-        "twin": {p: twin_index[p]["sha256"] for p in twin_index if p.endswith(".onnx") and "vae" not in p},
-        "cases": entries}, indent=1) + "\n")
+    def load(name):
+        # unet_config as load_lora_weights passes it: diffusers maps kohya's sgm block numbers with it
+        state_dict, alphas, metadata = pipe.lora_state_dict(str(out), weight_name=f"{name}.safetensors",
+                                                            unet_config=pipe.unet.config, return_lora_metadata=True)
+        pipe.load_lora_into_unet(state_dict, network_alphas=alphas, unet=pipe.unet, adapter_name=name,
+                                 metadata=metadata, _pipeline=pipe)
+        for prefix, encoder in (("text_encoder", pipe.text_encoder), ("text_encoder_2", pipe.text_encoder_2)):
+            keep = hasattr(encoder, "text_model")
+
+            def flat(d, prefix=prefix, keep=keep):
+                if not d or keep:
+                    return d
+                return {k.replace(f"{prefix}.text_model.", f"{prefix}."): v for k, v in d.items()}
+            pipe.load_lora_into_text_encoder(flat(state_dict), network_alphas=flat(alphas), text_encoder=encoder,
+                                             prefix=prefix, adapter_name=name, _pipeline=pipe, metadata=metadata)
+
+    cases = [{**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler a"} for c in cases]
+    entries = render_cases(pipe, cases, out, restore, load, run_sdxl, tag="sdxl ")
+    write_references(out, args.twins_fixtures, "sdxl-turbo",
+                     lambda files: [p for p in files if p.endswith(".onnx") and "vae" not in p], entries)
 
 
 def lcm_twin(tools: Path, fixtures: Path):
@@ -375,26 +391,13 @@ def lcm_main(args):
     cases = [{"loras": [["lcm-lora", 1.0]], "prompt": "a photograph of an astronaut riding a horse", "seed": 0,
               "steps": 4, "guidance": 1.0},
              {"loras": [["lcm-lora", 0.7]], "prompt": "a cozy cabin in the woods", "seed": 7, "steps": 2, "guidance": 8.0}]
-    entries = []
-    for i, c in enumerate(cases):
-        pipe.unet.load_state_dict(base)
-        for name, strength in c["loras"]:
-            pipe.load_lora_weights(str(out), weight_name=f"{name}.safetensors", adapter_name=name)
-            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
-            pipe.unload_lora_weights()
-        case = {**c, "width": SIZE, "height": SIZE, "sampler": "LCM"}
-        image = run_lcm(case)
-        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
-        image.save(out / file, optimize=True)
-        pipe.unet.load_state_dict(base)
-        change = float(np.abs(np.asarray(image, dtype=np.int16) - np.asarray(run_lcm(case), dtype=np.int16)).mean())
-        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
-        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
-        print(f"lcm {file}: mean change from the plain twin {change:.1f}/255")
-    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["lcm-dreamshaper-v7"]["files"]
-    (out / "references.json").write_text(json.dumps({
-        "twin": {p: twin_index[p]["sha256"] for p in ("unet/model.onnx", "unet/model.onnx_data")},
-        "cases": entries}, indent=1) + "\n")
+    cases = [{**c, "width": SIZE, "height": SIZE, "sampler": "LCM"} for c in cases]
+    entries = render_cases(
+        pipe, cases, out, lambda: pipe.unet.load_state_dict(base),
+        lambda name: pipe.load_lora_weights(str(out), weight_name=f"{name}.safetensors", adapter_name=name),
+        run_lcm, tag="lcm ")
+    write_references(out, args.twins_fixtures, "lcm-dreamshaper-v7", lambda _: ("unet/model.onnx", "unet/model.onnx_data"),
+                     entries)
 
 
 def main():
@@ -426,27 +429,10 @@ def main():
             unet.load_state_dict({k[5:]: v for k, v in base.items() if k.startswith("unet.")})
             text.load_state_dict({k[3:]: v for k, v in base.items() if k.startswith("te.")})
 
-    entries = []
-    for i, c in enumerate(CASES):
-        restore()
-        for name, strength in c["loras"]:
-            load_lora(pipe, OUT / f"{name}.safetensors", name)
-            pipe.fuse_lora(lora_scale=strength, adapter_names=[name])
-            pipe.unload_lora_weights()
-        case = {**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler"}
-        image = run(pipe, case)
-        file = f"{i:02d}-{'+'.join(n for n, _ in c['loras'])}.png"
-        image.save(OUT / file, optimize=True)
-        restore()
-        plain = np.asarray(run(pipe, case), dtype=np.int16)
-        change = float(np.abs(np.asarray(image, dtype=np.int16) - plain).mean())
-        assert change > 5, f"case {i}: the LoRA barely changes the image (mean {change:.1f}/255)"
-        entries.append({**case, "image": file, "meanChangeFromNoLora": round(change, 2)})
-        print(f"{file}: mean change from the plain twin {change:.1f}/255")
-    twin_index = json.loads((args.twins_fixtures / "references/twins.json").read_text())["sd-turbo"]["files"]
-    (OUT / "references.json").write_text(json.dumps({
-        "twin": {p: twin_index[p]["sha256"] for p in ("unet/model.onnx", "text_encoder/model.onnx")},
-        "cases": entries}, indent=1) + "\n")
+    cases = [{**c, "guidance": 0.0, "width": SIZE, "height": SIZE, "sampler": "Euler"} for c in CASES]
+    entries = render_cases(pipe, cases, OUT, restore, lambda name: load_lora(pipe, OUT / f"{name}.safetensors", name),
+                           lambda case: run(pipe, case))
+    write_references(OUT, args.twins_fixtures, "sd-turbo", lambda _: ("unet/model.onnx", "text_encoder/model.onnx"), entries)
 
 
 if __name__ == "__main__":
