@@ -6,7 +6,7 @@
  */
 import type { HubCatalogEntry, HubSource } from "../hub/hubModel";
 import { CLIP_PAD_IDS, clipTokenizerFiles } from "../hub/tokenizerFiles";
-import type { ModelManifest, ModelVariant } from "../manifest";
+import type { ModelFile, ModelManifest, ModelPart, ModelVariant } from "../manifest";
 
 export interface BuiltinCatalogEntry {
   kind: "builtin";
@@ -81,6 +81,11 @@ function halfPrecisionVariant(precision: "fp16" | "q4f16", files: ModelVariant["
   return { id: precision, label: precision, precision, requiresShaderF16: true, files };
 }
 
+/** One graph a part, each at the path `pathOf` gives it: these repos name all their graphs by one pattern. */
+function graphsAt<P extends ModelPart>(parts: readonly P[], pathOf: (part: P) => string): Record<P, ModelFile> {
+  return Object.fromEntries(parts.map((part) => [part, { path: pathOf(part) }])) as Record<P, ModelFile>;
+}
+
 /**
  * SD-Turbo as exported for onnxruntime-web by ORT's WebGPU maintainer (fp16 weights, fp32 inputs and
  * outputs). File list and sizes from the hub's tree pages at commit ace89b7 (text_encoder 681 MB,
@@ -103,12 +108,7 @@ const SD_TURBO = hubEntry({
     textEmbeddingDim: 1024,
     defaults: { sampler: "Euler", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
-      halfPrecisionVariant("fp16", {
-        text_encoder: { path: "text_encoder/model.onnx" },
-        unet: { path: "unet/model.onnx" },
-        vae_decoder: { path: "vae_decoder/model.onnx" },
-        vae_encoder: { path: "vae_encoder/model.onnx" },
-      }),
+      halfPrecisionVariant("fp16", graphsAt(["text_encoder", "unet", "vae_decoder", "vae_encoder"], (part) => `${part}/model.onnx`)),
     ],
   },
 });
@@ -215,12 +215,10 @@ const SDXL_TURBO = hubEntry({
     forceZerosForEmptyPrompt: true,
     defaults: { sampler: "Euler a", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
-      halfPrecisionVariant("q4f16", {
-        text_encoder: { path: "onnx/text_encoder_model_q4f16.onnx" },
-        text_encoder_2: { path: "onnx/text_encoder_2_model_q4f16.onnx" },
-        unet: { path: "onnx/unet_model_q4f16.onnx" },
-        vae_decoder: { path: "onnx/vae_decoder_model_q4f16.onnx" },
-      }),
+      halfPrecisionVariant(
+        "q4f16",
+        graphsAt(["text_encoder", "text_encoder_2", "unet", "vae_decoder"], (part) => `onnx/${part}_model_q4f16.onnx`),
+      ),
     ],
   },
 });
