@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HubCatalogEntry } from "../hub/hubModel";
 import { CATALOG } from "../models/catalog";
 import { twinSource } from "../models/twinSource";
-import { encodePrompts, type LoadedTextEncoder } from "./conditioning";
+import { encodePrompts } from "./conditioning";
+import { label, recording, relativeError } from "./conditioningTwinKit";
 import { loadModel, type LoadedModel } from "./loadModel";
 import { createNodeRuntime } from "./nodeRuntime";
 
@@ -32,36 +33,6 @@ const values = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset 
 
 const entry = CATALOG.find((e): e is HubCatalogEntry => e.kind === "hub" && e.manifest.id === "sdxl-turbo")!;
 const variant = entry.manifest.variants[0];
-
-/** The encoder with every input_ids row it is given recorded. */
-function recording(enc: LoadedTextEncoder, rows: number[][]): LoadedTextEncoder {
-  return {
-    ...enc,
-    session: {
-      ...enc.session,
-      inputs: enc.session.inputs,
-      outputNames: enc.session.outputNames,
-      run: (feeds) => {
-        const ids = Array.from(feeds.input_ids.data as Int32Array | BigInt64Array, Number);
-        const length = feeds.input_ids.dims[1];
-        for (let r = 0; r < ids.length / length; r++) rows.push(ids.slice(r * length, (r + 1) * length));
-        return enc.session.run(feeds);
-      },
-    },
-  };
-}
-
-function relativeError(got: Float32Array, want: Float32Array): number {
-  let diff = 0;
-  let scale = 0;
-  want.forEach((w, i) => {
-    diff = Math.max(diff, Math.abs(got[i] - w));
-    scale = Math.max(scale, Math.abs(w));
-  });
-  return diff / scale;
-}
-
-const label = (p: string) => JSON.stringify(p.length > 50 ? `${p.slice(0, 50)}… (${p.length} chars)` : p);
 
 describe("prompts on the SDXL-Turbo twin's two encoders, as A1111 encodes them", () => {
   const runtime = createNodeRuntime(2);

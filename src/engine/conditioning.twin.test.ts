@@ -2,11 +2,13 @@ import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { hubDownloads, type HubCatalogEntry } from "../hub/hubModel";
+import type { HubCatalogEntry } from "../hub/hubModel";
 import { CATALOG } from "../models/catalog";
+import { twinSource } from "../models/twinSource";
 import type { PromptSyntax } from "../params";
 import { decodePng } from "../png/encodePng";
-import { encodePrompts, type LoadedTextEncoder } from "./conditioning";
+import { encodePrompts } from "./conditioning";
+import { label, recording, relativeError } from "./conditioningTwinKit";
 import { loadModel, type LoadedModel, type ModelSource } from "./loadModel";
 import { createNodeRuntime } from "./nodeRuntime";
 import { generate } from "./pipeline";
@@ -19,8 +21,6 @@ import { countPromptTokens } from "./prompt/tokenCount";
  * pipeline given those conditionings. The text encoder is the twin's with a biased final layer norm (see the script).
  */
 const FIXTURES = join(__dirname, "__fixtures__/conditioning");
-const TWINS = join(__dirname, "../models/__fixtures__/twins");
-const HUB = "https://twins.invalid";
 
 interface Reference {
   width: number;
@@ -34,53 +34,11 @@ const entry = CATALOG.find((e): e is HubCatalogEntry => e.kind === "hub" && e.ma
 const variant = entry.manifest.variants[0];
 
 /** The twin's files by the URLs the catalog would download, the text encoder replaced by the reference's. */
-function twinSource(): ModelSource {
-  const files = new Map(
-    hubDownloads(entry, variant.id, HUB).map((d) => {
-      const m = /^https:\/\/twins\.invalid\/([^/]+\/[^/]+)\/resolve\/[^/]+\/(.+)$/.exec(d.url);
-      if (!m) throw new Error(`unexpected URL ${d.url}`);
-      return [d.path, join(TWINS, m[1], decodeURIComponent(m[2]))];
-    }),
-  );
-  files.set(variant.files.text_encoder.path, join(FIXTURES, "text_encoder.onnx"));
-  return {
-    async read(path) {
-      const file = files.get(path);
-      if (!file) throw new Error(`${path} is not a file of sd-turbo`);
-      return new Uint8Array(await readFile(file));
-    },
-  };
+function twinWithReferenceEncoder(): ModelSource {
+  const twin = twinSource(entry, variant.id);
+  const encoder = join(FIXTURES, "text_encoder.onnx");
+  return { read: async (path) => (path === variant.files.text_encoder.path ? new Uint8Array(await readFile(encoder)) : twin.read(path)) };
 }
-
-/** The encoder with every input_ids batch it is given recorded, one array of ids per row. */
-function recording(enc: LoadedTextEncoder, rows: number[][]): LoadedTextEncoder {
-  return {
-    ...enc,
-    session: {
-      ...enc.session,
-      inputs: enc.session.inputs,
-      outputNames: enc.session.outputNames,
-      run: (feeds) => {
-        const ids = Array.from(feeds.input_ids.data as Int32Array);
-        const length = feeds.input_ids.dims[1];
-        for (let r = 0; r < ids.length / length; r++) rows.push(ids.slice(r * length, (r + 1) * length));
-        return enc.session.run(feeds);
-      },
-    },
-  };
-}
-
-function relativeError(got: Float32Array, want: number[]): number {
-  let diff = 0;
-  let scale = 0;
-  want.forEach((w, i) => {
-    diff = Math.max(diff, Math.abs(got[i] - w));
-    scale = Math.max(scale, Math.abs(w));
-  });
-  return diff / scale;
-}
-
-const label = (p: string) => JSON.stringify(p.length > 50 ? `${p.slice(0, 50)}… (${p.length} chars)` : p);
 
 describe("prompts on the SD-Turbo twin, as A1111 encodes them", () => {
   const runtime = createNodeRuntime(2);
@@ -88,7 +46,7 @@ describe("prompts on the SD-Turbo twin, as A1111 encodes them", () => {
   let model: LoadedModel;
   // the twin loads in seconds, more on a busy machine (the 10 s hook default can run out and skip every case)
   beforeAll(async () => {
-    model = await loadModel(entry.manifest, variant, twinSource(), runtime);
+    model = await loadModel(entry.manifest, variant, twinWithReferenceEncoder(), runtime);
   }, 120_000);
   const encode = async (prompts: string[], syntax?: PromptSyntax, fixedLength?: number) => {
     const rows: number[][] = [];
