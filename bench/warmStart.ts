@@ -50,6 +50,9 @@ async function shownGenerationMs(page: Page): Promise<number> {
   return Math.round(Number(/([\d.]+) s$/.exec(text ?? "")?.[1]) * 1000);
 }
 
+/** One run of a series: its first and second generation's times (as the series measures them), and what else it reports. */
+type Run = { firstMs: number; secondMs: number; figures: Record<string, number | boolean> };
+
 /** The prompt every generation of the bench uses, typed as a user would. */
 const typePrompt = (page: Page) => page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a red star on a blue background");
 
@@ -85,54 +88,37 @@ try {
   console.log(`Chromium ${context.browser()?.version() ?? ""}, built-in model, its default settings, ${url}`);
   /**
    * `measure` (a first and a second generation's times, and what else a run reports) on --runs fresh loads of the app;
-   * each run printed as a JSON line ending in first / second under `ratioName`. Returns the ratios.
+   * each run printed as a JSON line, times in whole ms, ending in first / second under `ratioName`. Returns the ratios.
    */
-  const eachLoad = async (ratioName: string, measure: () => Promise<{ firstMs: number; secondMs: number; figures: object }>) => {
+  const eachLoad = async (ratioName: string, measure: () => Promise<Run>) => {
     const ratios: number[] = [];
     for (let i = 0; i < Number(values.runs); i++) {
       await page.goto(url);
       const { firstMs, secondMs, figures } = await measure();
       ratios.push(firstMs / secondMs);
-      console.log(JSON.stringify({ run: i + 1, ...figures, [ratioName]: r2(firstMs / secondMs) }));
+      const whole = Object.entries(figures).map(([name, value]) => [name, typeof value === "number" ? Math.round(value) : value]);
+      console.log(JSON.stringify({ run: i + 1, ...Object.fromEntries(whole), [ratioName]: r2(firstMs / secondMs) }));
     }
     return ratios;
   };
   const ratios = await eachLoad("ratio", async () => {
     const readyMs = await ready(page);
-    const controlled = await page.evaluate(() => navigator.serviceWorker.controller !== null);
+    const controlledByServiceWorker = await page.evaluate(() => navigator.serviceWorker.controller !== null);
     await typePrompt(page);
     // the page's clock starts at navigation: this is load → first image, UI steps included
     const firstMs = await generate(page);
     const firstGenerationMs = await shownGenerationMs(page);
     const secondMs = await timedGenerate(page);
-    return {
-      firstMs,
-      secondMs,
-      figures: {
-        controlledByServiceWorker: controlled,
-        // navigation → Generate enabled; the first generation's own time; the rest is starting the engine and loading the model
-        readyMs: Math.round(readyMs),
-        firstMs: Math.round(firstMs),
-        firstGenerationMs,
-        secondMs: Math.round(secondMs),
-        secondGenerationMs: await shownGenerationMs(page),
-      },
-    };
+    const secondGenerationMs = await shownGenerationMs(page);
+    // navigation → Generate enabled; the first generation's own time; the rest is starting the engine and loading the model
+    return { firstMs, secondMs, figures: { controlledByServiceWorker, readyMs, firstMs, firstGenerationMs, secondMs, secondGenerationMs } };
   });
   const readyRatios = await eachLoad("readyRatio", async () => {
     await typePrompt(page);
     const modelReadyMs = await modelReady(page);
     const firstMs = await timedGenerate(page);
     const secondMs = await timedGenerate(page);
-    return {
-      firstMs,
-      secondMs,
-      figures: {
-        modelReadyMs: Math.round(modelReadyMs),
-        firstAfterReadyMs: Math.round(firstMs),
-        secondMs: Math.round(secondMs),
-      },
-    };
+    return { firstMs, secondMs, figures: { modelReadyMs, firstAfterReadyMs: firstMs, secondMs } };
   });
   console.log(JSON.stringify({ medianRatio: r2(median(ratios)), goal: "≤ 1.5", medianReadyRatio: r2(median(readyRatios)) }));
 } finally {
