@@ -78,7 +78,8 @@ describe("worker models", () => {
       }),
       (e) => events.push(e),
     );
-    const settled = (id: string) => settledEvent(events, id, (e) => e.kind === "result" || e.kind === "error" || (e.kind === "download" && e.status.status === "done"));
+    const settled = (id: string) =>
+      settledEvent(events, id, (e) => e.kind === "result" || e.kind === "error" || (e.kind === "download" && e.status.status === "done"));
     const id = entry.manifest.id;
     handle({ kind: "download", id: "d1", modelId: id, hubBase: hub.url });
     expect(await settled("d1")).toMatchObject({ status: { status: "done" } });

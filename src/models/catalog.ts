@@ -108,7 +108,10 @@ const SD_TURBO = hubEntry({
     textEmbeddingDim: 1024,
     defaults: { sampler: "Euler", steps: 1, guidance: 0, width: 512, height: 512 },
     variants: [
-      halfPrecisionVariant("fp16", graphsAt(["text_encoder", "unet", "vae_decoder", "vae_encoder"], (part) => `${part}/model.onnx`)),
+      halfPrecisionVariant(
+        "fp16",
+        graphsAt(["text_encoder", "unet", "vae_decoder", "vae_encoder"], (part) => `${part}/model.onnx`),
+      ),
     ],
   },
 });
