@@ -1,6 +1,7 @@
 import { useEffect, useRef } from "react";
 import type { RgbaImageMessage } from "../protocol";
 import { CopyButton } from "./CopyButton";
+import { MAX_RECENT } from "./queueSlice";
 import { PixelImage } from "./PixelImage";
 import { errorTitle } from "./errorTitles";
 import { runProgress } from "./queue";
@@ -71,6 +72,7 @@ export function ResultPanel() {
   const working = useApp((s) => s.current !== undefined);
   const pinned = useApp((s) => s.pinned);
   const setParam = useApp((s) => s.setParam);
+  const galleryKeepsAll = useApp((s) => s.galleryStatus === "ready");
   // While a job runs (or right after it was cancelled) the frame follows its previews, unless the user
   // picked a finished image to look at.
   const live = !pinned && (working || phase === "cancelled");
@@ -132,6 +134,12 @@ export function ResultPanel() {
               </li>
             ))}
         </ul>
+      )}
+      {images.length >= MAX_RECENT && (
+        // older images leave the strip (and memory); say where they are
+        <p className="thumbs-note">
+          This visit&rsquo;s last {MAX_RECENT} images{galleryKeepsAll ? "; the gallery below keeps every image" : ""}.
+        </p>
       )}
     </section>
   );

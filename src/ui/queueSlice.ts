@@ -83,8 +83,8 @@ export interface QueueSlice {
   showLoadStatus(status: LoadStatus | undefined, failure?: unknown): void;
 }
 
-/** Object URLs of recent images are held in memory; beyond this many, the oldest are let go. */
-const MAX_RECENT = 24;
+/** Recent images (their PNGs and object URLs) are held in memory; beyond this many, the oldest are let go (the gallery keeps them). */
+export const MAX_RECENT = 24;
 
 function statusText(st: LoadStatus): string {
   if (st.status === "initiate") return "Loading model…";
