@@ -6,7 +6,9 @@
  * growth from the first sample after warm-up to the last.
  *
  *   npx vite build && npx tsx bench/memory.ts [--runs 300] [--steps 20] [--every 10] [--warmup 20] [--port 4185]
- *                                             [--backend wasm|webgpu|auto]
+ *                                             [--backend wasm|webgpu|auto] [--dist dist]
+ *
+ * --dist serves another build (an A/B against a build of main: `npx vite build --outDir dist-main` there).
  *
  * --engine-only runs the engine alone (bench/browser-engine.html: the app's runtime and model in a worker,
  * no UI, no gallery) from Vite's dev server, sampling every few seconds, to tell the engine's share of a
@@ -27,6 +29,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "20" },
     port: { type: "string", default: "4185" },
     backend: { type: "string", default: "wasm" },
+    dist: { type: "string", default: "dist" },
     "engine-only": { type: "boolean", default: false },
     ort: { type: "string", default: "{}" },
   },
@@ -35,7 +38,7 @@ const runs = Number(values.runs);
 const every = Number(values.every);
 const warmup = Number(values.warmup);
 
-if (!values["engine-only"] && !existsSync("dist/index.html")) throw new Error("Build the app first: npx vite build");
+if (!values["engine-only"] && !existsSync(`${values.dist}/index.html`)) throw new Error("Build the app first: npx vite build");
 
 interface Proc {
   pid: number;
@@ -210,7 +213,7 @@ async function engineOnly(page: import("@playwright/test").Page, cdp: import("@p
 
 const server = values["engine-only"]
   ? await createServer({ configFile: "vite.config.ts", server: { port: Number(values.port), strictPort: true }, logLevel: "error" }).then((s) => s.listen())
-  : await preview({ preview: { port: Number(values.port), strictPort: true }, logLevel: "error" });
+  : await preview({ build: { outDir: values.dist }, preview: { port: Number(values.port), strictPort: true }, logLevel: "error" });
 const profile = mkdtempSync(join(tmpdir(), "bench-memory-"));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
