@@ -48,7 +48,8 @@ const pwa = VitePWA({
     runtimeCaching: [
       {
         // what the precache leaves out, once this device has used it: then it works offline too
-        urlPattern: ({ url, sameOrigin }) => sameOrigin && /(\.jsep-[^/]*\.(wasm|mjs)|_fp16\.onnx|_q4\.onnx|\/models\/tiny-shapes-xl\/.*)$/.test(url.pathname),
+        urlPattern: ({ url, sameOrigin }) =>
+          sameOrigin && /(\.jsep-[^/]*\.(wasm|mjs)|_fp16\.onnx|_q4\.onnx|\/models\/tiny-shapes-xl\/.*)$/.test(url.pathname),
         handler: "CacheFirst",
         options: { cacheName: "on-first-use", cacheableResponse: { statuses: [200] } },
       },

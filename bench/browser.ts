@@ -17,7 +17,12 @@ import { benchArgs, benchOptions } from "./engineMeasure";
 import { measureNode } from "./engineNode";
 
 const { values } = parseArgs({
-  options: { ...benchArgs, repeat: { type: "string", default: "3" }, backend: { type: "string", default: "wasm" }, ort: { type: "string", default: "{}" } },
+  options: {
+    ...benchArgs,
+    repeat: { type: "string", default: "3" },
+    backend: { type: "string", default: "wasm" },
+    ort: { type: "string", default: "{}" },
+  },
 });
 const opts = benchOptions(values);
 const threads = Number(values.threads);

@@ -16,10 +16,11 @@ const bench = await openBenchPage();
 try {
   console.log(`Chromium ${bench.context.browser()?.version() ?? ""}, ${totalMB} MB of random bytes, disk profile, warm OS cache`);
   for (const name of ["indexedDbBench", "opfsBench", "cacheStorageBench"] as const) {
-    const timing = await bench.page.evaluate(
-      async ({ mod, name, totalMB }) => ((await import(mod)) as typeof PageBench)[name](totalMB),
-      { mod: "/bench/cacheReadPage.ts", name, totalMB },
-    );
+    const timing = await bench.page.evaluate(async ({ mod, name, totalMB }) => ((await import(mod)) as typeof PageBench)[name](totalMB), {
+      mod: "/bench/cacheReadPage.ts",
+      name,
+      totalMB,
+    });
     console.log(JSON.stringify(timing));
   }
 } finally {

@@ -76,7 +76,14 @@ export async function indexedDbBench(totalMB: number): Promise<Timing & { hashMB
   h.digest();
   const hashMs = performance.now() - t;
   await cache.deleteModel("bench");
-  return { store: "IndexedDB (chunked, SHA-256 checked)", mb: totalMB, writeMBps: rate(totalMB, writeMs), ...reads, unverifiedReadMBps: raw.readMBps, hashMBps: rate(totalMB, hashMs) };
+  return {
+    store: "IndexedDB (chunked, SHA-256 checked)",
+    mb: totalMB,
+    writeMBps: rate(totalMB, writeMs),
+    ...reads,
+    unverifiedReadMBps: raw.readMBps,
+    hashMBps: rate(totalMB, hashMs),
+  };
 }
 
 /** OPFS: a writable stream in, one File.arrayBuffer() out. */

@@ -36,10 +36,11 @@ try {
   console.log(`Chromium ${bench.context.browser()?.version() ?? ""}, ${totalMB} MB file, mode ${mode}`);
   for (let i = 0; i < Number(values.runs); i++) {
     const { result, idleMB, peakMB } = await withHeapPeak(bench.cdp, () =>
-      bench.page.evaluate(
-        async ({ mod, mode, url }) => ((await import(mod)) as typeof PageBench).run(mode, url),
-        { mod: "/bench/downloadHeapPage.ts", mode, url },
-      ),
+      bench.page.evaluate(async ({ mod, mode, url }) => ((await import(mod)) as typeof PageBench).run(mode, url), {
+        mod: "/bench/downloadHeapPage.ts",
+        mode,
+        url,
+      }),
     );
     console.log(JSON.stringify({ ...result, idleMB, peakMB, aboveIdleMB: peakMB - idleMB }));
   }

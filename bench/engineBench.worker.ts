@@ -18,7 +18,6 @@ export interface BrowserBenchRequest {
   sessionOptions: Ort.InferenceSession.SessionOptions;
 }
 
-
 self.onmessage = async (e: MessageEvent<BrowserBenchRequest>) => {
   const { modelBase, backend, threads, options, sessionOptions } = e.data;
   try {
@@ -41,7 +40,13 @@ self.onmessage = async (e: MessageEvent<BrowserBenchRequest>) => {
     await engine.release();
     self.postMessage({
       kind: "result",
-      result: { backend: runtime.backend.name, reason: runtime.backend.reason, threads: runtime.backend.threads, loadMs: +loadMs.toFixed(0), ...result },
+      result: {
+        backend: runtime.backend.name,
+        reason: runtime.backend.reason,
+        threads: runtime.backend.threads,
+        loadMs: +loadMs.toFixed(0),
+        ...result,
+      },
     });
   } catch (err) {
     self.postMessage({ kind: "error", error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

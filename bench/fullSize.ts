@@ -36,7 +36,16 @@ const variant: ModelVariant = {
 delete variant.files.vae_encoder;
 const manifest = { ...entry.manifest, variants: [variant] };
 const MB = 2 ** 20;
-const params = { prompt: "a photograph of an astronaut riding a horse", negativePrompt: "", seed: 0, steps: 1, guidance: 0, width: 512, height: 512, sampler: "Euler" };
+const params = {
+  prompt: "a photograph of an astronaut riding a horse",
+  negativePrompt: "",
+  seed: 0,
+  steps: 1,
+  guidance: 0,
+  width: 512,
+  height: 512,
+  sampler: "Euler",
+};
 
 const MODES = ["located", "located-arena", "bytes"] as const;
 type Mode = (typeof MODES)[number];
@@ -78,7 +87,13 @@ function run(cmd: string, argv: string[], env: NodeJS.ProcessEnv = process.env):
     return JSON.parse(out.trim().split("\n").pop()!) as Measured;
   } catch (err) {
     const stderr = String((err as { stderr?: unknown }).stderr ?? err);
-    return { error: stderr.split("\n").find((l) => /Error/.test(l))?.trim() ?? stderr.slice(0, 200) };
+    return {
+      error:
+        stderr
+          .split("\n")
+          .find((l) => /Error/.test(l))
+          ?.trim() ?? stderr.slice(0, 200),
+    };
   }
 }
 
@@ -90,7 +105,8 @@ if (args.includes("--child")) {
     .filter((f) => f.path.endsWith(".onnx") || f.path.endsWith("_data"))
     .reduce((n, f) => n + statSync(join(repo, f.path)).size, 0);
   const rows: Record<string, Measured> = {};
-  for (const mode of MODES) rows[`engine (${mode})`] = run("npx", ["tsx", "bench/fullSize.ts", "--child", mode, "--dir", dir, "--threads", String(threads)]);
+  for (const mode of MODES)
+    rows[`engine (${mode})`] = run("npx", ["tsx", "bench/fullSize.ts", "--child", mode, "--dir", dir, "--threads", String(threads)]);
   const python = arg("python", "/work/.venv/bin/python");
   rows.diffusers = run(python, ["-c", DIFFUSERS, join(dir, "diffusers"), String(threads)], {
     ...process.env,

@@ -68,10 +68,18 @@ if (values.where !== "node") {
       rank,
     });
     const { result, idleMB, peakMB } = await withHeapPeak(bench.cdp, () =>
-      bench.page.evaluate(async ({ mod, adder }) => ((await import(mod)) as typeof PageBench).run(adder), { mod: "/bench/loraPatchPage.ts", adder: values.adder }),
+      bench.page.evaluate(async ({ mod, adder }) => ((await import(mod)) as typeof PageBench).run(adder), {
+        mod: "/bench/loraPatchPage.ts",
+        adder: values.adder,
+      }),
     );
     console.log(
-      JSON.stringify({ where: `chromium ${bench.context.browser()?.version() ?? ""}`, adder: values.adder, ...result, peakExtraMB: Math.round(peakMB - idleMB) }),
+      JSON.stringify({
+        where: `chromium ${bench.context.browser()?.version() ?? ""}`,
+        adder: values.adder,
+        ...result,
+        peakExtraMB: Math.round(peakMB - idleMB),
+      }),
     );
   } finally {
     await bench.close();

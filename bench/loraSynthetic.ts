@@ -40,7 +40,8 @@ export function sd15Modules(): SyntheticModule[] {
   for (let i = 1; i < 4; i++) for (let j = 0; j < 3; j++) block(`up_blocks.${i}.attentions.${j}`, widths[3 - i]);
   for (let l = 0; l < 12; l++) {
     const p = `text_model.encoder.layers.${l}`;
-    for (const n of ["q_proj", "k_proj", "v_proj", "out_proj"]) modules.push({ path: `${p}.self_attn.${n}`, part: "te", out: 768, in: 768, conv: false });
+    for (const n of ["q_proj", "k_proj", "v_proj", "out_proj"])
+      modules.push({ path: `${p}.self_attn.${n}`, part: "te", out: 768, in: 768, conv: false });
     modules.push({ path: `${p}.mlp.fc1`, part: "te", out: 3072, in: 768, conv: false });
     modules.push({ path: `${p}.mlp.fc2`, part: "te", out: 768, in: 3072, conv: false });
   }
@@ -68,9 +69,20 @@ export function syntheticUnet(modules: SyntheticModule[], totalBytes: number): {
   const unet = modules.filter((m) => m.part === "unet");
   unet.forEach((m, i) => {
     // torch.onnx's node names: one segment per module, a ModuleList index stays with its list (`down_blocks.0`)
-    const segments = m.path.replace(/\.(\d+)/g, "#$1").split(".").map((s) => s.replace("#", "."));
+    const segments = m.path
+      .replace(/\.(\d+)/g, "#$1")
+      .split(".")
+      .map((s) => s.replace("#", "."));
     const op = m.conv ? "Conv" : "MatMul";
-    graph.message(1, new ProtoWriter().string(1, "x").string(1, `w${i}`).string(2, `y${i}`).string(3, `/${segments.join("/")}/${op}`).string(4, op));
+    graph.message(
+      1,
+      new ProtoWriter()
+        .string(1, "x")
+        .string(1, `w${i}`)
+        .string(2, `y${i}`)
+        .string(3, `/${segments.join("/")}/${op}`)
+        .string(4, op),
+    );
   });
   let patchedBytes = 0;
   const initializer = (name: string, dims: number[], seed: number) => {

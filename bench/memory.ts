@@ -74,7 +74,7 @@ function browserMemory(profile: string): { rendererMb: number; renderers: number
   const all = processes();
   const roots = all.filter((p) => p.cmdline.includes(profile) && !p.cmdline.includes("--type="));
   const mine = new Set(roots.map((p) => p.pid));
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of all) {
       if (mine.has(p.ppid) && !mine.has(p.pid)) {
@@ -83,7 +83,8 @@ function browserMemory(profile: string): { rendererMb: number; renderers: number
       }
     }
   }
-  const ofType = (type: string) => all.filter((p) => mine.has(p.pid) && p.cmdline.includes(`--type=${type}`) && !p.cmdline.includes("--extension-process"));
+  const ofType = (type: string) =>
+    all.filter((p) => mine.has(p.pid) && p.cmdline.includes(`--type=${type}`) && !p.cmdline.includes("--extension-process"));
   const renderers = ofType("renderer");
   return {
     rendererMb: Math.max(0, ...renderers.map((p) => rssMb(p.pid))),
@@ -164,14 +165,23 @@ async function appRuns(page: import("@playwright/test").Page, cdp: import("@play
         lastMb: last.rendererMb,
         growthPct: growth(first.rendererMb, last.rendererMb),
         // one sample can catch a collection in progress: the fitted line's rise is the steadier figure
-        fittedGrowthPct: fittedGrowth(xs, after.map((s) => s.rendererMb)),
-        slopeMbPerGeneration: +slope(xs, after.map((s) => s.rendererMb)).toFixed(4),
+        fittedGrowthPct: fittedGrowth(
+          xs,
+          after.map((s) => s.rendererMb),
+        ),
+        slopeMbPerGeneration: +slope(
+          xs,
+          after.map((s) => s.rendererMb),
+        ).toFixed(4),
       },
       gpu: { firstMb: first.gpuMb, lastMb: last.gpuMb },
       pageHeap: {
         firstMb: first.heapMb,
         lastMb: last.heapMb,
-        slopeMbPerGeneration: +slope(xs, after.map((s) => s.heapMb)).toFixed(4),
+        slopeMbPerGeneration: +slope(
+          xs,
+          after.map((s) => s.heapMb),
+        ).toFixed(4),
       },
     }),
   );
@@ -179,7 +189,14 @@ async function appRuns(page: import("@playwright/test").Page, cdp: import("@play
 
 /** The engine alone: samples every 3 s while bench/browser-engine.html runs `runs` generations in its worker. */
 async function engineOnly(page: import("@playwright/test").Page, cdp: import("@playwright/test").CDPSession) {
-  const query = new URLSearchParams({ runs: String(runs), steps: values.steps ?? "20", "warmup-s": "0", threads: "4", backend: values.backend ?? "wasm", ort: values.ort ?? "{}" });
+  const query = new URLSearchParams({
+    runs: String(runs),
+    steps: values.steps ?? "20",
+    "warmup-s": "0",
+    threads: "4",
+    backend: values.backend ?? "wasm",
+    ort: values.ort ?? "{}",
+  });
   await page.goto(`http://localhost:${values.port}/bench/browser-engine.html?${query}`);
   const t0 = performance.now();
   const points: { s: number; mb: number }[] = [];
@@ -187,7 +204,14 @@ async function engineOnly(page: import("@playwright/test").Page, cdp: import("@p
     await cdp.send("HeapProfiler.collectGarbage");
     const mb = browserMemory(profile).rendererMb;
     points.push({ s: (performance.now() - t0) / 1000, mb });
-    console.log(JSON.stringify({ bench: "memory-engine-sample", s: Math.round(points[points.length - 1].s), rendererMb: +mb.toFixed(1), load1: +loadavg()[0].toFixed(2) }));
+    console.log(
+      JSON.stringify({
+        bench: "memory-engine-sample",
+        s: Math.round(points[points.length - 1].s),
+        rendererMb: +mb.toFixed(1),
+        load1: +loadavg()[0].toFixed(2),
+      }),
+    );
     await page.waitForTimeout(3000);
   }
   const result = await page.evaluate<{ error?: string }>("window.benchResult");
@@ -195,7 +219,10 @@ async function engineOnly(page: import("@playwright/test").Page, cdp: import("@p
   const wallS = (performance.now() - t0) / 1000;
   // past the first tenth (sessions created, arenas at their working size)
   const after = points.filter((p) => p.s >= wallS / 10);
-  const perSecond = slope(after.map((p) => p.s), after.map((p) => p.mb));
+  const perSecond = slope(
+    after.map((p) => p.s),
+    after.map((p) => p.mb),
+  );
   console.log(
     JSON.stringify({
       bench: "memory-engine",
@@ -205,14 +232,19 @@ async function engineOnly(page: import("@playwright/test").Page, cdp: import("@p
       firstMb: +after[0].mb.toFixed(1),
       lastMb: +after[after.length - 1].mb.toFixed(1),
       growthPct: +(((after[after.length - 1].mb - after[0].mb) / after[0].mb) * 100).toFixed(1),
-      fittedGrowthPct: fittedGrowth(after.map((p) => p.s), after.map((p) => p.mb)),
+      fittedGrowthPct: fittedGrowth(
+        after.map((p) => p.s),
+        after.map((p) => p.mb),
+      ),
       slopeMbPerGeneration: +((perSecond * wallS) / runs).toFixed(4),
     }),
   );
 }
 
 const server = values["engine-only"]
-  ? await createServer({ configFile: "vite.config.ts", server: { port: Number(values.port), strictPort: true }, logLevel: "error" }).then((s) => s.listen())
+  ? await createServer({ configFile: "vite.config.ts", server: { port: Number(values.port), strictPort: true }, logLevel: "error" }).then((s) =>
+      s.listen(),
+    )
   : await preview({ build: { outDir: values.dist }, preview: { port: Number(values.port), strictPort: true }, logLevel: "error" });
 const profile = mkdtempSync(join(tmpdir(), "bench-memory-"));
 const context = await chromium.launchPersistentContext(profile, {

@@ -41,7 +41,12 @@ async function measure(page: Page) {
   await page.getByRole("textbox", { name: "Prompt", exact: true }).scrollIntoViewIfNeeded();
   const generateInpaintOnScreen = await onScreen(page, "Generate", "button");
   const generateInpaintTop = await page.evaluate(() => document.querySelector("button[form]")!.getBoundingClientRect().top);
-  return { resultTop: Math.round(resultTop), resultVisibleMs: Math.round(resultVisibleMs), generateInpaintOnScreen, generateInpaintTop: Math.round(generateInpaintTop) };
+  return {
+    resultTop: Math.round(resultTop),
+    resultVisibleMs: Math.round(resultVisibleMs),
+    generateInpaintOnScreen,
+    generateInpaintTop: Math.round(generateInpaintTop),
+  };
 }
 
 const server = await createServer({ configFile: "vite.config.ts", server: { port: PORT, strictPort: true }, logLevel: "error" });

@@ -66,7 +66,10 @@ try {
     await page.evaluate("window.longTasks.length = 0");
     const t0 = performance.now();
     await page.getByLabel("Read settings from a PNG").setInputFiles(path);
-    const answer = page.getByRole("region", { name: "Settings from a PNG" }).getByRole("alert").or(page.getByRole("region", { name: "Settings from a PNG" }).getByRole("status"));
+    const answer = page
+      .getByRole("region", { name: "Settings from a PNG" })
+      .getByRole("alert")
+      .or(page.getByRole("region", { name: "Settings from a PNG" }).getByRole("status"));
     await answer.waitFor({ timeout: 120_000 });
     const answeredMs = performance.now() - t0;
     await page.waitForTimeout(500);

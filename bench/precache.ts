@@ -10,7 +10,6 @@
 import type { Page } from "@playwright/test";
 import { openBuiltApp } from "./benchPage";
 
-
 interface CacheFigures {
   webgpu: boolean;
   caches: Record<string, { entries: number; bytes: number }>;

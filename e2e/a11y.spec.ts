@@ -42,7 +42,10 @@ for (const scheme of ["light", "dark"] as const) {
       await expectNoSeriousViolations(page, "first view");
       await generate(page, 2);
       await expectNoSeriousViolations(page, "result and gallery");
-      await page.getByRole("button", { name: /^Open full size/ }).first().click();
+      await page
+        .getByRole("button", { name: /^Open full size/ })
+        .first()
+        .click();
       await expect(page.getByRole("dialog")).toBeVisible();
       await expectNoSeriousViolations(page, "full-size view");
     });

@@ -18,7 +18,11 @@ function picture(width = SIZE, height = SIZE): RgbaImage {
   return { width, height, rgba };
 }
 
-const pngFile = (img: RgbaImage, name = "source.png") => ({ name, mimeType: "image/png", buffer: Buffer.from(encodePng(img.rgba, img.width, img.height)) });
+const pngFile = (img: RgbaImage, name = "source.png") => ({
+  name,
+  mimeType: "image/png",
+  buffer: Buffer.from(encodePng(img.rgba, img.width, img.height)),
+});
 
 /** Largest channel difference between two images over the pixels `where` picks. */
 function maxDiff(a: RgbaImage, b: RgbaImage, where: (x: number, y: number) => boolean, offsetX = 0): number {

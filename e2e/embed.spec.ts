@@ -64,9 +64,12 @@ test("a page on another origin generates through the client API, with progress a
     const client = createImageGeneratorClient(document.querySelector("iframe")!);
     const info = await client.ready;
     const progress: string[] = [];
-    const job = client.generate({ prompt: "a red star on a blue background", steps: 3, seed: 11, width: 64, height: 64 }, {
-      onProgress: (p) => progress.push(`${p.step}/${p.steps}`),
-    });
+    const job = client.generate(
+      { prompt: "a red star on a blue background", steps: 3, seed: 11, width: 64, height: 64 },
+      {
+        onProgress: (p) => progress.push(`${p.step}/${p.steps}`),
+      },
+    );
     const image = await job.done;
     return {
       isolated: info.crossOriginIsolated,
@@ -146,11 +149,16 @@ test("the URL's names work in generate params, and a host that asks for previews
     const client = createImageGeneratorClient(document.querySelector("iframe")!);
     await client.ready;
     const previews: string[] = [];
-    const image = await client.generate({ prompt: "a red star", negative: "blurry", cfg: 6, steps: 3, seed: 21 }, {
-      onPreview: ({ step, image }) => previews.push(`${step}:${image.width}x${image.height}:${image.data.length}`),
-    }).done;
+    const image = await client.generate(
+      { prompt: "a red star", negative: "blurry", cfg: 6, steps: 3, seed: 21 },
+      {
+        onPreview: ({ step, image }) => previews.push(`${step}:${image.width}x${image.height}:${image.data.length}`),
+      },
+    ).done;
     let unknown: { name: string; field?: string } | undefined;
-    await client.generate({ prompt: "x", stpes: 3 } as never).done.catch((e: { name: string; field?: string }) => (unknown = { name: e.name, field: e.field }));
+    await client
+      .generate({ prompt: "x", stpes: 3 } as never)
+      .done.catch((e: { name: string; field?: string }) => (unknown = { name: e.name, field: e.field }));
     return { previews, params: image.params, unknown };
   }, clientUrl);
   expect(out.params).toMatchObject({ negativePrompt: "blurry", guidance: 6, seed: 21 });

@@ -129,7 +129,9 @@ test("the model picker marks what this device cannot run, and an offline downloa
   await ready(page);
   await page.getByText("Models", { exact: true }).click();
   const turbo = page.getByRole("listitem").filter({ has: page.getByText("SD-Turbo", { exact: true }) });
-  await expect(turbo).toContainText(/Cannot run on this device\. Needs WebGPU with half precision \(shader-f16\); here (no GPU adapter|this browser has no WebGPU)/);
+  await expect(turbo).toContainText(
+    /Cannot run on this device\. Needs WebGPU with half precision \(shader-f16\); here (no GPU adapter|this browser has no WebGPU)/,
+  );
   await expect(turbo.getByRole("button", { name: "Use SD-Turbo" })).toBeDisabled();
   await expect(turbo.getByRole("button", { name: "Download SD-Turbo", exact: true })).toBeDisabled();
   const builtIn = page.getByRole("listitem").filter({ hasText: "Tiny Shapes XL" });
@@ -138,9 +140,12 @@ test("the model picker marks what this device cannot run, and an offline downloa
   await context.setOffline(true);
   const started = Date.now();
   await turbo.getByRole("button", { name: "Download SD-Turbo anyway" }).click();
-  await expect(turbo).toContainText(/SD-Turbo: \S+ cannot be downloaded: this device is offline\. The download goes on by itself when the connection is back\./, {
-    timeout: 5000,
-  });
+  await expect(turbo).toContainText(
+    /SD-Turbo: \S+ cannot be downloaded: this device is offline\. The download goes on by itself when the connection is back\./,
+    {
+      timeout: 5000,
+    },
+  );
   console.log(`offline download refused after ${Date.now() - started} ms`);
 });
 

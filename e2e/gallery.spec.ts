@@ -4,7 +4,10 @@ import { unzipSync } from "fflate";
 import { readGenerationInfo } from "../src/png/parameters";
 
 const gallery = (page: Page) => page.getByRole("region", { name: "Gallery" });
-const card = (page: Page, seed: number) => gallery(page).getByRole("listitem").filter({ hasText: `seed ${seed} ·` });
+const card = (page: Page, seed: number) =>
+  gallery(page)
+    .getByRole("listitem")
+    .filter({ hasText: `seed ${seed} ·` });
 
 /** The storage figure, in bytes, as the gallery shows it ("Storage used: 24.1 kB"). */
 async function storageUsed(region: Locator): Promise<number> {

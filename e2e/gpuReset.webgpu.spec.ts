@@ -22,7 +22,9 @@ test("a GPU reset mid-generation is reported, the job runs again on a new device
   const t0 = Date.now();
   await cdp.send("Browser.crashGpuProcess");
   const announced = () => page.evaluate(() => (window as unknown as { announced: string[] }).announced);
-  await expect.poll(async () => (await announced()).find((t) => /GPU was reset|stopped answering|WebGPU did not come back/.test(t)), { timeout: 120_000 }).toBeDefined();
+  await expect
+    .poll(async () => (await announced()).find((t) => /GPU was reset|stopped answering|WebGPU did not come back/.test(t)), { timeout: 120_000 })
+    .toBeDefined();
   console.log(`after ${((Date.now() - t0) / 1000).toFixed(1)} s: ${(await announced()).find((t) => /GPU was reset/.test(t))}`);
   await expect(page.getByRole("img", { name: /^Generated image/ })).toBeVisible({ timeout: 300_000 });
   console.log(await page.getByText(/Backend:/).textContent());

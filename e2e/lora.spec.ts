@@ -5,7 +5,11 @@ import { readGenerationInfo } from "../src/png/parameters";
 
 /** A kohya LoRA for the built-in model (tools/lora/make_unit_fixtures.py) with one key the model lacks. */
 const FIXTURES = "src/engine/lora/__fixtures__";
-const LORA = { name: "tiny-shapes-style.safetensors", mimeType: "application/octet-stream", buffer: readFileSync(`${FIXTURES}/tiny-shapes-style.safetensors`) };
+const LORA = {
+  name: "tiny-shapes-style.safetensors",
+  mimeType: "application/octet-stream",
+  buffer: readFileSync(`${FIXTURES}/tiny-shapes-style.safetensors`),
+};
 const { addnetHash } = JSON.parse(readFileSync(`${FIXTURES}/tiny-shapes-style.json`, "utf8")) as { addnetHash: string };
 
 async function generate(page: Page): Promise<Uint8Array> {
@@ -17,7 +21,9 @@ async function generate(page: Page): Promise<Uint8Array> {
   return png;
 }
 
-test("a user adds a LoRA file, generates with it, sees what it could not apply, keeps its strength across a reload, and removes it", async ({ page }) => {
+test("a user adds a LoRA file, generates with it, sees what it could not apply, keeps its strength across a reload, and removes it", async ({
+  page,
+}) => {
   await page.goto("/");
   await expect(page.getByRole("button", { name: "Generate" })).toBeEnabled();
   await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a red star");
@@ -26,7 +32,9 @@ test("a user adds a LoRA file, generates with it, sees what it could not apply, 
 
   await page.getByText("LoRA", { exact: true }).click();
   // a file that is not a LoRA is refused with the reason
-  await page.getByLabel("Add LoRA files (.safetensors)").setInputFiles({ name: "notes.safetensors", mimeType: "text/plain", buffer: Buffer.from("hello") });
+  await page
+    .getByLabel("Add LoRA files (.safetensors)")
+    .setInputFiles({ name: "notes.safetensors", mimeType: "text/plain", buffer: Buffer.from("hello") });
   await expect(page.getByRole("alert")).toContainText("notes.safetensors is not a .safetensors file");
 
   await page.getByLabel("Add LoRA files (.safetensors)").setInputFiles(LORA);

@@ -35,8 +35,7 @@ async function openApp(page: Page) {
   await page.getByText("Models", { exact: true }).click();
 }
 
-const row = (page: Page, name: string): Locator =>
-  page.getByRole("listitem").filter({ has: page.getByText(name, { exact: true }) });
+const row = (page: Page, name: string): Locator => page.getByRole("listitem").filter({ has: page.getByText(name, { exact: true }) });
 
 async function addCustomModel(page: Page, input: string) {
   await page.getByLabel("Custom model").fill(input);
@@ -50,7 +49,9 @@ async function addModel(page: Page, input: string, name: string) {
 }
 
 async function download(page: Page, name: string) {
-  await row(page, name).getByRole("button", { name: `Download ${name}`, exact: true }).click();
+  await row(page, name)
+    .getByRole("button", { name: `Download ${name}`, exact: true })
+    .click();
   await expect(row(page, name)).toContainText("Downloaded ·", { timeout: 90_000 });
 }
 
@@ -120,7 +121,11 @@ test("from a hub that redirects to a CDN with Hugging Face's CORS, cut and short
     // the CDN refuses If-Range as Hugging Face's does: a request sending it fails its preflight
     const unetUrl = `${hf.url}/test/tiny-shapes/resolve/main/unet/model.onnx`;
     const withIfRange = await page.evaluate(
-      (url) => fetch(url, { headers: { Range: "bytes=10-", "If-Range": '"x"' } }).then(() => "answered", (e: Error) => e.name),
+      (url) =>
+        fetch(url, { headers: { Range: "bytes=10-", "If-Range": '"x"' } }).then(
+          () => "answered",
+          (e: Error) => e.name,
+        ),
       unetUrl,
     );
     expect(withIfRange).toBe("TypeError");
@@ -206,11 +211,12 @@ test("a file whose hash differs from the manifest is refused, and only it is fet
   hub.reset();
   await tiny.getByRole("button", { name: "Resume download of test/tiny-shapes" }).click();
   await expect(tiny).toContainText("Downloaded ·", { timeout: 90_000 });
-  expect(hub.requests().filter((r) => r.method === "GET").map((r) => r.path.split("/resolve/main/")[1])).toEqual([
-    "unet/model.onnx",
-    "vae_decoder/model.onnx",
-    "vae_encoder/model.onnx",
-  ]);
+  expect(
+    hub
+      .requests()
+      .filter((r) => r.method === "GET")
+      .map((r) => r.path.split("/resolve/main/")[1]),
+  ).toEqual(["unet/model.onnx", "vae_decoder/model.onnx", "vae_encoder/model.onnx"]);
 });
 
 test("a stored file that will not load is offered for download again, which replaces just that file", async ({ page }) => {
@@ -280,7 +286,11 @@ test.describe("out of storage", () => {
   // the service worker's precache would take a share of the small quota this test sets
   test.use({ serviceWorkers: "block" });
 
-  test("running out of storage names the model's size, the storage figures and what to delete, and keeps other models", async ({ page, context, baseURL }) => {
+  test("running out of storage names the model's size, the storage figures and what to delete, and keeps other models", async ({
+    page,
+    context,
+    baseURL,
+  }) => {
     // room for one copy of the built-in model's files (SD-Turbo's download from this hub) and 2 MB more
     const quota = SD_TURBO_BYTES + 2_000_000;
     const cdp = await context.newCDPSession(page);

@@ -96,7 +96,9 @@ test("broken or unsuitable files get a clear message and nothing breaks", async 
   await dropFile(page, "cut.png", good.subarray(0, good.length - 40));
   await expect(alert).toHaveText(/^The PNG file is truncated/);
 
-  await page.getByLabel("Read settings from a PNG").setInputFiles({ name: "plain.png", mimeType: "image/png", buffer: Buffer.from(encodePng(pixels, 64, 64)) });
+  await page
+    .getByLabel("Read settings from a PNG")
+    .setInputFiles({ name: "plain.png", mimeType: "image/png", buffer: Buffer.from(encodePng(pixels, 64, 64)) });
   await expect(alert).toHaveText("This PNG has no generation parameters.");
 
   await dropFile(page, "photo.jpg", Uint8Array.of(0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70), "image/jpeg");

@@ -4,8 +4,7 @@ import { startHub, tinyShapesXlRepos, type Hub } from "./hub/server";
 
 const XL = fileURLToPath(new URL("../public/models/tiny-shapes-xl", import.meta.url));
 
-const row = (page: Page, name: string): Locator =>
-  page.getByRole("listitem").filter({ has: page.getByText(name, { exact: true }) });
+const row = (page: Page, name: string): Locator => page.getByRole("listitem").filter({ has: page.getByText(name, { exact: true }) });
 
 async function generate(page: Page, steps: number) {
   await page.getByRole("textbox", { name: "Prompt", exact: true }).fill("a white circle on a red background");
@@ -42,11 +41,18 @@ test.describe("SDXL-Turbo from a hub", () => {
     // this browser has no shader-f16: the picker says so before anything is downloaded
     await expect(row(page, name)).toContainText("Cannot run on this device. Needs WebGPU with half precision (shader-f16)");
     await expect(row(page, name).getByRole("button", { name: `Download ${name}`, exact: true })).toBeDisabled();
-    await row(page, name).getByRole("button", { name: `Download ${name} anyway` }).click();
+    await row(page, name)
+      .getByRole("button", { name: `Download ${name} anyway` })
+      .click();
     await expect(row(page, name)).toContainText("Downloaded ·", { timeout: 90_000 });
     const paths = hub.requests().map((r) => r.path);
     expect(paths.filter((p) => p.startsWith("/webnn/sdxl-turbo/")).map((p) => p.split("/resolve/main/")[1])).toEqual(
-      expect.arrayContaining(["onnx/text_encoder_model_q4f16.onnx", "onnx/text_encoder_2_model_q4f16.onnx", "onnx/unet_model_q4f16.onnx", "onnx/vae_decoder_model_q4f16.onnx"]),
+      expect.arrayContaining([
+        "onnx/text_encoder_model_q4f16.onnx",
+        "onnx/text_encoder_2_model_q4f16.onnx",
+        "onnx/unet_model_q4f16.onnx",
+        "onnx/vae_decoder_model_q4f16.onnx",
+      ]),
     );
     expect(paths.filter((p) => p.startsWith("/stabilityai/sdxl-turbo/")).map((p) => p.split("/resolve/main/")[1])).toEqual(
       expect.arrayContaining(["tokenizer/vocab.json", "tokenizer_2/merges.txt"]),
@@ -61,9 +67,13 @@ test.describe("SDXL-Turbo from a hub", () => {
     await page.getByLabel("Custom model").fill(`${hub.url}/${name}`);
     await page.getByRole("button", { name: "Add model" }).click();
     await expect(row(page, name)).toContainText("Download: fp32");
-    await row(page, name).getByRole("button", { name: `Download ${name}`, exact: true }).click();
+    await row(page, name)
+      .getByRole("button", { name: `Download ${name}`, exact: true })
+      .click();
     await expect(row(page, name)).toContainText("Downloaded ·", { timeout: 90_000 });
-    await row(page, name).getByRole("button", { name: `Use ${name}` }).click();
+    await row(page, name)
+      .getByRole("button", { name: `Use ${name}` })
+      .click();
     await page.getByLabel("Seed", { exact: true }).fill("303");
     await generate(page, 2);
     await expect(page.getByRole("img", { name: "Generated image, seed 303" })).toBeVisible();

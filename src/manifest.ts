@@ -128,7 +128,10 @@ export function parseManifest(json: unknown): ModelManifest {
   }
   if (m.additionEmbedType !== undefined) {
     need(m.additionEmbedType === "text_time", `unsupported additionEmbedType "${String(m.additionEmbedType)}"`);
-    need(m.textEncoders?.some((e) => e.pooled), "additionEmbedType text_time needs a text encoder with a pooled output");
+    need(
+      m.textEncoders?.some((e) => e.pooled),
+      "additionEmbedType text_time needs a text encoder with a pooled output",
+    );
   }
   need(m.latentRgb && m.latentRgb.weights.length === 3 && m.latentRgb.bias.length === 3, "bad latentRgb projection");
   return m as ModelManifest;

@@ -21,7 +21,10 @@ describe("validateParams and control characters", () => {
     expect(validateParams(params({ prompt: "a red\u0000 star" }), limits)).toEqual([
       { field: "prompt", message: "The prompt contains an invisible control character (U+0000) at position 6; delete it or retype the text." },
     ]);
-    expect(validateParams(params({ negativePrompt: "blur\u001b" }), limits)[0]).toMatchObject({ field: "negativePrompt", message: expect.stringMatching(/U\+001B/) });
+    expect(validateParams(params({ negativePrompt: "blur\u001b" }), limits)[0]).toMatchObject({
+      field: "negativePrompt",
+      message: expect.stringMatching(/U\+001B/),
+    });
     expect(validateParams(params({ prompt: "x\u0085" }), limits)[0]?.field).toBe("prompt");
   });
 

@@ -105,7 +105,10 @@ function textProblem(field: "prompt" | "negativePrompt", value: unknown): ParamP
   const control = CONTROL_CHARACTER.exec(value);
   if (control) {
     const code = control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
-    return { field, message: `${label} contains an invisible control character (U+${code}) at position ${control.index + 1}; delete it or retype the text.` };
+    return {
+      field,
+      message: `${label} contains an invisible control character (U+${code}) at position ${control.index + 1}; delete it or retype the text.`,
+    };
   }
   return undefined;
 }
@@ -132,9 +135,15 @@ export function validateParams(p: GenerateParams, limits: ParamLimits): ParamPro
   if (p.denoisingStrength !== undefined && !(typeof p.denoisingStrength === "number" && p.denoisingStrength >= 0 && p.denoisingStrength <= 1))
     problems.push({ field: "denoisingStrength", message: "Denoising strength must be a number from 0 to 1." });
   if (p.promptSyntax !== undefined && !PROMPT_SYNTAXES.includes(p.promptSyntax))
-    problems.push({ field: "promptSyntax", message: `Unknown prompt syntax "${String(p.promptSyntax)}". Choose one of: ${PROMPT_SYNTAXES.join(", ")}.` });
+    problems.push({
+      field: "promptSyntax",
+      message: `Unknown prompt syntax "${String(p.promptSyntax)}". Choose one of: ${PROMPT_SYNTAXES.join(", ")}.`,
+    });
   if (typeof p.sampler !== "string" || !limits.samplers.includes(p.sampler))
-    problems.push({ field: "sampler", message: `Unknown sampler "${String(p.sampler).slice(0, 40)}". Choose one of: ${limits.samplers.join(", ")}.` });
+    problems.push({
+      field: "sampler",
+      message: `Unknown sampler "${String(p.sampler).slice(0, 40)}". Choose one of: ${limits.samplers.join(", ")}.`,
+    });
   return problems;
 }
 
@@ -173,7 +182,10 @@ export function validateEdit({ init, tiling }: EditSettings, p: GenerateParams, 
     return problems;
   }
   if (!(image.data instanceof Uint8Array) || image.data.length !== image.width * image.height * 4) {
-    problems.push({ field: "source", message: `The source image's pixels do not match its size ${image.width}×${image.height} (RGBA, 4 bytes a pixel).` });
+    problems.push({
+      field: "source",
+      message: `The source image's pixels do not match its size ${image.width}×${image.height} (RGBA, 4 bytes a pixel).`,
+    });
   }
   if (init.fit !== "crop" && init.fit !== "pad") problems.push({ field: "source", message: 'The source image\'s fit must be "crop" or "pad".' });
   if (init.mask !== undefined && (!(init.mask instanceof Uint8Array) || init.mask.length !== image.width * image.height)) {

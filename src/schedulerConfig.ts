@@ -182,8 +182,7 @@ const refuse = (problems: string[]): never => {
 };
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const oneOf = <T extends string>(choices: readonly T[], v: unknown): v is T =>
-  typeof v === "string" && (choices as readonly string[]).includes(v);
+const oneOf = <T extends string>(choices: readonly T[], v: unknown): v is T => typeof v === "string" && (choices as readonly string[]).includes(v);
 
 /**
  * diffusers' scheduler_config.json → our SchedulerConfig (diffusers' defaults for absent keys) and the sampler it

@@ -39,7 +39,10 @@ describe("worker handler after a broken runtime", () => {
       runtime.createSession = async (model, external) => {
         const session = await create(model, external);
         if (!session.inputs.some((i) => i.name === "timestep")) return session;
-        return { ...session, run: (feeds) => (runtime.markBroken(new GPUDeviceLostError("The GPU was reset (test). Retrying on a new device.")), session.run(feeds)) };
+        return {
+          ...session,
+          run: (feeds) => (runtime.markBroken(new GPUDeviceLostError("The GPU was reset (test). Retrying on a new device.")), session.run(feeds)),
+        };
       };
     });
     handle({ kind: "generate", id: "lost", job });

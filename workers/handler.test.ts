@@ -14,13 +14,19 @@ const xlFolder = join(__dirname, "../public/models/tiny-shapes-xl");
 const isEnd = (e: WorkerEvent) =>
   e.kind === "result" ||
   e.kind === "tokens" ||
-  e.kind === "device" || e.kind === "error" || e.kind === "cancelled" || (e.kind === "status" && e.status.status === "done" && e.id.startsWith("pre"));
+  e.kind === "device" ||
+  e.kind === "error" ||
+  e.kind === "cancelled" ||
+  (e.kind === "status" && e.status.status === "done" && e.id.startsWith("pre"));
 
 function setup(openSource: (base: string) => ModelSource = diskSource) {
   const events: WorkerEvent[] = [];
   // count the sessions the handler creates and releases
   const { runtime, sessions } = countingRuntime();
-  const handle = createHandler(fakeDeps(async () => runtime, { openSource }), (e) => events.push(e));
+  const handle = createHandler(
+    fakeDeps(async () => runtime, { openSource }),
+    (e) => events.push(e),
+  );
   const settled = (id: string) => settledEvent(events, id, isEnd);
   return { events, handle, settled, sessions };
 }

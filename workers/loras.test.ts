@@ -25,7 +25,10 @@ function setup() {
   const events: WorkerEvent[] = [];
   const { runtime, sessions } = countingRuntime();
   const cache = Promise.resolve(createWeightCache(createStore(`lora-test-${++dbCount}`, "weights")));
-  const handle = createHandler(fakeDeps(async () => runtime, { cache }), (e) => events.push(e));
+  const handle = createHandler(
+    fakeDeps(async () => runtime, { cache }),
+    (e) => events.push(e),
+  );
   const settled = (id: string) =>
     expect
       .poll(() => events.find((e) => e.id === id && ["result", "error", "loras", "cancelled"].includes(e.kind)), { timeout: 30_000 })
@@ -49,7 +52,10 @@ describe("LoRAs in the worker", () => {
     handle({ kind: "loras", id: "add", action: { op: "add", name: "tiny-shapes-style", data: LORA } });
     expect(await settled("add")).toEqual({ kind: "loras", id: "add", loras: [{ name: "tiny-shapes-style", bytes: LORA.length }] });
     handle({ kind: "loras", id: "bad", action: { op: "add", name: "page", data: new TextEncoder().encode("<!doctype html>") } });
-    expect(await settled("bad")).toMatchObject({ kind: "error", error: { name: "LoraError", message: expect.stringMatching(/page\.safetensors is not a \.safetensors file/) } });
+    expect(await settled("bad")).toMatchObject({
+      kind: "error",
+      error: { name: "LoraError", message: expect.stringMatching(/page\.safetensors is not a \.safetensors file/) },
+    });
     handle({ kind: "loras", id: "rm", action: { op: "remove", name: "tiny-shapes-style" } });
     expect(await settled("rm")).toEqual({ kind: "loras", id: "rm", loras: [] });
   });
@@ -68,7 +74,9 @@ describe("LoRAs in the worker", () => {
     const statuses = events.filter((e) => e.id === "panel" && e.kind === "status").map((e) => (e.kind === "status" ? e.status : undefined));
     expect(statuses.some((s) => s?.status === "progress" && s.applyingLora)).toBe(true);
     const done = statuses.find((s) => s?.status === "done");
-    expect(done?.status === "done" && done.warnings).toEqual([expect.stringMatching(/LoRA "tiny-shapes-style": 1 key\(s\) not applied .*lora_unet_no_such_block_proj/)]);
+    expect(done?.status === "done" && done.warnings).toEqual([
+      expect.stringMatching(/LoRA "tiny-shapes-style": 1 key\(s\) not applied .*lora_unet_no_such_block_proj/),
+    ]);
     if (panel.kind !== "result" || plain.kind !== "result") return;
     const info = readGenerationInfo(panel.result.png);
     expect(info?.prompt).toBe("a red star <lora:tiny-shapes-style:1>");

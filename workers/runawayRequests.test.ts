@@ -6,7 +6,16 @@ import { createHandler } from "./handler";
 
 const folder = join(__dirname, "../public/models/tiny-shapes");
 
-const params: GenerateJob["params"] = { prompt: "a red star", negativePrompt: "", steps: 3, guidance: 4, seed: 9, width: 64, height: 64, sampler: "Euler" };
+const params: GenerateJob["params"] = {
+  prompt: "a red star",
+  negativePrompt: "",
+  steps: 3,
+  guidance: 4,
+  seed: 9,
+  width: 64,
+  height: 64,
+  sampler: "Euler",
+};
 const source = (width = 64, height = 64): InitImageMessage => ({ image: { width, height, data: new Uint8Array(width * height * 4) }, fit: "crop" });
 
 /** A request as anything could post it (the embed API, a future client): the protocol's shape, any values. */
@@ -23,7 +32,11 @@ const CASES: [string, Runaway, string][] = [
   ["a negative height", { params: { height: -64 } }, "height"],
   ["a strength of 5", { params: { denoisingStrength: 5 }, init: { ...source() } }, "denoisingStrength"],
   ["a sampler that is a number", { params: { sampler: 7 } }, "sampler"],
-  ["a mask blur of a million", { params: { denoisingStrength: 0.5 }, init: { ...source(), mask: new Uint8Array(64 * 64).fill(255), maskBlur: 1e6 } }, "maskBlur"],
+  [
+    "a mask blur of a million",
+    { params: { denoisingStrength: 0.5 }, init: { ...source(), mask: new Uint8Array(64 * 64).fill(255), maskBlur: 1e6 } },
+    "maskBlur",
+  ],
   ["a fractional mask blur", { init: { ...source(), mask: new Uint8Array(64 * 64), maskBlur: 2.5 } }, "maskBlur"],
   ["outpaint margins of 20,000", { init: { ...source(), outpaint: { left: 20_000, right: 20_000, top: 0, bottom: 0 } } }, "outpaint"],
   ["margins wider than the image", { init: { ...source(), outpaint: { left: 32, right: 32, top: 0, bottom: 0 } } }, "outpaint"],
@@ -39,12 +52,23 @@ const CASES: [string, Runaway, string][] = [
 describe("runaway requests through the worker protocol", () => {
   const events: WorkerEvent[] = [];
   const { runtime, sessions } = countingRuntime();
-  const handle = createHandler(fakeDeps(async () => runtime), (e) => events.push(e));
+  const handle = createHandler(
+    fakeDeps(async () => runtime),
+    (e) => events.push(e),
+  );
 
   it.each(CASES)("answers %s with InvalidParamsError naming the field within 1 s", async (_, over, field) => {
     const id = `runaway-${field}-${events.length}`;
     // built from parts as a hostile or buggy sender would, so the values' types are not the protocol's
-    const job = { modelId: "tiny-shapes", modelBase: folder, backend: "wasm", previews: false, params: { ...params, ...over.params }, init: over.init, tiling: over.tiling };
+    const job = {
+      modelId: "tiny-shapes",
+      modelBase: folder,
+      backend: "wasm",
+      previews: false,
+      params: { ...params, ...over.params },
+      init: over.init,
+      tiling: over.tiling,
+    };
     const t0 = performance.now();
     handle({ kind: "generate", id, job: job as GenerateJob });
     const end = await settledEvent(events, id);

@@ -4,7 +4,9 @@ import { parseOrigins } from "./origins";
 
 describe("parseEmbedOptions", () => {
   it("reads origins, ui and default settings", () => {
-    const { options, problems } = parseEmbedOptions("?origins=https%3A%2F%2Fshop.example&ui=result&prompt=a+red+star&negative=blurry&steps=4&cfg=5.5&seed=7&width=128&height=64&sampler=DDIM");
+    const { options, problems } = parseEmbedOptions(
+      "?origins=https%3A%2F%2Fshop.example&ui=result&prompt=a+red+star&negative=blurry&steps=4&cfg=5.5&seed=7&width=128&height=64&sampler=DDIM",
+    );
     expect(problems).toEqual([]);
     expect(options).toEqual({
       allow: { kind: "origins", origins: new Set(["https://shop.example"]) },
@@ -38,7 +40,9 @@ describe("embedUrl and iframeSnippet", () => {
       defaults: { prompt: "a cat & a hat", steps: 4, guidance: 4 },
     };
     const url = embedUrl("https://gen.example/app/embed.html", options, { steps: 20, guidance: 4 });
-    expect(url).toBe("https://gen.example/app/embed.html?origins=https%3A%2F%2Fshop.example%2Chttp%3A%2F%2Flocalhost%3A3000&prompt=a+cat+%26+a+hat&steps=4");
+    expect(url).toBe(
+      "https://gen.example/app/embed.html?origins=https%3A%2F%2Fshop.example%2Chttp%3A%2F%2Flocalhost%3A3000&prompt=a+cat+%26+a+hat&steps=4",
+    );
     expect(parseEmbedOptions(new URL(url).search).options).toEqual({ ...options, defaults: { prompt: "a cat & a hat", steps: 4 } });
   });
 

@@ -27,7 +27,8 @@ export function parseEmbedOptions(search: string): { options: EmbedOptions; prob
   const query = new URLSearchParams(search);
   const { allow, problems } = parseOrigins(query.get("origins"));
   const uiParam = query.get("ui");
-  if (uiParam !== null && uiParam !== "full" && uiParam !== "result") problems.push(`ui must be "full" or "result"; "${uiParam.slice(0, 40)}" was ignored.`);
+  if (uiParam !== null && uiParam !== "full" && uiParam !== "result")
+    problems.push(`ui must be "full" or "result"; "${uiParam.slice(0, 40)}" was ignored.`);
   const defaults: EmbedParams = {};
   for (const [name, key] of [...Object.entries(TEXT_PARAMS), ...Object.entries(LONG_TEXT_PARAMS)]) {
     const value = query.get(name);

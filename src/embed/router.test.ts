@@ -86,7 +86,12 @@ describe("the embed router", () => {
     const ready = host.inbox[1];
     if (ready.type !== "ready") throw new Error("expected ready");
     expect(ready.id).toBe("h1");
-    expect(ready.info).toMatchObject({ version: 1, crossOriginIsolated: false, defaults: { steps: 3, seed: -1 }, limits: { minSize: 64, maxSize: 256 } });
+    expect(ready.info).toMatchObject({
+      version: 1,
+      crossOriginIsolated: false,
+      defaults: { steps: 3, seed: -1 },
+      limits: { minSize: 64, maxSize: 256 },
+    });
   });
 
   it("cancels a queued or running request by its id", async () => {

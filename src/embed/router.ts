@@ -53,7 +53,17 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
     const manifest = store.getState().manifest;
     if (!manifest) return undefined;
     const d = manifest.defaults;
-    return { prompt: "", negativePrompt: "", seed: RANDOM_SEED, steps: d.steps, guidance: d.guidance, width: d.width, height: d.height, sampler: d.sampler, ...defaults };
+    return {
+      prompt: "",
+      negativePrompt: "",
+      seed: RANDOM_SEED,
+      steps: d.steps,
+      guidance: d.guidance,
+      width: d.width,
+      height: d.height,
+      sampler: d.sampler,
+      ...defaults,
+    };
   };
 
   const info = (): WidgetInfo | undefined => {
@@ -108,14 +118,20 @@ export function createEmbedRouter({ allow, store, defaults, crossOriginIsolated,
   function generate(from: Requester, id: string, request: EmbedParams, previews: boolean) {
     const key = keyOf(from, id);
     if (inFlight.has(key)) {
-      return fail(from, id, { name: "DuplicateRequestError", message: `A request with id ${describe(id)} is still running; give each request its own id.` });
+      return fail(from, id, {
+        name: "DuplicateRequestError",
+        message: `A request with id ${describe(id)} is still running; give each request its own id.`,
+      });
     }
     const s = store.getState();
     const base = widgetDefaults();
     if (!s.manifest || !base) return fail(from, id, { name: "NotReadyError", message: "The widget is still loading; wait for its ready event." });
     const ahead = (s.current ? 1 : 0) + s.queue.length;
     if (s.queue.length >= QUEUE_LIMIT) {
-      return fail(from, id, { name: "QueueFullError", message: `The widget's queue holds at most ${QUEUE_LIMIT} jobs; wait for results before sending more.` });
+      return fail(from, id, {
+        name: "QueueFullError",
+        message: `The widget's queue holds at most ${QUEUE_LIMIT} jobs; wait for results before sending more.`,
+      });
     }
     const merged = { ...base, ...request };
     const params = { ...merged, seed: merged.seed === RANDOM_SEED ? drawSeed() : merged.seed };

@@ -13,12 +13,25 @@ describe("parseHostMessage", () => {
   it("accepts the three requests", () => {
     expect(parseHostMessage({ ...base, type: "hello", id: "h" })).toEqual({ ok: true, message: { ...base, type: "hello", id: "h" } });
     expect(parseHostMessage({ ...base, type: "cancel", id: "c" })).toEqual({ ok: true, message: { ...base, type: "cancel", id: "c" } });
-    const params = { prompt: "a red star", steps: 2, seed: 7, width: 64, height: 64, guidance: 4, negativePrompt: "", sampler: "Euler", promptSyntax: "plain" };
+    const params = {
+      prompt: "a red star",
+      steps: 2,
+      seed: 7,
+      width: 64,
+      height: 64,
+      guidance: 4,
+      negativePrompt: "",
+      sampler: "Euler",
+      promptSyntax: "plain",
+    };
     expect(parseHostMessage({ ...base, type: "generate", id: "g", params, extra: "ignored" })).toEqual({
       ok: true,
       message: { ...base, type: "generate", id: "g", params },
     });
-    expect(parseHostMessage({ ...base, type: "generate", id: "g" })).toEqual({ ok: true, message: { ...base, type: "generate", id: "g", params: {} } });
+    expect(parseHostMessage({ ...base, type: "generate", id: "g" })).toEqual({
+      ok: true,
+      message: { ...base, type: "generate", id: "g", params: {} },
+    });
   });
 
   it("answers non-objects with an error that has no id", () => {
@@ -47,7 +60,11 @@ describe("parseHostMessage", () => {
       name: "MalformedMessageError",
       message: 'Unknown request type "explode": use "hello", "generate" or "cancel".',
     });
-    expect(errorOf({ ...base, type: "generate", id: "t", params: { stpes: 3 } })).toMatchObject({ name: "InvalidParamsError", field: "stpes", message: expect.stringMatching(/^Unknown setting "stpes"/) });
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { stpes: 3 } })).toMatchObject({
+      name: "InvalidParamsError",
+      field: "stpes",
+      message: expect.stringMatching(/^Unknown setting "stpes"/),
+    });
     expect(errorOf({ ...base, type: "generate", id: "t", params: { ["k".repeat(5000)]: 1 } }).field).toHaveLength(40);
     expect(errorOf({ ...base, type: "generate", id: "t", params: { steps: "many" } })).toMatchObject({ name: "InvalidParamsError", field: "steps" });
     expect(errorOf({ ...base, type: "generate", id: "t", params: { seed: Number.NaN } })).toMatchObject({ field: "seed" });
@@ -67,8 +84,15 @@ describe("parseHostMessage", () => {
 describe("generate params", () => {
   it("take the embed URL's short names too: negative is negativePrompt, cfg is guidance", () => {
     const parsed = parseHostMessage({ ...base, type: "generate", id: "t", params: { prompt: "a star", negative: "blurry", cfg: 5.5 } });
-    expect(parsed).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: { prompt: "a star", negativePrompt: "blurry", guidance: 5.5 } } });
-    expect(errorOf({ ...base, type: "generate", id: "t", params: { cfg: "high" } })).toMatchObject({ name: "InvalidParamsError", field: "cfg", message: "cfg must be a number; got \"high\"." });
+    expect(parsed).toEqual({
+      ok: true,
+      message: { ...base, type: "generate", id: "t", params: { prompt: "a star", negativePrompt: "blurry", guidance: 5.5 } },
+    });
+    expect(errorOf({ ...base, type: "generate", id: "t", params: { cfg: "high" } })).toMatchObject({
+      name: "InvalidParamsError",
+      field: "cfg",
+      message: 'cfg must be a number; got "high".',
+    });
   });
 
   it("refuse one setting under both its names", () => {
@@ -80,9 +104,18 @@ describe("generate params", () => {
   });
 
   it("ask for previews only with previews: true", () => {
-    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: true })).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: {}, previews: true } });
-    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: false })).toEqual({ ok: true, message: { ...base, type: "generate", id: "t", params: {} } });
-    expect(errorOf({ ...base, type: "generate", id: "t", previews: "yes" })).toMatchObject({ name: "MalformedMessageError", message: 'previews must be true or false; got "yes".' });
+    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: true })).toEqual({
+      ok: true,
+      message: { ...base, type: "generate", id: "t", params: {}, previews: true },
+    });
+    expect(parseHostMessage({ ...base, type: "generate", id: "t", params: {}, previews: false })).toEqual({
+      ok: true,
+      message: { ...base, type: "generate", id: "t", params: {} },
+    });
+    expect(errorOf({ ...base, type: "generate", id: "t", previews: "yes" })).toMatchObject({
+      name: "MalformedMessageError",
+      message: 'previews must be true or false; got "yes".',
+    });
   });
 });
 

@@ -22,8 +22,7 @@ const KNOWN_KEYS = "prompt, negativePrompt (or negative), steps, guidance (or cf
 
 const isAlias = (key: string): key is keyof typeof PARAM_ALIASES => Object.hasOwn(PARAM_ALIASES, key);
 const isTextKey = (key: string): key is TextKey => key === "prompt" || key === "negativePrompt" || key === "sampler";
-const isNumberKey = (key: string): key is NumberKey =>
-  key === "steps" || key === "guidance" || key === "seed" || key === "width" || key === "height";
+const isNumberKey = (key: string): key is NumberKey => key === "steps" || key === "guidance" || key === "seed" || key === "width" || key === "height";
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -31,7 +30,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A short, safe description of any value for an error message: its type, and for text a clipped excerpt. */
 export function describe(value: unknown): string {
-  if (typeof value === "string") return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
+  if (typeof value === "string")
+    return value.length > 40 ? `${JSON.stringify(value.slice(0, 40))}… (${value.length} characters)` : JSON.stringify(value);
   if (value === null) return "null";
   if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
@@ -48,7 +48,11 @@ const fail = (id: string | null, name: string, message: string, field?: string):
 
 export function parseHostMessage(data: unknown): ParsedMessage {
   if (!isRecord(data)) {
-    return fail(null, "MalformedMessageError", `A request must be an object {protocol: "${EMBED_PROTOCOL}", v: ${EMBED_VERSION}, type, id}; got ${describe(data)}.`);
+    return fail(
+      null,
+      "MalformedMessageError",
+      `A request must be an object {protocol: "${EMBED_PROTOCOL}", v: ${EMBED_VERSION}, type, id}; got ${describe(data)}.`,
+    );
   }
   const rawId = data.id;
   const id = typeof rawId === "string" && rawId.length >= 1 && rawId.length <= MAX_ID_LENGTH ? rawId : null;
@@ -56,7 +60,11 @@ export function parseHostMessage(data: unknown): ParsedMessage {
     return fail(id, "MalformedMessageError", `A request needs protocol: "${EMBED_PROTOCOL}"; got ${describe(data.protocol)}.`);
   }
   if (data.v !== EMBED_VERSION) {
-    return fail(id, "UnsupportedVersionError", `This widget speaks version ${EMBED_VERSION} of the protocol; the request says v: ${describe(data.v)}.`);
+    return fail(
+      id,
+      "UnsupportedVersionError",
+      `This widget speaks version ${EMBED_VERSION} of the protocol; the request says v: ${describe(data.v)}.`,
+    );
   }
   if (id === null) {
     return fail(null, "MalformedMessageError", `Every request needs an id: a string of 1 to ${MAX_ID_LENGTH} characters; got ${describe(rawId)}.`);
@@ -92,14 +100,20 @@ function parseParams(raw: unknown): ParsedParams {
     if (isTextKey(key) || isNumberKey(key)) seen.set(key, given);
     if (isTextKey(key)) {
       const max = key === "sampler" ? MAX_SAMPLER_NAME : MAX_TEXT;
-      if (typeof v !== "string" || v.length > max) return { ok: false, field: given, message: `${given} must be text of at most ${max} characters; got ${describe(v)}.` };
+      if (typeof v !== "string" || v.length > max)
+        return { ok: false, field: given, message: `${given} must be text of at most ${max} characters; got ${describe(v)}.` };
       value[key] = v;
     } else if (isNumberKey(key)) {
       if (typeof v !== "number" || !Number.isFinite(v)) return { ok: false, field: given, message: `${given} must be a number; got ${describe(v)}.` };
       value[key] = v;
     } else if (key === "promptSyntax") {
       const syntax = PROMPT_SYNTAXES.find((s) => s === v);
-      if (!syntax) return { ok: false, field: key, message: `promptSyntax must be one of ${PROMPT_SYNTAXES.map((s) => `"${s}"`).join(", ")}; got ${describe(v)}.` };
+      if (!syntax)
+        return {
+          ok: false,
+          field: key,
+          message: `promptSyntax must be one of ${PROMPT_SYNTAXES.map((s) => `"${s}"`).join(", ")}; got ${describe(v)}.`,
+        };
       value.promptSyntax = syntax;
     } else {
       return { ok: false, field: given.slice(0, MAX_KEY_IN_ERROR), message: `Unknown setting ${describe(given)}; the settings are ${KNOWN_KEYS}.` };

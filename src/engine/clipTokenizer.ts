@@ -32,7 +32,8 @@ function specialToken(v: unknown): SpecialToken | undefined {
 export function specialTokensOf(config: unknown, specialTokensMap?: unknown): Partial<Record<(typeof SPECIAL_KEYS)[number], SpecialToken>> {
   const out: Partial<Record<(typeof SPECIAL_KEYS)[number], SpecialToken>> = {};
   for (const key of SPECIAL_KEYS) {
-    const token = specialToken(isObject(config) ? config[key] : undefined) ?? specialToken(isObject(specialTokensMap) ? specialTokensMap[key] : undefined);
+    const token =
+      specialToken(isObject(config) ? config[key] : undefined) ?? specialToken(isObject(specialTokensMap) ? specialTokensMap[key] : undefined);
     if (token) out[key] = token;
   }
   return out;

@@ -60,7 +60,12 @@ function fakeEncoder(spec: TextEncoderSpec, tag: number, width: number, padId: n
           return state(tag, ids[Math.floor(i / width)], p, k);
         });
         const out: Record<string, OrtTensor> = { [spec.hiddenStates]: runtime.tensor("float32", hidden, [rows, 77, width]) };
-        if (spec.pooled) out[spec.pooled] = runtime.tensor("float32", Float32Array.from({ length: rows * 4 }, (_, i) => tag * 1000 + ids[Math.floor(i / 4) * 77 + 1]), [rows, 4]);
+        if (spec.pooled)
+          out[spec.pooled] = runtime.tensor(
+            "float32",
+            Float32Array.from({ length: rows * 4 }, (_, i) => tag * 1000 + ids[Math.floor(i / 4) * 77 + 1]),
+            [rows, 4],
+          );
         return out;
       },
     },
@@ -82,14 +87,18 @@ describe("encodePrompts lays out the U-Net's text inputs", () => {
     const data = states.data as Float32Array;
     const get = (b: number, p: number, c: number) => at(data, b, p, c, 5, 154);
     // negative: start, "blurry", end, then pad: encoder 1 pads with the end token, encoder 2 with 0
-    expect([get(0, 0, 0), get(0, 1, 0), get(0, 2, 0), get(0, 3, 0)]).toEqual([state(1, START, 0, 0), state(1, 10, 1, 0), state(1, END, 2, 0), state(1, END, 3, 0)].map(Math.fround));
+    expect([get(0, 0, 0), get(0, 1, 0), get(0, 2, 0), get(0, 3, 0)]).toEqual(
+      [state(1, START, 0, 0), state(1, 10, 1, 0), state(1, END, 2, 0), state(1, END, 3, 0)].map(Math.fround),
+    );
     expect([get(0, 2, 3), get(0, 3, 4)]).toEqual([state(2, END, 2, 0), state(2, 0, 3, 1)].map(Math.fround));
     // its second chunk is the empty prompt: start, end, pad
     expect([get(0, 77, 0), get(0, 78, 0), get(0, 79, 3)]).toEqual([state(1, START, 0, 0), state(1, END, 1, 0), state(2, 0, 2, 0)].map(Math.fround));
     // positive: 75 words, then a second chunk starting again with the start token and word 76
     expect(get(1, 75, 0)).toBe(Math.fround(state(1, 11 + 74, 75, 0)));
     expect(get(1, 76, 1)).toBe(Math.fround(state(1, END, 76, 1)));
-    expect([get(1, 77, 0), get(1, 78, 2), get(1, 78, 3)]).toEqual([state(1, START, 0, 0), state(1, 11 + 75, 1, 2), state(2, 11 + 75, 1, 0)].map(Math.fround));
+    expect([get(1, 77, 0), get(1, 78, 2), get(1, 78, 3)]).toEqual(
+      [state(1, START, 0, 0), state(1, 11 + 75, 1, 2), state(2, 11 + 75, 1, 0)].map(Math.fround),
+    );
   });
 
   it("SDXL: text_embeds is the second encoder's pooled output of each prompt's first chunk; time_ids per item", async () => {

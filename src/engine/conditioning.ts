@@ -88,9 +88,7 @@ export async function encodePrompts(
     const chunkCount = fixedLength !== undefined && fixedLength % CHUNK_LENGTH === 0 ? fixedLength / CHUNK_LENGTH : most;
     states = [];
     for (const [e, enc] of encoders.entries()) states.push(await encodeChunked(enc, runtime, chunked[e], chunkCount, firstIfMissing));
-    cuts = chunked[0].flatMap((c, index) =>
-      c.chunks.length > chunkCount ? [{ index, tokens: c.tokenCount, kept: chunkCount * CHUNK_TOKENS }] : [],
-    );
+    cuts = chunked[0].flatMap((c, index) => (c.chunks.length > chunkCount ? [{ index, tokens: c.tokenCount, kept: chunkCount * CHUNK_TOKENS }] : []));
   }
   const batch = prompts.length;
   const length = states[0].length;
@@ -109,10 +107,11 @@ export async function encodePrompts(
     if (!pooled) throw new ModelLoadError(`${manifest.name} needs a pooled text embedding, but no text encoder gives one.`);
     conditioning.text_embeds = runtime.tensor("float32", zeroRows(pooled.data, zeroed, pooled.width), [batch, pooled.width]);
     const ids = timeIds(size.width, size.height);
-    conditioning.time_ids = runtime.tensor("float32", Float32Array.from({ length: batch * ids.length }, (_, i) => ids[i % ids.length]), [
-      batch,
-      ids.length,
-    ]);
+    conditioning.time_ids = runtime.tensor(
+      "float32",
+      Float32Array.from({ length: batch * ids.length }, (_, i) => ids[i % ids.length]),
+      [batch, ids.length],
+    );
   }
   return { conditioning, cuts };
 }
@@ -158,7 +157,9 @@ async function encodeChunked(
   const out = await enc.session.run({ input_ids: runtime.tensor("int32", chunkIds(rows), [rows.length, CHUNK_LENGTH]) });
   const hiddenOut = output(out, enc, enc.spec.hiddenStates, firstIfMissing);
   if (hiddenOut.dims[1] !== CHUNK_LENGTH) {
-    throw new ModelLoadError(`The ${enc.spec.part} gives ${hiddenOut.dims[1]} positions for ${CHUNK_LENGTH} tokens; weighted prompts need one state per token.`);
+    throw new ModelLoadError(
+      `The ${enc.spec.part} gives ${hiddenOut.dims[1]} positions for ${CHUNK_LENGTH} tokens; weighted prompts need one state per token.`,
+    );
   }
   const all = hiddenOut.data as Float32Array;
   const width = hiddenOut.dims[2];

@@ -26,7 +26,17 @@ interface Reference {
   width: number;
   prompts: { prompt: string; ids: number[][]; hidden: number[]; chunks: number; tokens: number; capacity: number }[];
   pairs: { negative: string; prompt: string; chunks: number; hidden: number[] }[];
-  images: { prompt: string; negativePrompt: string; seed: number; steps: number; guidance: number; width: number; height: number; sampler: string; image: string }[];
+  images: {
+    prompt: string;
+    negativePrompt: string;
+    seed: number;
+    steps: number;
+    guidance: number;
+    width: number;
+    height: number;
+    sampler: string;
+    image: string;
+  }[];
 }
 const reference = JSON.parse(readFileSync(join(FIXTURES, "conditioning.json"), "utf8")) as Reference;
 

@@ -10,8 +10,24 @@ import { createNodeRuntime, diskSource } from "./nodeRuntime";
 const folder = join(__dirname, "../../public/models/tiny-shapes");
 const xlFolder = join(__dirname, "../../public/models/tiny-shapes-xl");
 
-const params: GenerateParams = { prompt: "a red star on a blue background", negativePrompt: "", steps: 3, guidance: 4, seed: 7, width: 64, height: 64, sampler: "Euler" };
-const job = (over: Partial<GenerateJob> = {}): GenerateJob => ({ modelId: "tiny-shapes", modelBase: folder, backend: "wasm", previews: false, params, ...over });
+const params: GenerateParams = {
+  prompt: "a red star on a blue background",
+  negativePrompt: "",
+  steps: 3,
+  guidance: 4,
+  seed: 7,
+  width: 64,
+  height: 64,
+  sampler: "Euler",
+};
+const job = (over: Partial<GenerateJob> = {}): GenerateJob => ({
+  modelId: "tiny-shapes",
+  modelBase: folder,
+  backend: "wasm",
+  previews: false,
+  params,
+  ...over,
+});
 
 /** An engine over the disk that counts the manifests it reads and the sessions it creates. */
 function setup() {
@@ -63,9 +79,15 @@ describe("the engine's front door (onnxruntime-node)", () => {
 
   it("checks the settings before any model work, the editing ones included", async () => {
     const fresh = setup();
-    await expect(fresh.engine.generate(job({ params: { ...params, steps: 1e9 } }))).rejects.toMatchObject({ name: "InvalidParamsError", data: { field: "steps" } });
+    await expect(fresh.engine.generate(job({ params: { ...params, steps: 1e9 } }))).rejects.toMatchObject({
+      name: "InvalidParamsError",
+      data: { field: "steps" },
+    });
     const image = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4) };
-    const outpaint = job({ params: { ...params, width: 96 }, init: { image, fit: "crop", outpaint: { left: 0, right: 32, top: 0, bottom: 0, seam: 65 } } });
+    const outpaint = job({
+      params: { ...params, width: 96 },
+      init: { image, fit: "crop", outpaint: { left: 0, right: 32, top: 0, bottom: 0, seam: 65 } },
+    });
     await expect(fresh.engine.generate(outpaint)).rejects.toThrow(InvalidParamsError);
     expect(fresh.counts.sessions).toBe(0);
   });

@@ -5,7 +5,11 @@ import { prepareInitImage } from "./initImage";
 
 const params: GenerateParams = { prompt: "p", negativePrompt: "", steps: 4, guidance: 4, seed: 1, width: 96, height: 64, sampler: "Euler" };
 const source = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 4).fill(128) };
-const outpaintRight = (seam?: number): InitImageMessage => ({ image: source, fit: "crop", outpaint: { left: 0, right: 32, top: 0, bottom: 0, seam } });
+const outpaintRight = (seam?: number): InitImageMessage => ({
+  image: source,
+  fit: "crop",
+  outpaint: { left: 0, right: 32, top: 0, bottom: 0, seam },
+});
 
 /** Columns of row 10 that the mask regenerates. */
 function maskedColumns(msg: InitImageMessage): number[] {

@@ -95,12 +95,7 @@ function requiredInputs(part: ModelPart, manifest: ModelManifest): string[] {
     case "text_encoder_2":
       return ["input_ids"];
     case "unet":
-      return [
-        "sample",
-        "timestep",
-        "encoder_hidden_states",
-        ...(manifest.additionEmbedType === "text_time" ? ["text_embeds", "time_ids"] : []),
-      ];
+      return ["sample", "timestep", "encoder_hidden_states", ...(manifest.additionEmbedType === "text_time" ? ["text_embeds", "time_ids"] : [])];
     case "vae_decoder":
       return ["latent_sample"];
     case "vae_encoder":
@@ -385,7 +380,13 @@ export async function loadModel(
     release: async () => {
       const lazy = encoder;
       encoder = undefined;
-      await Promise.all([...all.map((s) => s.release()), lazy?.then((s) => s.release(), () => undefined)]);
+      await Promise.all([
+        ...all.map((s) => s.release()),
+        lazy?.then(
+          (s) => s.release(),
+          () => undefined,
+        ),
+      ]);
     },
   };
 }

@@ -35,7 +35,13 @@ describe("floatWeightTypes", () => {
 describe("graphInputNames", () => {
   it("lists the inputs the onnx package lists, less initializers ([i.name for i in graph.input if i.name not in inits])", () => {
     expect(graphInputNames(read("tiny-shapes/unet/model.onnx"))).toEqual(["sample", "timestep", "encoder_hidden_states"]);
-    expect(graphInputNames(read("tiny-shapes-xl/unet/model.onnx"))).toEqual(["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"]);
+    expect(graphInputNames(read("tiny-shapes-xl/unet/model.onnx"))).toEqual([
+      "sample",
+      "timestep",
+      "encoder_hidden_states",
+      "text_embeds",
+      "time_ids",
+    ]);
     expect(graphInputNames(read("tiny-shapes/text_encoder/model.onnx"))).toEqual(["input_ids"]);
   });
 

@@ -58,10 +58,15 @@ describe("generate with the built-in model (onnxruntime-node)", () => {
   it("reports progress and a latent-size preview after every step", async () => {
     const steps: number[] = [];
     const previews: { w: number; h: number }[] = [];
-    await generate(model, runtime, { ...base, width: 96, height: 64 }, {
-      onProgress: (p) => steps.push(p.step),
-      onPreview: (p) => previews.push({ w: p.image.width, h: p.image.height }),
-    });
+    await generate(
+      model,
+      runtime,
+      { ...base, width: 96, height: 64 },
+      {
+        onProgress: (p) => steps.push(p.step),
+        onPreview: (p) => previews.push({ w: p.image.width, h: p.image.height }),
+      },
+    );
     expect(steps).toEqual([1, 2, 3, 4, 5, 6]);
     expect(previews).toHaveLength(6);
     expect(previews[0]).toEqual({ w: 12, h: 8 });
@@ -70,13 +75,18 @@ describe("generate with the built-in model (onnxruntime-node)", () => {
   it("stops within one step when cancelled", async () => {
     const controller = new AbortController();
     const seen: number[] = [];
-    const run = generate(model, runtime, { ...base, steps: 20 }, {
-      signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(p.step);
-        if (p.step === 2) controller.abort();
+    const run = generate(
+      model,
+      runtime,
+      { ...base, steps: 20 },
+      {
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(p.step);
+          if (p.step === 2) controller.abort();
+        },
       },
-    });
+    );
     await expect(run).rejects.toThrow();
     expect(seen).toEqual([1, 2]);
   });

@@ -116,9 +116,7 @@ export async function generate(
 
   // 3. prepare latents: the same noise torch.randn gives for this seed
   const noise = generator.randn([...latentDims]);
-  const x = source
-    ? source.map((v, i) => v + (sourceNoiseSigma ?? plan.sigmas[0]) * noise[i])
-    : noise.map((v) => v * plan.initNoiseSigma);
+  const x = source ? source.map((v, i) => v + (sourceNoiseSigma ?? plan.sigmas[0]) * noise[i]) : noise.map((v) => v * plan.initNoiseSigma);
   const known = source && init?.mask ? { mask: latentMask(init.mask, params.width, params.height, s), latent: source } : undefined;
 
   // 4. denoise
@@ -222,4 +220,3 @@ function timestepTensor(runtime: Runtime, type: string, timestep: number, count:
   // Karras schedules give fractional timesteps; diffusers' ONNX pipeline casts them with numpy, which truncates
   return runtime.tensor("int64", new BigInt64Array(count).fill(BigInt(Math.trunc(timestep))), [count]);
 }
-

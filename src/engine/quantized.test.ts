@@ -79,11 +79,19 @@ describe("4-bit U-Net of the built-in SDXL-interface model (onnxruntime-node)", 
       const { conditioning } = await encodePrompts(manifest, model32.textEncoders, runtime, prompts, { width: 64, height: 64 });
       const sample = runtime.tensor("float32", torchRandn(1234, [3, 4, 8, 8]), [3, 4, 8, 8]);
       const eps32 = (
-        await model32.unet.run({ sample, timestep: runtime.tensor("int64", BigInt64Array.from(timesteps, (t) => BigInt(t)), [3]), ...conditioning })
+        await model32.unet.run({
+          sample,
+          timestep: runtime.tensor(
+            "int64",
+            BigInt64Array.from(timesteps, (t) => BigInt(t)),
+            [3],
+          ),
+          ...conditioning,
+        })
       ).out_sample.data as Float32Array;
       // the 4-bit U-Net takes float16: the runtime casts the float32 feeds
-      const eps4 = (await unet4.run({ sample, timestep: runtime.tensor("float32", Float32Array.from(timesteps), [3]), ...conditioning }))
-        .out_sample.data as Float32Array;
+      const eps4 = (await unet4.run({ sample, timestep: runtime.tensor("float32", Float32Array.from(timesteps), [3]), ...conditioning })).out_sample
+        .data as Float32Array;
       // ε has about unit scale, so the absolute bounds below are relative ones too
       expect(absDiff(eps32, new Float32Array(eps32.length)).mean).toBeGreaterThan(0.5);
       const diff = absDiff(eps32, eps4);

@@ -32,9 +32,15 @@ const feeds = () => ({ x: new ortNode.Tensor("float32", new Float32Array([0]), [
 
 describe("Runtime guards", () => {
   it("turns a run that never settles into EngineStalledError, scaled from the session's previous run, and fails later runs at once", async () => {
-    const rt = new Runtime(fakeOrt((call) => (call < 2 ? answer() : never())), webgpu, ["webgpu"], {}, {
-      watchdog: { minMs: 40, factor: 10, firstRunMs: 1000 },
-    });
+    const rt = new Runtime(
+      fakeOrt((call) => (call < 2 ? answer() : never())),
+      webgpu,
+      ["webgpu"],
+      {},
+      {
+        watchdog: { minMs: 40, factor: 10, firstRunMs: 1000 },
+      },
+    );
     const session = await rt.createSession(new Uint8Array());
     await session.run(feeds());
     await session.run(feeds());
@@ -56,7 +62,11 @@ describe("Runtime guards", () => {
   });
 
   it("reads Chromium's mapAsync error as a lost GPU device", async () => {
-    const rt = new Runtime(fakeOrt(() => Promise.reject(new DOMException(CHROMIUM_LOSS, "AbortError"))), webgpu, ["webgpu"]);
+    const rt = new Runtime(
+      fakeOrt(() => Promise.reject(new DOMException(CHROMIUM_LOSS, "AbortError"))),
+      webgpu,
+      ["webgpu"],
+    );
     const session = await rt.createSession(new Uint8Array());
     const err = await session.run(feeds()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(GPUDeviceLostError);
@@ -73,7 +83,11 @@ describe("Runtime guards", () => {
   });
 
   it("leaves ordinary onnxruntime errors as they are, and the runtime usable", async () => {
-    const rt = new Runtime(fakeOrt((call) => (call === 0 ? Promise.reject(new Error("Got invalid dimensions for input: x")) : answer())), webgpu, ["webgpu"]);
+    const rt = new Runtime(
+      fakeOrt((call) => (call === 0 ? Promise.reject(new Error("Got invalid dimensions for input: x")) : answer())),
+      webgpu,
+      ["webgpu"],
+    );
     const session = await rt.createSession(new Uint8Array());
     await expect(session.run(feeds())).rejects.toThrow("Got invalid dimensions");
     await expect(session.run(feeds())).resolves.toHaveProperty("y");

@@ -244,9 +244,17 @@ function castFeeds(ort: OrtModule, inputs: InputInfo[], feeds: Record<string, Or
     if (want === "float16" && tensor.type === "float32") {
       out[name] = new ort.Tensor("float16", toHalfArray(tensor.data as Float32Array), tensor.dims);
     } else if (want === "int64" && tensor.type === "int32") {
-      out[name] = new ort.Tensor("int64", BigInt64Array.from(tensor.data as Int32Array, (v) => BigInt(v)), tensor.dims);
+      out[name] = new ort.Tensor(
+        "int64",
+        BigInt64Array.from(tensor.data as Int32Array, (v) => BigInt(v)),
+        tensor.dims,
+      );
     } else if (want === "int32" && tensor.type === "int64") {
-      out[name] = new ort.Tensor("int32", Int32Array.from(tensor.data as BigInt64Array, (v) => Number(v)), tensor.dims);
+      out[name] = new ort.Tensor(
+        "int32",
+        Int32Array.from(tensor.data as BigInt64Array, (v) => Number(v)),
+        tensor.dims,
+      );
     } else {
       out[name] = tensor;
     }

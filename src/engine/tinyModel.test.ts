@@ -28,7 +28,10 @@ const expectedIo: Record<SdPart, { inputs: [string, string, (number | string)[]]
   vae_encoder: { inputs: [["sample", "float32", ["batch", 3, "image_height", "image_width"]]], outputs: ["latent_sample"] },
 };
 
-type Ref = { inputs: Record<string, { dims: number[]; data: number[] }>; output: { name: string; dims: number[]; sum: number; abs_sum: number; head: number[] } };
+type Ref = {
+  inputs: Record<string, { dims: number[]; data: number[] }>;
+  output: { name: string; dims: number[]; sum: number; abs_sum: number; head: number[] };
+};
 
 describe("built-in model tiny-shapes", () => {
   it("has the manifest fields the engine needs", () => {
@@ -77,7 +80,15 @@ describe("built-in model tiny-shapes", () => {
         Object.entries(ref.inputs).map(([name, t]) => {
           const type = session.inputs.find((i) => i.name === name)!.type;
           if (type === "int32") return [name, runtime.tensor("int32", Int32Array.from(t.data), t.dims)];
-          if (type === "int64") return [name, runtime.tensor("int64", BigInt64Array.from(t.data, (v) => BigInt(v)), t.dims)];
+          if (type === "int64")
+            return [
+              name,
+              runtime.tensor(
+                "int64",
+                BigInt64Array.from(t.data, (v) => BigInt(v)),
+                t.dims,
+              ),
+            ];
           return [name, runtime.tensor("float32", Float32Array.from(t.data), t.dims)];
         }),
       );

@@ -101,7 +101,15 @@ describe("built-in model tiny-shapes-xl", () => {
         Object.entries(ref.inputs).map(([name, t]): [string, OrtTensor] => {
           const type = session.inputs.find((i) => i.name === name)!.type;
           if (type === "int32") return [name, runtime.tensor("int32", Int32Array.from(t.data), t.dims)];
-          if (type === "int64") return [name, runtime.tensor("int64", BigInt64Array.from(t.data, (v) => BigInt(v)), t.dims)];
+          if (type === "int64")
+            return [
+              name,
+              runtime.tensor(
+                "int64",
+                BigInt64Array.from(t.data, (v) => BigInt(v)),
+                t.dims,
+              ),
+            ];
           return [name, runtime.tensor("float32", Float32Array.from(t.data), t.dims)];
         }),
       );

@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { createPromptTokenizer } from "./tokenizer";
 
-const json = (name: string): object => JSON.parse(readFileSync(new URL(`../../public/models/tiny-shapes/${name}`, import.meta.url), "utf8")) as object;
+const json = (name: string): object =>
+  JSON.parse(readFileSync(new URL(`../../public/models/tiny-shapes/${name}`, import.meta.url), "utf8")) as object;
 const tiny = (maxLength = 77) => createPromptTokenizer(json("tokenizer.json"), json("tokenizer_config.json"), { maxLength, padId: 0 });
 
 // Expected counts from transformers: PreTrainedTokenizerFast(tokenizer_file=...)(text, add_special_tokens=False)

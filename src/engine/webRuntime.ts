@@ -87,9 +87,7 @@ export async function createWebRuntime(
 ): Promise<Runtime> {
   const isolated = globalThis.crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(maxThreads, navigator.hardwareConcurrency || 1)) : 1;
-  const threadNote = isolated
-    ? `${threads} WASM threads`
-    : "1 WASM thread (the page is not cross-origin isolated, so multi-threading is off)";
+  const threadNote = isolated ? `${threads} WASM threads` : "1 WASM thread (the page is not cross-origin isolated, so multi-threading is off)";
 
   let reason = `WASM chosen in settings; ${threadNote}`;
   if (choice !== "wasm") {

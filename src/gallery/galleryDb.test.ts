@@ -5,7 +5,13 @@ import { openGallery, type NewGalleryImage } from "./galleryDb";
 
 let dbCount = 0;
 const params: GenerateParams = { prompt: "p", negativePrompt: "", steps: 2, guidance: 4, seed: 0, width: 64, height: 64, sampler: "Euler" };
-const image = (seed: number): NewGalleryImage => ({ params: { ...params, seed }, parameters: `p\nSeed: ${seed}`, modelId: "m", width: 64, height: 64 });
+const image = (seed: number): NewGalleryImage => ({
+  params: { ...params, seed },
+  parameters: `p\nSeed: ${seed}`,
+  modelId: "m",
+  width: 64,
+  height: 64,
+});
 const blob = (size: number) => new Blob([new Uint8Array(size)], { type: "image/png" });
 
 describe("the gallery database", () => {

@@ -21,7 +21,10 @@ describe("hubFetch", () => {
     await expect(hubFetch(FILE_URL, {}, { fetch: answer(401) })).rejects.toThrow(HubAccessDeniedError);
     const denied = await hubFetch(FILE_URL, {}, { fetch: answer(403), what: "SD-Turbo: unet/model.onnx" }).catch((e: unknown) => e);
     expect(denied).toBeInstanceOf(HubAccessDeniedError);
-    expect(denied).toMatchObject({ data: { url: FILE_URL, status: 403 }, message: expect.stringMatching(/^SD-Turbo: unet\/model\.onnx — .*\(HTTP 403\)/) });
+    expect(denied).toMatchObject({
+      data: { url: FILE_URL, status: 403 },
+      message: expect.stringMatching(/^SD-Turbo: unet\/model\.onnx — .*\(HTTP 403\)/),
+    });
     const busy = await hubFetch(FILE_URL, {}, { fetch: answer(503) }).catch((e: unknown) => e);
     expect(busy).toBeInstanceOf(HubStatusError);
     expect(busy).toMatchObject({ data: { status: 503 }, message: expect.stringMatching(/HTTP 503 .*try again later/) });

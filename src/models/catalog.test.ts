@@ -143,8 +143,12 @@ describe("catalog", () => {
     // webnn/sdxl-turbo keeps its graphs under onnx/ and ships no tokenizer: both come from stabilityai/sdxl-turbo
     const sdxl = hubDownloads(hubEntry("sdxl-turbo"), "q4f16", "https://huggingface.co").map((d) => d.url.replace("https://huggingface.co/", ""));
     expect(sdxl).toEqual([
-      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map((f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer/${f}`),
-      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map((f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer_2/${f}`),
+      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map(
+        (f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer/${f}`,
+      ),
+      ...["vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"].map(
+        (f) => `stabilityai/sdxl-turbo/resolve/main/tokenizer_2/${f}`,
+      ),
       "webnn/sdxl-turbo/resolve/main/onnx/text_encoder_model_q4f16.onnx",
       "webnn/sdxl-turbo/resolve/main/onnx/text_encoder_2_model_q4f16.onnx",
       "webnn/sdxl-turbo/resolve/main/onnx/unet_model_q4f16.onnx",

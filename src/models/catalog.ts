@@ -69,10 +69,12 @@ const TURBO_MANIFEST = {
 const SD_LATENTS = { latentChannels: 4, vaeScaleFactor: 8, scalingFactor: 0.18215, latentRgb: SD_LATENT_RGB };
 
 /** A hub entry on huggingface.co-style hubs; every catalog manifest is schema version 1. */
-function hubEntry(entry: Omit<HubCatalogEntry, "kind" | "source" | "manifest"> & {
-  source: Omit<HubSource, "hub">;
-  manifest: Omit<ModelManifest, "schemaVersion">;
-}): HubCatalogEntry {
+function hubEntry(
+  entry: Omit<HubCatalogEntry, "kind" | "source" | "manifest"> & {
+    source: Omit<HubSource, "hub">;
+    manifest: Omit<ModelManifest, "schemaVersion">;
+  },
+): HubCatalogEntry {
   return { ...entry, kind: "hub", source: { hub: "hf", ...entry.source }, manifest: { schemaVersion: 1, ...entry.manifest } };
 }
 

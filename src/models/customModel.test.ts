@@ -169,7 +169,9 @@ describe("resolveCustomModel from a diffusers layout", () => {
     // every file from the repo itself
     expect(entry.source.files).toBeUndefined();
     const json = (p: string) => JSON.stringify(readJson(join(FIXTURES, "sd15-onnx", p))).length;
-    expect(entry.downloadBytes.fp32).toBe(TOKENIZER_BYTES + json("tokenizer/tokenizer_config.json") + 492_000_000 + 3_440_000_000 + 198_000_000 + 136_000_000);
+    expect(entry.downloadBytes.fp32).toBe(
+      TOKENIZER_BYTES + json("tokenizer/tokenizer_config.json") + 492_000_000 + 3_440_000_000 + 198_000_000 + 136_000_000,
+    );
     expect(entry.custom.inferred).toBe(true);
     expect(parseManifestJson(JSON.stringify(m))).toEqual(m);
     // vocab.json is 1 MB: CLIP's known ids make fetching it unnecessary
@@ -211,7 +213,13 @@ describe("resolveCustomModel from a diffusers layout", () => {
     const scheduler = fixtureConfig("sd15-onnx", "scheduler/scheduler_config.json");
     const tokenizerConfig = fixtureConfig("sd15-onnx", "tokenizer/tokenizer_config.json");
     const sd2 = await resolveSd15({
-      "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", prediction_type: "v_prediction", use_karras_sigmas: true, timestep_spacing: "trailing" },
+      "scheduler/scheduler_config.json": {
+        ...scheduler,
+        _class_name: "EulerDiscreteScheduler",
+        prediction_type: "v_prediction",
+        use_karras_sigmas: true,
+        timestep_spacing: "trailing",
+      },
       "tokenizer/tokenizer_config.json": { ...tokenizerConfig, pad_token: "!" },
       "unet/config.json": { cross_attention_dim: 1024, sample_size: 96, in_channels: 4, out_channels: 4, block_out_channels: [320, 640, 1280, 1280] },
     });
@@ -237,7 +245,9 @@ describe("resolveCustomModel from a diffusers layout", () => {
 
   it("gives a turbo repo (trailing Euler schedule) turbo's 1 step without guidance", async () => {
     const scheduler = fixtureConfig("sd15-onnx", "scheduler/scheduler_config.json");
-    const files = sd15(SD15_FILES, { "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", timestep_spacing: "trailing" } });
+    const files = sd15(SD15_FILES, {
+      "scheduler/scheduler_config.json": { ...scheduler, _class_name: "EulerDiscreteScheduler", timestep_spacing: "trailing" },
+    });
     const turboRef = { ...sd15Ref, repo: "someone/sd-turbo-onnx" };
     const renamed = Object.fromEntries(Object.entries(files).map(([k, v]) => [k.replace("someone/sd15-onnx/", "someone/sd-turbo-onnx/"), v]));
     const turbo = await resolveCustomModel("x", turboRef, fakeHub(renamed));
@@ -256,7 +266,9 @@ describe("resolveCustomModel from a diffusers layout", () => {
   it("says which file is missing or what it cannot run, each with a way on", async () => {
     const resolve = (files: Record<string, unknown>) => resolveCustomModel("x", sd15Ref, fakeHub(files));
     await expect(resolve({})).rejects.toThrow(ModelRepoNotFoundError);
-    await expect(resolve({})).rejects.toThrow(/someone\/sd15-onnx@main on https:\/\/huggingface.co: the repository has neither a model.json nor a model_index.json/);
+    await expect(resolve({})).rejects.toThrow(
+      /someone\/sd15-onnx@main on https:\/\/huggingface.co: the repository has neither a model.json nor a model_index.json/,
+    );
     await expect(resolve(sd15({ "unet/model.onnx": 1 }))).rejects.toThrow(NoOnnxFilesError);
     await expect(resolve(sd15({ "unet/model.onnx": 1 }))).rejects.toThrow(/has no ONNX text_encoder\/model.onnx, vae_decoder\/model.onnx/);
     await expect(resolve(sd15(SD15_FILES, { "unet/config.json": undefined, "text_encoder/config.json": undefined }))).rejects.toThrow(
@@ -353,7 +365,14 @@ describe("resolveCustomModel with an SDXL export's diffusers configs", () => {
     ]);
     expect(entry.source.files).toBeUndefined();
     expect(entry.downloadBytes.fp32).toBe(
-      2 * TOKENIZER_BYTES + json("tokenizer/tokenizer_config.json") + json("tokenizer_2/tokenizer_config.json") + 492_000_000 + 2_780_000_000 + 1_000_000 + 10_270_000_000 + 198_000_000,
+      2 * TOKENIZER_BYTES +
+        json("tokenizer/tokenizer_config.json") +
+        json("tokenizer_2/tokenizer_config.json") +
+        492_000_000 +
+        2_780_000_000 +
+        1_000_000 +
+        10_270_000_000 +
+        198_000_000,
     );
   });
 

@@ -140,7 +140,9 @@ async function inferManifest(ref: ModelRef, hub: HubReader): Promise<ModelManife
     : turbo
       ? { sampler, steps: 1, guidance: 0 }
       : { sampler, steps: 20, guidance: 7.5 };
-  const notes = vae ? "" : ` No VAE config was found, so ${sdxl ? "SDXL's VAE (8× scale, factor 0.13025)" : "Stable Diffusion's VAE (8× scale, factor 0.18215)"} is assumed.`;
+  const notes = vae
+    ? ""
+    : ` No VAE config was found, so ${sdxl ? "SDXL's VAE (8× scale, factor 0.13025)" : "Stable Diffusion's VAE (8× scale, factor 0.18215)"} is assumed.`;
   const manifest: ModelManifest = {
     schemaVersion: 1,
     id: customModelId(ref),
@@ -218,13 +220,7 @@ interface Dimensions {
 }
 
 /** Widths and sizes from the U-Net's, text encoders' and VAE's configs; the text width has no safe default. */
-function dimensionsFrom(
-  ref: ModelRef,
-  sdxl: boolean,
-  unet: Json | undefined,
-  textEncoders: (Json | undefined)[],
-  vae: Json | undefined,
-): Dimensions {
+function dimensionsFrom(ref: ModelRef, sdxl: boolean, unet: Json | undefined, textEncoders: (Json | undefined)[], vae: Json | undefined): Dimensions {
   // inputs beyond text and time that the U-Net would declare and the engine cannot feed: refused before any download
   const unfed = [
     unet?.class_embed_type != null || unet?.num_class_embeds != null ? "class_labels (class_embed_type)" : undefined,
@@ -307,7 +303,10 @@ async function variantsFrom(ref: ModelRef, hub: HubReader, required: readonly Mo
   }
   if (variants.length === 0) {
     const plain = found[0].files;
-    throw NoOnnxFilesError.of(ref, required.filter((p) => !plain[p]).map((p) => `${p}/model.onnx`));
+    throw NoOnnxFilesError.of(
+      ref,
+      required.filter((p) => !plain[p]).map((p) => `${p}/model.onnx`),
+    );
   }
   return variants;
 }

@@ -5,7 +5,13 @@ import { openCustomModelStore } from "./customModelStore";
 
 let dbCount = 0;
 const entry = (id: string, addedAt: number): CustomModelEntry =>
-  ({ kind: "hub", manifest: { id, name: id }, source: { hub: "hf", repo: "a/b", revision: "main" }, downloadBytes: {}, custom: { input: id, inferred: false, addedAt } }) as unknown as CustomModelEntry;
+  ({
+    kind: "hub",
+    manifest: { id, name: id },
+    source: { hub: "hf", repo: "a/b", revision: "main" },
+    downloadBytes: {},
+    custom: { input: id, inferred: false, addedAt },
+  }) as unknown as CustomModelEntry;
 
 describe("custom model store", () => {
   it("keeps entries across openings, oldest first, replacing by id, until deleted", async () => {

@@ -46,9 +46,7 @@ describe("encodePng", () => {
   });
 
   it("refuses a size that does not match the pixels", () => {
-    expect(() => encodePng(new Uint8Array(16), 2, 3)).toThrow(
-      "A 2×3 RGBA image needs 24 bytes of pixels, got 16.",
-    );
+    expect(() => encodePng(new Uint8Array(16), 2, 3)).toThrow("A 2×3 RGBA image needs 24 bytes of pixels, got 16.");
     expect(() => encodePng(new Uint8Array(0), 0, 0)).toThrow(RangeError);
     expect(() => encodePng(new Uint8Array(8), 1.5, 1)).toThrow(RangeError);
   });
@@ -93,13 +91,9 @@ describe("decodePng", () => {
       [9, 9, 9],
     ];
     const png = encode({ width: 5, height: 1, data, channels: 1, depth: 2, palette });
-    expect(decodePng(png).rgba).toEqual(
-      Uint8Array.of(255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 9, 9, 9, 255, 0, 255, 0, 255),
-    );
+    expect(decodePng(png).rgba).toEqual(Uint8Array.of(255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255, 9, 9, 9, 255, 0, 255, 0, 255));
     const transparent = withAncillary(png, [{ type: "tRNS", data: Uint8Array.of(0, 128) }]);
-    expect(decodePng(transparent).rgba).toEqual(
-      Uint8Array.of(255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 9, 9, 9, 255, 0, 255, 0, 128),
-    );
+    expect(decodePng(transparent).rgba).toEqual(Uint8Array.of(255, 0, 0, 0, 0, 255, 0, 128, 0, 0, 255, 255, 9, 9, 9, 255, 0, 255, 0, 128));
   });
 
   it("treats the tRNS colour key of RGB and greyscale images as transparent", () => {
@@ -113,21 +107,13 @@ describe("decodePng", () => {
   });
 
   it("turns every malformed file into a PngFormatError with a user-facing message", () => {
-    expect(() => decodePng(new TextEncoder().encode("hello"))).toThrow(
-      new PngFormatError("This file is not a PNG image."),
-    );
+    expect(() => decodePng(new TextEncoder().encode("hello"))).toThrow(new PngFormatError("This file is not a PNG image."));
     const png = encodePng(gradient(4, 4), 4, 4);
-    expect(() => decodePng(png.subarray(0, 50))).toThrow(
-      "The PNG file is truncated (it ends inside the 'IDAT' chunk).",
-    );
+    expect(() => decodePng(png.subarray(0, 50))).toThrow("The PNG file is truncated (it ends inside the 'IDAT' chunk).");
     const [ihdr, , iend] = splitPngChunks(png);
-    expect(() => decodePng(joinPngChunks([ihdr, iend]))).toThrow(
-      "The PNG file is damaged (it contains no image data).",
-    );
+    expect(() => decodePng(joinPngChunks([ihdr, iend]))).toThrow("The PNG file is damaged (it contains no image data).");
     const idatNotZlib = joinPngChunks([ihdr, { type: "IDAT", data: Uint8Array.of(1, 2, 3, 4) }, iend]);
-    expect(() => decodePng(idatNotZlib)).toThrow(
-      "The PNG file's image data is damaged or uses a feature this app cannot read.",
-    );
+    expect(() => decodePng(idatNotZlib)).toThrow("The PNG file's image data is damaged or uses a feature this app cannot read.");
     const badColourType = joinPngChunks([
       { type: "IHDR", data: Uint8Array.of(0, 0, 0, 4, 0, 0, 0, 4, 8, 5, 0, 0, 0) },
       ...splitPngChunks(png).slice(1),
@@ -141,9 +127,7 @@ describe("decodePng", () => {
   it("refuses headers that would need an enormous allocation", () => {
     const [, idat, iend] = splitPngChunks(encodePng(gradient(1, 1), 1, 1));
     const huge = joinPngChunks([header(100_000, 100_000), idat, iend]);
-    expect(() => decodePng(huge)).toThrow(
-      "This PNG image is too large to open (100000×100000 pixels; the limit is 64 megapixels).",
-    );
+    expect(() => decodePng(huge)).toThrow("This PNG image is too large to open (100000×100000 pixels; the limit is 64 megapixels).");
     const empty = joinPngChunks([header(0, 10), idat, iend]);
     expect(() => decodePng(empty)).toThrow("The PNG file is damaged (its image has no pixels).");
   });

@@ -25,9 +25,7 @@ export function encodePng(
     throw new RangeError(`A PNG needs a positive whole-number size, got ${width}×${height}.`);
   }
   if (rgba.length !== width * height * 4) {
-    throw new RangeError(
-      `A ${width}×${height} RGBA image needs ${width * height * 4} bytes of pixels, got ${rgba.length}.`,
-    );
+    throw new RangeError(`A ${width}×${height} RGBA image needs ${width * height * 4} bytes of pixels, got ${rgba.length}.`);
   }
   const png = encode({ width, height, data: rgba, channels: 4, depth: 8 });
   return Object.keys(text).length === 0 ? png : insertTextChunks(png, text);
@@ -46,9 +44,7 @@ export function decodePng(bytes: Uint8Array): RgbaImage {
   const height = view.getUint32(4);
   if (width === 0 || height === 0) throw new PngFormatError("The PNG file is damaged (its image has no pixels).");
   if (width * height > MAX_PIXELS) {
-    throw new PngFormatError(
-      `This PNG image is too large to open (${width}×${height} pixels; the limit is ${MAX_PIXELS / 2 ** 20} megapixels).`,
-    );
+    throw new PngFormatError(`This PNG image is too large to open (${width}×${height} pixels; the limit is ${MAX_PIXELS / 2 ** 20} megapixels).`);
   }
   if (!chunks.some((chunk) => chunk.type === "IDAT")) {
     throw new PngFormatError("The PNG file is damaged (it contains no image data).");

@@ -14,7 +14,10 @@ function withChunk(file: Uint8Array, chunk: PngChunk): Uint8Array {
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 /** A zTXt chunk: keyword, NUL, compression method 0, zlib stream. */
-const ztxt = (keyword: string, text: Uint8Array): PngChunk => ({ type: "zTXt", data: Uint8Array.from([...ascii(keyword), 0, 0, ...zlibSync(text, { level: 9 })]) });
+const ztxt = (keyword: string, text: Uint8Array): PngChunk => ({
+  type: "zTXt",
+  data: Uint8Array.from([...ascii(keyword), 0, 0, ...zlibSync(text, { level: 9 })]),
+});
 
 function timed<T>(fn: () => T): { value: T | unknown; ms: number } {
   const t0 = performance.now();

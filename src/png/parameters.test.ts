@@ -43,9 +43,7 @@ describe("formatParameters", () => {
     delete info.scheduleType;
     delete info.model;
     delete info.denoisingStrength;
-    expect(formatParameters(info)).toBe(
-      "a red fox in the snow\nSteps: 20, Sampler: Euler, CFG scale: 7.5, Seed: 42, Size: 512x768",
-    );
+    expect(formatParameters(info)).toBe("a red fox in the snow\nSteps: 20, Sampler: Euler, CFG scale: 7.5, Seed: 42, Size: 512x768");
   });
 
   it("appends extra settings in order and JSON-quotes values as A1111's quote() does", () => {
@@ -78,8 +76,7 @@ describe("formatParameters", () => {
 describe("parseParameters", () => {
   it("reads typical A1111 output with quoted Lora hashes", () => {
     expect(parseParameters(loraHashes)).toEqual({
-      prompt:
-        "masterpiece, best quality, a red fox sitting in a snowy forest, (soft light:1.2), <lora:foxStyle_v2:0.8> <lora:detailTweaker:0.5>",
+      prompt: "masterpiece, best quality, a red fox sitting in a snowy forest, (soft light:1.2), <lora:foxStyle_v2:0.8> <lora:detailTweaker:0.5>",
       negativePrompt: "lowres, bad anatomy, (worst quality:1.4), watermark",
       steps: 28,
       sampler: "DPM++ 2M",
@@ -195,9 +192,7 @@ describe("parseParameters", () => {
     for (let trial = 0; trial < 3000; trial++) {
       const tail = Array.from({ length: next() % 28 }, () => alphabet[next() % alphabet.length]).join("");
       const line = (base + tail).trim();
-      const expected = Object.fromEntries(
-        [...line.matchAll(reParam)].slice(5).map(([, key, value]): [string, string] => [key, unquote(value)]),
-      );
+      const expected = Object.fromEntries([...line.matchAll(reParam)].slice(5).map(([, key, value]): [string, string] => [key, unquote(value)]));
       const { extra } = parseParameters(`p\n${line}`);
       expect({ line, extra }).toEqual({ line, extra: expected });
     }

@@ -218,12 +218,7 @@ function joinLines(lines: readonly string[]): string {
   return lines.join("\n").replace(/^\n+/, "");
 }
 
-function take<T>(
-  fields: Map<string, string>,
-  key: string,
-  parse: (value: string) => T | undefined,
-  expected: string,
-): T | undefined {
+function take<T>(fields: Map<string, string>, key: string, parse: (value: string) => T | undefined, expected: string): T | undefined {
   const raw = fields.get(key);
   if (raw === undefined) return undefined;
   fields.delete(key);
@@ -235,12 +230,7 @@ function take<T>(
   return value;
 }
 
-function required<T>(
-  fields: Map<string, string>,
-  key: string,
-  parse: (value: string) => T | undefined,
-  expected: string,
-): T {
+function required<T>(fields: Map<string, string>, key: string, parse: (value: string) => T | undefined, expected: string): T {
   const value = take(fields, key, parse, expected);
   if (value === undefined) {
     throw new ParametersFormatError(`These generation parameters have no '${key}' setting.`);

@@ -78,18 +78,12 @@ describe("malformed PNG files", () => {
       () => splitPngChunks(png.subarray(0, 8)),
       "The PNG file is truncated (it ends right after its signature, before the closing 'IEND' chunk).",
     );
-    expectFormatError(
-      () => splitPngChunks(png.subarray(0, idat + 20)),
-      "The PNG file is truncated (it ends inside the 'IDAT' chunk).",
-    );
+    expectFormatError(() => splitPngChunks(png.subarray(0, idat + 20)), "The PNG file is truncated (it ends inside the 'IDAT' chunk).");
     expectFormatError(
       () => splitPngChunks(png.subarray(0, png.length - 12)),
       "The PNG file is truncated (it ends after the 'IDAT' chunk, before the closing 'IEND' chunk).",
     );
-    expectFormatError(
-      () => splitPngChunks(png.subarray(0, png.length - 1)),
-      "The PNG file is truncated (it ends inside the 'IEND' chunk).",
-    );
+    expectFormatError(() => splitPngChunks(png.subarray(0, png.length - 1)), "The PNG file is truncated (it ends inside the 'IEND' chunk).");
   });
 
   it("detects a bad CRC", () => {
@@ -101,10 +95,7 @@ describe("malformed PNG files", () => {
   it("rejects huge and impossible declared lengths without allocating", () => {
     const impossible = png.slice();
     new DataView(impossible.buffer).setUint32(idat, 0xfffffff0);
-    expectFormatError(
-      () => splitPngChunks(impossible),
-      "The PNG file is damaged (the 'IDAT' chunk claims an impossible size of 4294967280 bytes).",
-    );
+    expectFormatError(() => splitPngChunks(impossible), "The PNG file is damaged (the 'IDAT' chunk claims an impossible size of 4294967280 bytes).");
     const huge = png.slice();
     new DataView(huge.buffer).setUint32(idat, 0x7fffffff);
     expectFormatError(() => splitPngChunks(huge), "The PNG file is truncated (it ends inside the 'IDAT' chunk).");
@@ -113,15 +104,9 @@ describe("malformed PNG files", () => {
   it("rejects garbage where a chunk should start, and a missing IHDR", () => {
     const garbage = png.slice();
     garbage.set([0x00, 0x7f, 0x20, 0x21], idat + 4);
-    expectFormatError(
-      () => splitPngChunks(garbage),
-      `The PNG file is damaged (byte ${idat + 4} should start a chunk name but does not).`,
-    );
+    expectFormatError(() => splitPngChunks(garbage), `The PNG file is damaged (byte ${idat + 4} should start a chunk name but does not).`);
     const noHeader = joinPngChunks(splitPngChunks(png).slice(1));
-    expectFormatError(
-      () => splitPngChunks(noHeader),
-      "The PNG file is damaged (it does not begin with the 'IHDR' header chunk).",
-    );
+    expectFormatError(() => splitPngChunks(noHeader), "The PNG file is damaged (it does not begin with the 'IHDR' header chunk).");
   });
 
   it("throws only PngFormatError for every truncation and for corrupted bytes", () => {
@@ -133,7 +118,7 @@ describe("malformed PNG files", () => {
     for (let trial = 0; trial < 300; trial++) {
       const corrupted = file.slice();
       state = (state * 1103515245 + 12345) >>> 0;
-      corrupted[8 + (state % (file.length - 8))] ^= 1 + (state >>> 24) % 255;
+      corrupted[8 + (state % (file.length - 8))] ^= 1 + ((state >>> 24) % 255);
       expect(() => readPngTextEntries(corrupted)).toThrow(PngFormatError);
     }
   });
@@ -153,9 +138,7 @@ describe("text chunks", () => {
       const chunk = textChunk("parameters", text);
       expect(chunk.type).toBe("iTXt");
       expect(chunk.data).toEqual(concat(latin1Bytes("parameters"), [0, 0, 0, 0, 0], utf8Bytes(text)));
-      expect(readPngTextEntries(insertTextChunks(smallPng(), { parameters: text }))).toEqual([
-        { kind: "iTXt", keyword: "parameters", text },
-      ]);
+      expect(readPngTextEntries(insertTextChunks(smallPng(), { parameters: text }))).toEqual([{ kind: "iTXt", keyword: "parameters", text }]);
     }
   });
 
@@ -170,9 +153,7 @@ describe("text chunks", () => {
   it("reads zTXt (deflate-compressed Latin-1)", () => {
     const text = "Steps: 20, Sampler: Euler, CFG scale: 7, ±µ ÿ";
     const ztxt = { type: "zTXt", data: concat(latin1Bytes("Description"), [0, 0], zlibSync(latin1Bytes(text))) };
-    expect(readPngTextEntries(withChunksBeforeIend(smallPng(), [ztxt]))).toEqual([
-      { kind: "zTXt", keyword: "Description", text },
-    ]);
+    expect(readPngTextEntries(withChunksBeforeIend(smallPng(), [ztxt]))).toEqual([{ kind: "zTXt", keyword: "Description", text }]);
   });
 
   it("reads compressed iTXt with a language tag and translated keyword", () => {
@@ -187,10 +168,7 @@ describe("text chunks", () => {
   it("reports damaged text chunks", () => {
     const ztxt = (payload: ArrayLike<number>) =>
       withChunksBeforeIend(smallPng(), [{ type: "zTXt", data: concat(latin1Bytes("Title"), [0], payload) }]);
-    expectFormatError(
-      () => readPngText(ztxt([0, 1, 2, 3, 4])),
-      "The PNG file is damaged (its 'Title' text cannot be decompressed).",
-    );
+    expectFormatError(() => readPngText(ztxt([0, 1, 2, 3, 4])), "The PNG file is damaged (its 'Title' text cannot be decompressed).");
     expectFormatError(() => readPngText(ztxt([0])), "The PNG file is damaged (its 'Title' text cannot be decompressed).");
     expectFormatError(
       () => readPngText(ztxt([8, ...zlibSync(latin1Bytes("x"))])),

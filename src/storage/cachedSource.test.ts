@@ -46,9 +46,7 @@ describe("cached model source", () => {
     const source = cachedSource(cache, sdTurbo);
     const err = await source.read("unet/model.onnx").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelNotDownloadedError);
-    expect((err as Error).message).toBe(
-      "SD-Turbo is not fully downloaded (2 of 8 files); connect to the internet to finish the download.",
-    );
+    expect((err as Error).message).toBe("SD-Turbo is not fully downloaded (2 of 8 files); connect to the internet to finish the download.");
     expect(sha256Hex(await source.read("tokenizer/merges.txt"))).toBe(await fileSha("tokenizer/merges.txt"));
   });
 

@@ -140,7 +140,9 @@ describe("downloader", () => {
     ]);
     expect(hub.requests().every((r) => r.ifRange === undefined)).toBe(true);
     expect(rec.sha256).toBe(sha256Hex(newer));
-    expect(progress.at(-1)?.restarted).toMatch(/^Started changing\.onnx again from the beginning: its ETag changed from ".*" to ".*" since the download began\.$/);
+    expect(progress.at(-1)?.restarted).toMatch(
+      /^Started changing\.onnx again from the beginning: its ETag changed from ".*" to ".*" since the download began\.$/,
+    );
   });
 
   it("deletes the file and says so when its SHA-256 or size differs from the manifest's", async () => {
@@ -204,7 +206,9 @@ describe("downloader", () => {
     }).catch((e: unknown) => e);
     vi.unstubAllGlobals();
     expect(err).toBeInstanceOf(DownloadOfflineError);
-    expect((err as Error).message).toBe("SD-Turbo: unet/model.onnx cannot be downloaded: this device is offline. The download goes on by itself when the connection is back.");
+    expect((err as Error).message).toBe(
+      "SD-Turbo: unet/model.onnx cannot be downloaded: this device is offline. The download goes on by itself when the connection is back.",
+    );
     expect(delays).toEqual([]);
   });
 

@@ -248,7 +248,8 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
       // no-store: the weights live in our cache; a second copy in the HTTP cache would double the disk use
       return { res: await hubFetch(file.url, { headers, signal, cache: "no-store" }, { fetch: fetchFn, what, allow: [416] }), start };
     } catch (err) {
-      if (err instanceof HubNetworkError) throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${err.data.cause}`);
+      if (err instanceof HubNetworkError)
+        throw new Retryable(`no answer: the network failed, or the hub does not allow this site (CORS): ${err.data.cause}`);
       if (err instanceof HubStatusError && isTransient(Number(err.data.status))) throw new Retryable(`HTTP ${err.data.status}`);
       throw err;
     }
@@ -352,7 +353,8 @@ export async function downloadFile(cache: WeightCache, file: FileDownload, optio
         // never splice two versions: drop what is stored and start this file again
         await writer.reset();
         restarts += 1;
-        if (restarts > MAX_RESTARTS) throw DownloadFailedError.of(file.url, `the file kept changing on the hub while it downloaded (${err.message})`, 0);
+        if (restarts > MAX_RESTARTS)
+          throw DownloadFailedError.of(file.url, `the file kept changing on the hub while it downloaded (${err.message})`, 0);
         restarted = `Started ${file.path} again from the beginning: ${err.message} since the download began.`;
         report(0, undefined, true);
         continue;

@@ -37,7 +37,10 @@ const QUOTA_SLACK_BYTES = 64e6;
 
 /** Things the user can delete to make room, largest first, named with their sizes. */
 export function deletable(items: readonly { name: string; bytes: number }[]): string {
-  const named = [...items].filter((i) => i.bytes > 0).sort((a, b) => b.bytes - a.bytes).slice(0, 3);
+  const named = [...items]
+    .filter((i) => i.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, 3);
   return named.map((i) => `${i.name} (${formatBytes(i.bytes)})`).join(", ");
 }
 
@@ -55,7 +58,9 @@ export class QuotaExceededError extends AppError {
   }): QuotaExceededError {
     const need = info.modelBytes !== undefined ? `${info.model} needs about ${formatBytes(info.modelBytes)}` : `${info.model} does not fit`;
     const others = deletable(info.others ?? []);
-    const room = others ? `delete another model (${others}) or images in the gallery, or free disk space` : "delete images in the gallery or free disk space";
+    const room = others
+      ? `delete another model (${others}) or images in the gallery, or free disk space`
+      : "delete images in the gallery or free disk space";
     return new QuotaExceededError(
       `${need}, but ${storageFullReason(info.figures)}. ${formatBytes(info.stored)} already downloaded are kept: ` +
         `to make room, ${room}; then start the download again to resume.`,

@@ -163,7 +163,9 @@ describe("weight cache", () => {
     const cache = createWeightCache(newStore(), { chunkBytes: CHUNK });
     const bytes = testBytes(2 * CHUNK, 4);
     await store(cache, "m", "f.onnx", bytes);
-    const read = vi.spyOn(Blob.prototype, "arrayBuffer").mockRejectedValue(new DOMException("The requested file could not be read", "NotReadableError"));
+    const read = vi
+      .spyOn(Blob.prototype, "arrayBuffer")
+      .mockRejectedValue(new DOMException("The requested file could not be read", "NotReadableError"));
     const err = await cache.readFile("m", "f.onnx").catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CacheReadError);
     expect((err as Error).message).toMatch(/f\.onnx could not be read \(The requested file could not be read\); it is kept/);

@@ -157,9 +157,7 @@ export async function openWeightCache(options: { dbName?: string; chunkBytes?: n
     await store("readonly", (s) => promisifyRequest(s.count()));
     return createWeightCache(store, options);
   } catch (err) {
-    console.warn(
-      `The weight cache is off (${errorMessage(err)}); models will be downloaded again on every visit.`,
-    );
+    console.warn(`The weight cache is off (${errorMessage(err)}); models will be downloaded again on every visit.`);
     return null;
   }
 }
@@ -184,9 +182,7 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
     });
 
   const files = (modelId?: string) =>
-    store("readonly", (s) =>
-      promisifyRequest(s.getAll(modelId === undefined ? prefix("f") : prefix("f", modelId)) as IDBRequest<FileRecord[]>),
-    );
+    store("readonly", (s) => promisifyRequest(s.getAll(modelId === undefined ? prefix("f") : prefix("f", modelId)) as IDBRequest<FileRecord[]>));
 
   /** Feeds the stored chunks to a hasher; false when one is missing (the partial file is then unusable). */
   async function rehash(rec: FileRecord, hasher: IHasher): Promise<boolean> {
@@ -422,7 +418,12 @@ export function createWeightCache(store: UseStore, options: { chunkBytes?: numbe
  */
 function checkFile(rec: FileRecord, sha256: string, expected: { bytes?: number; sha256?: string }): { checks: FileCheck[]; problem?: string } {
   const checks: FileCheck[] = [];
-  const size = expected.bytes !== undefined ? { bytes: expected.bytes, check: "manifest size" as const } : rec.totalBytes !== undefined ? { bytes: rec.totalBytes, check: "hub size" as const } : undefined;
+  const size =
+    expected.bytes !== undefined
+      ? { bytes: expected.bytes, check: "manifest size" as const }
+      : rec.totalBytes !== undefined
+        ? { bytes: rec.totalBytes, check: "hub size" as const }
+        : undefined;
   // a body longer than a HEAD's Content-Length was compressed on the wire: that length says nothing
   const encoded = size?.check === "hub size" && rec.totalIsContentLength === true && rec.bytes > size.bytes;
   if (size && !encoded) {

@@ -28,7 +28,9 @@ export function EmbedSnippet() {
 
   const parsed = parseOrigins(anyOrigin ? "*" : origins);
   const { prompt, negativePrompt, steps, guidance, width, height, sampler, seed } = params;
-  const defaults: EmbedParams = useForm ? { prompt, negativePrompt, steps, guidance, width, height, sampler, ...(seed === RANDOM_SEED ? {} : { seed }) } : {};
+  const defaults: EmbedParams = useForm
+    ? { prompt, negativePrompt, steps, guidance, width, height, sampler, ...(seed === RANDOM_SEED ? {} : { seed }) }
+    : {};
   const ui: EmbedUi = promptBox ? "full" : "result";
   const page = new URL(`${import.meta.env.BASE_URL}embed.html`, location.href).href;
   const src = embedUrl(page, { allow: parsed.allow, ui, defaults }, modelDefaults);

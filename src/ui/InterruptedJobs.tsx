@@ -8,9 +8,7 @@ export function InterruptedJobs() {
   if (jobs.length === 0) return null;
   return (
     <section className="interrupted" aria-label="Jobs from your last visit">
-      <h2>
-        {jobs.length === 1 ? "1 job" : `${jobs.length} jobs`} had not run when the page closed
-      </h2>
+      <h2>{jobs.length === 1 ? "1 job" : `${jobs.length} jobs`} had not run when the page closed</h2>
       <ul>
         {jobs.map((job) => (
           <li key={job.id}>

@@ -49,7 +49,11 @@ export function Lightbox({ items, index, onIndex, onClose }: { items: GalleryIte
         Image {index + 1} of {items.length} · seed {seed}
       </h2>
       <div className="lightbox-frame">
-        {url ? <PixelImage src={url} alt={`Full size, seed ${seed}`} width={item.width} height={item.height} /> : <p className="placeholder">Loading…</p>}
+        {url ? (
+          <PixelImage src={url} alt={`Full size, seed ${seed}`} width={item.width} height={item.height} />
+        ) : (
+          <p className="placeholder">Loading…</p>
+        )}
       </div>
       <p className="gallery-prompt">{prompt === "" ? "(empty prompt)" : prompt}</p>
       <div className="actions">

@@ -75,12 +75,25 @@ export function LoraPanel() {
       <summary>LoRA{loras.some((l) => l.active) ? ` (${loras.filter((l) => l.active).length} on)` : ""}</summary>
       <div className="lora-drop" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
         <label htmlFor={fileId}>Add LoRA files (.safetensors)</label>
-        <input id={fileId} type="file" accept=".safetensors" multiple disabled={adding !== undefined} onChange={(e) => void addFiles(e.target.files)} />
+        <input
+          id={fileId}
+          type="file"
+          accept=".safetensors"
+          multiple
+          disabled={adding !== undefined}
+          onChange={(e) => void addFiles(e.target.files)}
+        />
         <p className="hint">or drop them here. In the prompt, &lt;lora:name:0.8&gt; applies a stored LoRA too.</p>
       </div>
       <form onSubmit={onUrl}>
         <label htmlFor={urlId}>LoRA address</label>
-        <input id={urlId} type="url" placeholder="https://huggingface.co/…/resolve/main/name.safetensors" value={url} onChange={(e) => setUrl(e.target.value)} />
+        <input
+          id={urlId}
+          type="url"
+          placeholder="https://huggingface.co/…/resolve/main/name.safetensors"
+          value={url}
+          onChange={(e) => setUrl(e.target.value)}
+        />
         <button type="submit" disabled={adding !== undefined || url.trim() === ""}>
           Add from address
         </button>

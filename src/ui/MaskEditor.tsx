@@ -120,7 +120,12 @@ export function MaskCanvas() {
         {keyFocus && (
           <div
             className={erasing ? "mask-rect erasing" : "mask-rect"}
-            style={{ left: percent(rect.x, mask.width), top: percent(rect.y, mask.height), width: percent(rect.width, mask.width), height: percent(rect.height, mask.height) }}
+            style={{
+              left: percent(rect.x, mask.width),
+              top: percent(rect.y, mask.height),
+              width: percent(rect.width, mask.width),
+              height: percent(rect.height, mask.height),
+            }}
           />
         )}
         <span id={hintId} className="visually-hidden">
@@ -149,7 +154,9 @@ export function BrushTools() {
           <output htmlFor={sizeId}>{brushSize} px</output>
         </span>
       </div>
-      <p className="hint">Without a mouse: Tab to the image, move the rectangle with the arrow keys, size it with Shift+arrows, press Enter to paint it.</p>
+      <p className="hint">
+        Without a mouse: Tab to the image, move the rectangle with the arrow keys, size it with Shift+arrows, press Enter to paint it.
+      </p>
       <div className="actions">
         <button type="button" aria-pressed={erasing} onClick={() => setErasing(!erasing)} title="Paint to remove parts of the mask">
           Eraser

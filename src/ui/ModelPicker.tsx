@@ -40,9 +40,7 @@ function DownloadStatusLine({ id, name }: { id: string; name: string }) {
     return (
       <span>
         Downloaded · {formatBytes(stored.bytes)} stored ·{" "}
-        {unverified === 0
-          ? "verified"
-          : `${unverified} of ${stored.done} files not verified (the hub gave no size or hash for them)`}
+        {unverified === 0 ? "verified" : `${unverified} of ${stored.done} files not verified (the hub gave no size or hash for them)`}
       </span>
     );
   }
@@ -99,13 +97,22 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
           {selected ? "In use" : `Use ${name}`}
         </button>
         {entry.kind === "hub" && !complete && !downloading && (
-          <button type="button" aria-describedby={cannotRun ? reasonId : undefined} onClick={() => downloadModel(id)} disabled={cannotRun !== undefined}>
+          <button
+            type="button"
+            aria-describedby={cannotRun ? reasonId : undefined}
+            onClick={() => downloadModel(id)}
+            disabled={cannotRun !== undefined}
+          >
             {downloadLabel}
           </button>
         )}
         {entry.kind === "hub" && !complete && !downloading && cannotRun && (
           // for people filling a browser's storage to carry it to a device that can run the model
-          <button type="button" onClick={() => downloadModel(id)} title="Store it even so: for a GPU this check cannot see (a browser flag, a driver update), or to have it ready offline">
+          <button
+            type="button"
+            onClick={() => downloadModel(id)}
+            title="Store it even so: for a GPU this check cannot see (a browser flag, a driver update), or to have it ready offline"
+          >
             {stored && stored.bytes > 0 ? `Resume download of ${name} anyway` : `Download ${name} anyway`}
           </button>
         )}

@@ -21,7 +21,7 @@ function NumberField({ field, label, step = 1 }: { field: "steps" | "guidance" |
       <label htmlFor={id}>{label}</label>
       <NumberInput
         id={id}
-        step={isSize ? sizes?.multiple ?? 8 : step}
+        step={isSize ? (sizes?.multiple ?? 8) : step}
         min={isSize ? sizes?.min : field === "steps" ? 1 : 0}
         max={isSize ? sizes?.max : undefined}
         value={value}

@@ -15,7 +15,17 @@ function PreviewCanvas({ image, step }: { image: RgbaImageMessage; step: number 
     if (!ctx) return;
     ctx.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
   }, [image]);
-  return <canvas ref={ref} className="preview" data-step={step} width={image.width} height={image.height} aria-label={`Preview after step ${step}`} role="img" />;
+  return (
+    <canvas
+      ref={ref}
+      className="preview"
+      data-step={step}
+      width={image.width}
+      height={image.height}
+      aria-label={`Preview after step ${step}`}
+      role="img"
+    />
+  );
 }
 
 /** One bar for the whole queue, in steps: a batch of four 20-step images is 80 steps long. */
@@ -100,7 +110,13 @@ export function ResultPanel() {
         <div className="image-actions">
           <span>
             Seed <output>{image.seed}</output>{" "}
-            <button type="button" className="icon" aria-label={`Reuse seed ${image.seed}`} title="Put this seed in the form" onClick={() => setParam("seed", image.seed)}>
+            <button
+              type="button"
+              className="icon"
+              aria-label={`Reuse seed ${image.seed}`}
+              title="Put this seed in the form"
+              onClick={() => setParam("seed", image.seed)}
+            >
               ♻
             </button>{" "}
             · {image.width}×{image.height}

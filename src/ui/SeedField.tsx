@@ -24,7 +24,14 @@ export function SeedField() {
           placeholder="random"
           onChange={(e) => setParam("seed", parseSeedInput(e.target.value))}
         />
-        <button type="button" className="icon" aria-label="Random seed" title="Random seed (−1)" disabled={seed === RANDOM_SEED} onClick={() => setParam("seed", RANDOM_SEED)}>
+        <button
+          type="button"
+          className="icon"
+          aria-label="Random seed"
+          title="Random seed (−1)"
+          disabled={seed === RANDOM_SEED}
+          onClick={() => setParam("seed", RANDOM_SEED)}
+        >
           🎲
         </button>
         <button

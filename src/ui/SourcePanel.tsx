@@ -62,11 +62,21 @@ function OutpaintView({ image }: { image: RgbaImageMessage }) {
   ];
   const shownBands = seam > 0 ? bands.filter((b) => m[b.side] > 0) : [];
   return (
-    <div className="source-frame outpaint-frame" style={frameStyle(width, height)} title="Hatched: the area to fill; striped red: the seam, repainted too">
+    <div
+      className="source-frame outpaint-frame"
+      style={frameStyle(width, height)}
+      title="Hatched: the area to fill; striped red: the seam, repainted too"
+    >
       <div className="placed" style={placed}>
         <ImageCanvas image={image} label="Source image" />
         {shownBands.map((b) => (
-          <div key={b.side} className="seam-band" style={b.style} role="img" aria-label={`Seam: ${seam} px of the source repainted along the ${b.side} edge`} />
+          <div
+            key={b.side}
+            className="seam-band"
+            style={b.style}
+            role="img"
+            aria-label={`Seam: ${seam} px of the source repainted along the ${b.side} edge`}
+          />
         ))}
       </div>
     </div>

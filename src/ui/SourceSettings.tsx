@@ -17,7 +17,15 @@ export function StrengthField() {
     <div className="field">
       <label htmlFor={id}>Denoising strength</label>
       <span className="slider">
-        <input id={id} type="range" min={0} max={1} step={0.01} value={strength} onChange={(e) => setParam("denoisingStrength", Number(e.target.value))} />
+        <input
+          id={id}
+          type="range"
+          min={0}
+          max={1}
+          step={0.01}
+          value={strength}
+          onChange={(e) => setParam("denoisingStrength", Number(e.target.value))}
+        />
         <output htmlFor={id}>{strength.toFixed(2)}</output>
       </span>
       <p className="hint">
@@ -109,7 +117,11 @@ export function OutpaintControls() {
       </div>
       {base && (
         <p className="hint">
-          Result: <output>{base.width + margins.left + margins.right}×{base.height + margins.top + margins.bottom}</output> pixels
+          Result:{" "}
+          <output>
+            {base.width + margins.left + margins.right}×{base.height + margins.top + margins.bottom}
+          </output>{" "}
+          pixels
           {sizes ? ` (at most ${sizes.max}×${sizes.max}, in steps of ${sizes.multiple})` : ""}.
         </p>
       )}
@@ -129,8 +141,8 @@ function SeamField() {
       <label htmlFor={id}>Seam (px)</label>
       <NumberInput id={id} min={0} max={MAX_OUTPAINT_SEAM} value={seam} onValue={setSeam} />
       <p className="hint">
-        A band this wide along each new edge of the source is repainted too (striped red in the preview), then blended by the mask blur, so
-        old and new join without a line. 0 keeps every source pixel.
+        A band this wide along each new edge of the source is repainted too (striped red in the preview), then blended by the mask blur, so old and
+        new join without a line. 0 keeps every source pixel.
       </p>
       <FieldError field="outpaintSeam" />
     </div>

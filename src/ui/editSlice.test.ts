@@ -5,7 +5,11 @@ import { MASKED } from "./maskPaint";
 import { SourceImageError } from "./sourceImage";
 import { createAppStore } from "./store";
 
-const picture = (width: number, height: number, fill = 100): RgbaImageMessage => ({ width, height, data: new Uint8Array(width * height * 4).fill(fill) });
+const picture = (width: number, height: number, fill = 100): RgbaImageMessage => ({
+  width,
+  height,
+  data: new Uint8Array(width * height * 4).fill(fill),
+});
 
 function setup(decodeImage?: (file: Blob, name: string) => Promise<RgbaImageMessage>) {
   const { engine, started } = fakeEngine();
@@ -119,7 +123,9 @@ describe("editing in the store", () => {
 
   it("Send to img2img makes a result the source and carries its prompts over", async () => {
     const { store } = setup(() => Promise.resolve(picture(128, 64)));
-    await store.getState().sendToImg2img(new Blob(["png"]), "m-7.png", { ...store.getState().params, prompt: "a blue circle", negativePrompt: "blurry" });
+    await store
+      .getState()
+      .sendToImg2img(new Blob(["png"]), "m-7.png", { ...store.getState().params, prompt: "a blue circle", negativePrompt: "blurry" });
     const s = store.getState();
     expect(s.mode).toBe("img2img");
     expect(s.source?.name).toBe("m-7.png");

@@ -85,7 +85,8 @@ describe("editedJob", () => {
     const problem = (outpaint: EditState["outpaint"]) => editedJob(state({ mode: "outpaint", outpaint }), params, sizes).problems[0]?.message;
     expect(problem({ ...NO_MARGINS, left: 10 })).toMatch(/steps of 16/);
     expect(problem(NO_MARGINS)).toMatch(/at least one side/);
-    const seamProblem = (outpaintSeam: number) => editedJob(state({ mode: "outpaint", outpaint: { ...NO_MARGINS, right: 16 }, outpaintSeam }), params, sizes).problems;
+    const seamProblem = (outpaintSeam: number) =>
+      editedJob(state({ mode: "outpaint", outpaint: { ...NO_MARGINS, right: 16 }, outpaintSeam }), params, sizes).problems;
     expect(seamProblem(0)).toEqual([]);
     expect(seamProblem(65)).toEqual([{ field: "outpaintSeam", message: "The seam must be a whole number of pixels from 0 to 64." }]);
     expect(problem({ ...NO_MARGINS, left: 128, right: 128 })).toBe(

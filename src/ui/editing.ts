@@ -120,13 +120,18 @@ export function editedJob(state: EditState, params: GenerateParams, sizes: Sizes
   const { mode, source } = state;
   if (mode === "txt2img") return { params: plain, problems: [] };
   if (!source) {
-    return { params, problems: [{ field: "source", message: `${MODE_LABELS[mode]} starts from an image: choose one, drop one here, or send a result here.` }] };
+    return {
+      params,
+      problems: [{ field: "source", message: `${MODE_LABELS[mode]} starts from an image: choose one, drop one here, or send a result here.` }],
+    };
   }
   const strength = denoisingStrength ?? DEFAULT_STRENGTH;
   const base = { image: source.image, fit: state.fit };
   const blur = state.maskBlur;
   const blurProblems: EditProblem[] =
-    Number.isInteger(blur) && blur >= 0 && blur <= MAX_MASK_BLUR ? [] : [{ field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` }];
+    Number.isInteger(blur) && blur >= 0 && blur <= MAX_MASK_BLUR
+      ? []
+      : [{ field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` }];
   switch (mode) {
     case "img2img":
       return { params: { ...params, denoisingStrength: strength }, init: base, problems: [] };

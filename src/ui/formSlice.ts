@@ -59,7 +59,10 @@ export function problemsFor(state: Pick<FormSlice, "manifest" | "params" | "batc
   if (!Number.isInteger(state.batchCount) || state.batchCount < 1 || state.batchCount > MAX_BATCH) {
     problems.push({ field: "batchCount", message: `Batch count must be a whole number from 1 to ${MAX_BATCH}.` });
   } else if (params.seed !== RANDOM_SEED && problems.length === 0 && params.seed > MAX_SEED - (state.batchCount - 1)) {
-    problems.push({ field: "seed", message: `A batch of ${state.batchCount} counts seeds up from this one; start at ${MAX_SEED - state.batchCount + 1} or lower.` });
+    problems.push({
+      field: "seed",
+      message: `A batch of ${state.batchCount} counts seeds up from this one; start at ${MAX_SEED - state.batchCount + 1} or lower.`,
+    });
   }
   return problems;
 }
@@ -80,19 +83,23 @@ export const createFormSlice =
 
     setManifest: (m) =>
       // the same model again (after a reload) keeps the user's settings; another model starts from its defaults
-      set((s) => s.paramsModelId === m.id ? { manifest: m } : {
-        manifest: m,
-        paramsModelId: m.id,
-        variant: undefined,
-        params: {
-          ...s.params,
-          steps: m.defaults.steps,
-          guidance: m.defaults.guidance,
-          width: m.defaults.width,
-          height: m.defaults.height,
-          sampler: m.defaults.sampler,
-        },
-      }),
+      set((s) =>
+        s.paramsModelId === m.id
+          ? { manifest: m }
+          : {
+              manifest: m,
+              paramsModelId: m.id,
+              variant: undefined,
+              params: {
+                ...s.params,
+                steps: m.defaults.steps,
+                guidance: m.defaults.guidance,
+                width: m.defaults.width,
+                height: m.defaults.height,
+                sampler: m.defaults.sampler,
+              },
+            },
+      ),
     setParam: (key, value) => set((s) => ({ params: { ...s.params, [key]: value }, formProblems: [] })),
     applySettings: (settings) =>
       set((s) => {
@@ -124,7 +131,9 @@ export const createFormSlice =
         return [];
       }
       if (s.queue.length + s.batchCount > QUEUE_LIMIT) {
-        set({ formProblems: [{ field: "batchCount", message: `The queue holds at most ${QUEUE_LIMIT} jobs; wait for some to finish or remove some.` }] });
+        set({
+          formProblems: [{ field: "batchCount", message: `The queue holds at most ${QUEUE_LIMIT} jobs; wait for some to finish or remove some.` }],
+        });
         return [];
       }
       // a random batch draws its start once and counts up from it, so each image can be made again alone

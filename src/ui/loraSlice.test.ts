@@ -43,7 +43,11 @@ describe("LoRA panel state", () => {
 
   it("keeps which LoRAs are applied and their strengths across a reload; the worker's list then drops removed ones", async () => {
     const data = new Map<string, string>();
-    const storage: StateStorage = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+    const storage: StateStorage = {
+      getItem: (k) => data.get(k) ?? null,
+      setItem: (k, v) => void data.set(k, v),
+      removeItem: (k) => void data.delete(k),
+    };
     const first = setup(storage);
     for (const name of ["detail", "style", "gone"]) await first.store.getState().addLoraFile(file(`${name}.safetensors`));
     first.store.getState().setLora("detail", { strength: 0.6 });
@@ -68,7 +72,11 @@ describe("LoRA panel state", () => {
     const data = new Map<string, string>();
     const entries = [{ name: "ok", bytes: 1, active: true, strength: 0.5 }, { name: "bad", bytes: 1, active: "yes", strength: 1 }, { name: 3 }, "x"];
     data.set(SETTINGS_KEY, JSON.stringify({ state: { loras: entries }, version: 1 }));
-    const storage: StateStorage = { getItem: (k) => data.get(k) ?? null, setItem: (k, v) => void data.set(k, v), removeItem: (k) => void data.delete(k) };
+    const storage: StateStorage = {
+      getItem: (k) => data.get(k) ?? null,
+      setItem: (k, v) => void data.set(k, v),
+      removeItem: (k) => void data.delete(k),
+    };
     expect(setup(storage).store.getState().loras).toEqual([{ name: "ok", bytes: 1, active: true, strength: 0.5 }]);
   });
 });

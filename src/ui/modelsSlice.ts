@@ -12,9 +12,7 @@ import { whyCannotRun } from "./deviceFit";
 import type { SliceCreator, StoreDeps } from "./store";
 
 export type DownloadState =
-  | { state: "downloading"; progress?: Extract<DownloadStatus, { status: "progress" }> }
-  | { state: "paused" }
-  | { state: "failed"; message: string };
+  { state: "downloading"; progress?: Extract<DownloadStatus, { status: "progress" }> } | { state: "paused" } | { state: "failed"; message: string };
 
 export interface ModelsSlice {
   /** Where hub models are downloaded from (Hugging Face, a mirror, a local server). */
@@ -139,24 +137,26 @@ export const createModelsSlice =
           again,
         );
         running.set(id, job.cancel);
-        job.done.then(
-          () => {
-            set((s) => ({ downloads: without(s.downloads, id) }));
-          },
-          (err: unknown) => {
-            if (deleted.has(id)) return;
-            const paused = err instanceof JobCancelledError;
-            const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: errorMessage(err) };
-            set((s) => ({ downloads: { ...s.downloads, [id]: next } }));
-            // offline stops a download at once; the connection coming back resumes it
-            if (err instanceof DownloadOfflineError) {
-              globalThis.addEventListener?.("online", () => get().downloads[id]?.state === "failed" && get().downloadModel(id), { once: true });
-            }
-          },
-        ).finally(() => {
-          running.delete(id);
-          void get().refreshStorage();
-        });
+        job.done
+          .then(
+            () => {
+              set((s) => ({ downloads: without(s.downloads, id) }));
+            },
+            (err: unknown) => {
+              if (deleted.has(id)) return;
+              const paused = err instanceof JobCancelledError;
+              const next: DownloadState = paused ? { state: "paused" } : { state: "failed", message: errorMessage(err) };
+              set((s) => ({ downloads: { ...s.downloads, [id]: next } }));
+              // offline stops a download at once; the connection coming back resumes it
+              if (err instanceof DownloadOfflineError) {
+                globalThis.addEventListener?.("online", () => get().downloads[id]?.state === "failed" && get().downloadModel(id), { once: true });
+              }
+            },
+          )
+          .finally(() => {
+            running.delete(id);
+            void get().refreshStorage();
+          });
       },
 
       markDamaged(modelId, file) {

@@ -48,7 +48,13 @@ describe("settings across reloads", () => {
 
   it("keeps the fields that still have their shape and drops the rest", () => {
     const storage = memoryStorage();
-    storage.setItem(SETTINGS_KEY, JSON.stringify({ state: { params: { prompt: 5, steps: 9 }, paramsModelId: tinyManifest().id, backendChoice: "cuda", batchCount: "2" }, version: 0 }));
+    storage.setItem(
+      SETTINGS_KEY,
+      JSON.stringify({
+        state: { params: { prompt: 5, steps: 9 }, paramsModelId: tinyManifest().id, backendChoice: "cuda", batchCount: "2" },
+        version: 0,
+      }),
+    );
     const s = load(storage).store.getState();
     expect(s.params.prompt).toBe("");
     expect(s.params.steps).toBe(9);

@@ -43,7 +43,9 @@ describe("settingsFromPng", () => {
   });
 
   it("keeps the form's sampler, and says so, when the PNG's is unknown here", () => {
-    const png = encodePng(pixels, 4, 4, { parameters: "cat\nSteps: 30, Sampler: DPM++ 2M SDE, Schedule type: Exponential, CFG scale: 7, Seed: 1, Size: 64x64" });
+    const png = encodePng(pixels, 4, 4, {
+      parameters: "cat\nSteps: 30, Sampler: DPM++ 2M SDE, Schedule type: Exponential, CFG scale: 7, Seed: 1, Size: 64x64",
+    });
     const { settings, notes } = settingsFromPng(png);
     expect(settings.sampler).toBeUndefined();
     expect(notes).toEqual(["The sampler “DPM++ 2M SDE (Exponential)” is not available here, so the form keeps its own."]);

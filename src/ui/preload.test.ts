@@ -65,6 +65,9 @@ describe("preloadSelectedModel", () => {
     preloadEnds[1].fail(new WebGPUUnavailableError("WebGPU was requested, but no GPU adapter is available."));
     await flush();
     expect(store.getState().backend).toBeUndefined();
-    expect(store.getState().backendProblem).toEqual({ name: "WebGPUUnavailableError", message: "WebGPU was requested, but no GPU adapter is available." });
+    expect(store.getState().backendProblem).toEqual({
+      name: "WebGPUUnavailableError",
+      message: "WebGPU was requested, but no GPU adapter is available.",
+    });
   });
 });

@@ -110,7 +110,8 @@ function toImage(job: QueuedJob, r: ResultMessage): FinishedImage {
 }
 
 /** Errors that the backend choice (or the weights it runs) caused: shown beside that control too. */
-const isBackendError = (err: unknown): err is WebGPUUnavailableError | ShaderF16UnsupportedError => err instanceof WebGPUUnavailableError || err instanceof ShaderF16UnsupportedError;
+const isBackendError = (err: unknown): err is WebGPUUnavailableError | ShaderF16UnsupportedError =>
+  err instanceof WebGPUUnavailableError || err instanceof ShaderF16UnsupportedError;
 
 function problemsFromError(err: unknown): FormProblem[] {
   if (err instanceof AppError && typeof err.data.field === "string") return [{ field: err.data.field as FormProblem["field"], message: err.message }];
@@ -207,14 +208,18 @@ export const createQueueSlice =
           const images = [...get().images, image];
           for (const old of images.splice(0, Math.max(0, images.length - MAX_RECENT))) URL.revokeObjectURL(old.url);
           const { jobsDone, stepsDone } = get().tally;
-          finish(job, { kind: "result", image }, {
-            images,
-            selected: images.length - 1,
-            tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + get().jobSteps },
-            phase: "done",
-            statusText: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}`,
-            announcement: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}.`,
-          });
+          finish(
+            job,
+            { kind: "result", image },
+            {
+              images,
+              selected: images.length - 1,
+              tally: { jobsDone: jobsDone + 1, stepsDone: stepsDone + get().jobSteps },
+              phase: "done",
+              statusText: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}`,
+              announcement: `Done in ${(result.timings.totalMs / 1000).toFixed(2)} s — seed ${result.seed}.`,
+            },
+          );
           void get().saveToGallery(image);
         },
         (err: unknown) => {
@@ -226,14 +231,18 @@ export const createQueueSlice =
           const { modelId, file } = error.data ?? {};
           if (err instanceof DamagedModelFileError && typeof modelId === "string" && typeof file === "string") get().markDamaged(modelId, file);
           const backendFailed = isBackendError(err);
-          finish(job, { kind: "error", error }, {
-            phase: "error",
-            statusText: "",
-            announcement: "",
-            error: { name: error.name, message: error.message },
-            formProblems: problemsFromError(err),
-            ...(backendFailed ? { backend: undefined, backendProblem: { name: error.name, message: error.message } } : {}),
-          });
+          finish(
+            job,
+            { kind: "error", error },
+            {
+              phase: "error",
+              statusText: "",
+              announcement: "",
+              error: { name: error.name, message: error.message },
+              formProblems: problemsFromError(err),
+              ...(backendFailed ? { backend: undefined, backendProblem: { name: error.name, message: error.message } } : {}),
+            },
+          );
         },
       );
     }

@@ -15,7 +15,8 @@ export class SourceImageError extends Error {
 
 export function fileSizeProblem(name: string, bytes: number): string | undefined {
   if (bytes === 0) return `“${name}” is empty.`;
-  if (bytes > MAX_SOURCE_BYTES) return `“${name}” is too large to open (${Math.round(bytes / 2 ** 20)} MB; at most ${MAX_SOURCE_BYTES / 2 ** 20} MB).`;
+  if (bytes > MAX_SOURCE_BYTES)
+    return `“${name}” is too large to open (${Math.round(bytes / 2 ** 20)} MB; at most ${MAX_SOURCE_BYTES / 2 ** 20} MB).`;
   return undefined;
 }
 

@@ -196,7 +196,10 @@ describe("the gallery in the store", () => {
   it("keeps every finished image, and frees its storage when it is deleted", async () => {
     const store = await storeWithImages("store-test-gallery", 2, { seed: 10, prompt: "kept" });
     const s = store.getState();
-    expect(s.galleryItems.map((i) => [i.params.prompt, i.params.seed])).toEqual([["kept", 11], ["kept", 10]]);
+    expect(s.galleryItems.map((i) => [i.params.prompt, i.params.seed])).toEqual([
+      ["kept", 11],
+      ["kept", 10],
+    ]);
     const bytes = s.galleryBytes;
     expect(bytes).toBeGreaterThan(0);
     await s.deleteFromGallery(s.galleryItems[0]);

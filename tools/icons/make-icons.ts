@@ -38,7 +38,10 @@ function icon(size: number, maskable: boolean): Uint8Array {
       const a = cover / SUPERSAMPLE ** 2;
       const bg = [59, 91, 219];
       const fg = [250, 210, 60];
-      data.set([0, 1, 2].map((c) => Math.round(fg[c] * a + bg[c] * (1 - a))), (y * size + x) * 4);
+      data.set(
+        [0, 1, 2].map((c) => Math.round(fg[c] * a + bg[c] * (1 - a))),
+        (y * size + x) * 4,
+      );
       data[(y * size + x) * 4 + 3] = 255;
     }
   }

@@ -68,7 +68,16 @@ export async function evaluate(
     const bg = (fg + 1 + pick(COLOUR_NAMES.length - 1)) % COLOUR_NAMES.length;
     const article = (w: string) => (/^[aeiou]/.test(w) ? "an" : "a");
     const prompt = `${article(COLOUR_NAMES[fg])} ${COLOUR_NAMES[fg]} ${SHAPES[shape]} on ${article(COLOUR_NAMES[bg])} ${COLOUR_NAMES[bg]} background`;
-    const params = { prompt, negativePrompt: "", steps: opts.steps, guidance: opts.guidance, seed: 1000 + i, width: 64, height: 64, sampler: opts.sampler };
+    const params = {
+      prompt,
+      negativePrompt: "",
+      steps: opts.steps,
+      guidance: opts.guidance,
+      seed: 1000 + i,
+      width: 64,
+      height: 64,
+      sampler: opts.sampler,
+    };
     const { image } = await engine.generate({ ...target, previews: false, params });
     const chw = toChw(image.data, 64, 64);
     const colours = judgeColours(chw, 64, 64);
@@ -100,7 +109,9 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
   for (const sampler of samplers) {
     const acc = await evaluate(model, { sampler, steps: Number(values.steps), guidance: Number(values.guidance), n: Number(values.n) });
     const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
-    console.log(`${model.target.modelId} ${model.variant} ${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`);
+    console.log(
+      `${model.target.modelId} ${model.variant} ${sampler.padEnd(16)} ${values.steps} steps, guidance ${values.guidance}, n=${values.n}: background ${pct(acc.background)}, foreground ${pct(acc.foreground)}, shape ${pct(acc.shape)}`,
+    );
   }
   await model.engine.release();
 }

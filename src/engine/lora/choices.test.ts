@@ -13,7 +13,15 @@ describe("loraUses", () => {
   });
 
   it("lets a tag replace the panel's strength for the LoRA it names and keeps the others", () => {
-    expect(loraUses([{ name: "a", strength: 1 }, { name: "b", strength: 0.4 }], "<lora:a:0.2>")).toEqual([
+    expect(
+      loraUses(
+        [
+          { name: "a", strength: 1 },
+          { name: "b", strength: 0.4 },
+        ],
+        "<lora:a:0.2>",
+      ),
+    ).toEqual([
       { name: "b", strength: 0.4, fromPrompt: false },
       { name: "a", strength: 0.2, fromPrompt: true },
     ]);
@@ -28,6 +36,11 @@ describe("parameters text", () => {
   it("appends panel LoRAs as tags and writes A1111's Lora hashes", () => {
     const uses = loraUses([{ name: "p", strength: 0.6 }], "cat <lora:t:0.5>");
     expect(promptWithLoraTags("cat <lora:t:0.5>", uses)).toBe("cat <lora:t:0.5> <lora:p:0.6>");
-    expect(loraHashesText([{ name: "a:b,c", hash: "0123456789ab" }, { name: "d", hash: "ba9876543210" }])).toBe("abc: 0123456789ab, d: ba9876543210");
+    expect(
+      loraHashesText([
+        { name: "a:b,c", hash: "0123456789ab" },
+        { name: "d", hash: "ba9876543210" },
+      ]),
+    ).toBe("abc: 0123456789ab, d: ba9876543210");
   });
 });

@@ -28,7 +28,9 @@ describe("readSafetensors", () => {
 
   it("says what is wrong with a file that is not safetensors", () => {
     const bytes = fixture("dtypes.safetensors");
-    expect(() => readSafetensors(bytes.subarray(0, 40), "cut.safetensors")).toThrow(/cut\.safetensors is not a \.safetensors file: its header length/);
+    expect(() => readSafetensors(bytes.subarray(0, 40), "cut.safetensors")).toThrow(
+      /cut\.safetensors is not a \.safetensors file: its header length/,
+    );
     expect(() => readSafetensors(new TextEncoder().encode("<html>404 Not Found</html>"), "page.safetensors")).toThrow(LoraError);
   });
 });
@@ -69,7 +71,9 @@ describe("applyLoras", () => {
     const lora = readLora(fixture("layouts.safetensors"), "layouts", 1);
     const conv = lora.modules.find((m) => m.path === "conv_in")!;
     const wrong = { ...lora, modules: [{ ...conv, path: "blocks_0_proj" }] };
-    await expect(applyLoras("unet", fixture("layouts.onnx"), [{ path: "layouts.onnx_data", data: fixture("layouts.onnx_data") }], [wrong])).rejects.toThrow(
+    await expect(
+      applyLoras("unet", fixture("layouts.onnx"), [{ path: "layouts.onnx_data", data: fixture("layouts.onnx_data") }], [wrong]),
+    ).rejects.toThrow(
       /"layouts" does not fit this model: lora_unet_conv_in changes a \[3, 18\] weight, but the model's model\.blocks\.0\.proj is \[6,5\]/,
     );
   });

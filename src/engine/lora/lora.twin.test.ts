@@ -41,7 +41,9 @@ describe.each(MODELS)("LoRAs on the %s twin", (id, folder) => {
 
   it("are made for the twin's current weights", () => {
     for (const [path, sha] of Object.entries(references.twin)) {
-      const got = createHash("sha256").update(readFileSync(join(TWINS, entry.source.repo, path))).digest("hex");
+      const got = createHash("sha256")
+        .update(readFileSync(join(TWINS, entry.source.repo, path)))
+        .digest("hex");
       expect(got, `${path} changed since the LoRA references were made: rerun tools/lora/make_lora_references.py`).toBe(sha);
     }
   });

@@ -20,9 +20,7 @@ export const ONNX_FLOAT = 1;
 export const ONNX_FLOAT16 = 10;
 
 /** Where an initializer's values are: a byte range of the model file, or of an external data file. */
-export type TensorBytes =
-  | { kind: "inline"; start: number; end: number }
-  | { kind: "external"; location: string; offset: number; length: number };
+export type TensorBytes = { kind: "inline"; start: number; end: number } | { kind: "external"; location: string; offset: number; length: number };
 
 export interface Initializer {
   name: string;

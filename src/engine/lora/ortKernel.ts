@@ -43,11 +43,7 @@ export function lowRankSumModel(weightType: number): Uint8Array {
   graph.message(11, valueInfo("A", ONNX_FLOAT, ["rows", "rank"]));
   graph.message(11, valueInfo("B", ONNX_FLOAT, ["rank", "cols"]));
   graph.message(12, valueInfo("out", weightType, ["rows", "cols"]));
-  return new ProtoWriter()
-    .int(1, 8)
-    .message(8, new ProtoWriter().string(1, "").int(2, 17))
-    .message(7, graph)
-    .concat();
+  return new ProtoWriter().int(1, 8).message(8, new ProtoWriter().string(1, "").int(2, 17)).message(7, graph).concat();
 }
 
 /** A LowRankAdder on ORT's CPU provider ("cpu" in Node, "wasm" in the browser); release() frees its sessions. */

@@ -23,8 +23,7 @@ export interface LoraToApply extends ParsedLora {
   unetStrength?: number;
 }
 
-export const strengthFor = (lora: LoraToApply, part: LoraPart): number =>
-  part === "unet" ? (lora.unetStrength ?? lora.strength) : lora.strength;
+export const strengthFor = (lora: LoraToApply, part: LoraPart): number => (part === "unet" ? (lora.unetStrength ?? lora.strength) : lora.strength);
 
 export interface PartPatchReport {
   /** Modules patched, per LoRA name. */

@@ -26,7 +26,9 @@ export class ProtoWriter {
 
   string(field: number, s: string): this {
     const b = new TextEncoder().encode(s);
-    return this.varint(field * 8 + 2).varint(b.length).bytes(b);
+    return this.varint(field * 8 + 2)
+      .varint(b.length)
+      .bytes(b);
   }
 
   /** A length-delimited field holding another message, or raw bytes. */

@@ -29,7 +29,10 @@ describe("applyEmphasis matches A1111's Original emphasis over its forward()", (
     if (!c) throw new Error("the goldens have a weighted two-chunk prompt");
     const out = applyEmphasis(Float32Array.from(c.hidden), Float32Array.from(c.weights), fx.width);
     const size = 77 * fx.width;
-    const mean = (a: ArrayLike<number>, from: number) => Array.from(a).slice(from, from + size).reduce((s, v) => s + v, 0) / size;
+    const mean = (a: ArrayLike<number>, from: number) =>
+      Array.from(a)
+        .slice(from, from + size)
+        .reduce((s, v) => s + v, 0) / size;
     for (const from of [0, size]) expect(mean(out, from)).toBeCloseTo(mean(c.hidden, from), 5);
   });
 

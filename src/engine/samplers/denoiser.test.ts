@@ -40,7 +40,11 @@ function fakeModel(): { model: ModelCall; calls: { input: Float32Array; batch: n
 
 describe("the denoiser's parts", () => {
   it("scales the input as diffusers' scale_model_input", () => {
-    expectClose(REF.x.map((v) => v * modelInputScale(REF.sigma)), REF.modelInput, 6);
+    expectClose(
+      REF.x.map((v) => v * modelInputScale(REF.sigma)),
+      REF.modelInput,
+      6,
+    );
   });
 
   it("combines a guidance batch as diffusers' pipeline does", () => {
@@ -95,7 +99,11 @@ describe("createDenoiser", () => {
     const { model, calls } = fakeModel();
     const out = await createDenoiser(model, { predictionType: "epsilon" })(Float64Array.from(REF.x), { sigma: REF.sigma, timestep: 1 });
     expect(calls[0].batch).toBe(1);
-    expectClose(out, REF.x.map((v, j) => v - REF.sigma * REF.cond[j]), 6);
+    expectClose(
+      out,
+      REF.x.map((v, j) => v - REF.sigma * REF.cond[j]),
+      6,
+    );
   });
 
   it("keeps the source where the mask says keep", async () => {

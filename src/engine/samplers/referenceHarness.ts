@@ -102,8 +102,7 @@ export function expectPlan(plan: SamplingPlan, ref: PlanRef, what: string): void
  */
 export type Rounding = "pipeline" | "euler" | "vp";
 
-const standInModel = (input: Float64Array, timestep: number) =>
-  input.map((v) => 0.5 * v * Math.cos(timestep / 300) + 0.1 * Math.sin(v));
+const standInModel = (input: Float64Array, timestep: number) => input.map((v) => 0.5 * v * Math.cos(timestep / 300) + 0.1 * Math.sin(v));
 
 /** The stand-in U-Net ε(x, t) = 0.5·x·cos(t/300) + 0.1·sin(x) behind a σ-space denoiser, recording what it sees. */
 export function standInDenoiser(predictionType: SchedulerConfig["prediction_type"], rounding: Rounding = "pipeline") {

@@ -53,7 +53,9 @@ export function spacedTimesteps(cfg: SchedulerConfig, n: number): number[] {
   const T = cfg.num_train_timesteps;
   switch (cfg.timestep_spacing) {
     case "linspace":
-      return linspace(0, T - 1, n).map(f32).reverse();
+      return linspace(0, T - 1, n)
+        .map(f32)
+        .reverse();
     case "leading":
       return leading(n, Math.floor(T / n), cfg.steps_offset);
     case "trailing":
@@ -75,7 +77,10 @@ function trailing(T: number, n: number): number[] {
 
 /** DDIMScheduler's integer timesteps: linspace is rounded, the others as the Euler family. */
 function ddimTimesteps(cfg: SchedulerConfig, n: number): number[] {
-  if (cfg.timestep_spacing === "linspace") return linspace(0, cfg.num_train_timesteps - 1, n).map(roundHalfEven).reverse();
+  if (cfg.timestep_spacing === "linspace")
+    return linspace(0, cfg.num_train_timesteps - 1, n)
+      .map(roundHalfEven)
+      .reverse();
   return spacedTimesteps(cfg, n);
 }
 
@@ -84,7 +89,10 @@ function multistepTimesteps(cfg: SchedulerConfig, n: number): number[] {
   const T = cfg.num_train_timesteps;
   switch (cfg.timestep_spacing) {
     case "linspace":
-      return linspace(0, T - 1, n + 1).map(roundHalfEven).reverse().slice(0, n);
+      return linspace(0, T - 1, n + 1)
+        .map(roundHalfEven)
+        .reverse()
+        .slice(0, n);
     case "leading":
       return leading(n + 1, Math.floor(T / (n + 1)), cfg.steps_offset).slice(0, n);
     case "trailing":

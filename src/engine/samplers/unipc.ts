@@ -52,7 +52,10 @@ export const unipc: Sampler = async (denoise, x, plan, { onStep, signal }) => {
         const h = lambda(i) - lambda(i - 1);
         const r = (lambda(i - 2) - lambda(i - 1)) / h;
         const [rho0, rho1] = correctorWeights(h, r);
-        cur = uniUpdate(last, s[i - 1], s[i], prev, [[rho0 / r, prev2], [rho1, denoised]]);
+        cur = uniUpdate(last, s[i - 1], s[i], prev, [
+          [rho0 / r, prev2],
+          [rho1, denoised],
+        ]);
       } else {
         cur = uniUpdate(last, s[i - 1], s[i], prev, [[0.5, denoised]]);
       }
