@@ -5,9 +5,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { HubCatalogEntry } from "../hub/hubModel";
 import { CATALOG } from "../models/catalog";
 import { twinSource } from "../models/twinSource";
+import { caseParams, type ReferenceCase } from "../models/referenceCase";
 import type { PromptSyntax } from "../params";
 import { decodePng } from "../png/encodePng";
 import { encodePrompts } from "./conditioning";
+import { maxRgbDifference } from "./image";
 import { label, recording, relativeError } from "./conditioningTwinKit";
 import { loadModel, type LoadedModel, type ModelSource } from "./loadModel";
 import { createNodeRuntime } from "./nodeRuntime";
@@ -26,17 +28,7 @@ interface Reference {
   width: number;
   prompts: { prompt: string; ids: number[][]; hidden: number[]; chunks: number; tokens: number; capacity: number }[];
   pairs: { negative: string; prompt: string; chunks: number; hidden: number[] }[];
-  images: {
-    prompt: string;
-    negativePrompt: string;
-    seed: number;
-    steps: number;
-    guidance: number;
-    width: number;
-    height: number;
-    sampler: string;
-    image: string;
-  }[];
+  images: ReferenceCase[];
 }
 const reference = JSON.parse(readFileSync(join(FIXTURES, "conditioning.json"), "utf8")) as Reference;
 
@@ -129,25 +121,11 @@ describe("prompts on the SD-Turbo twin, as A1111 encodes them", () => {
   it.each(reference.images.map((c) => [`${c.image}: ${label(c.prompt)}, guidance ${c.guidance}`, c] as const))(
     "%s equals diffusers' image from A1111's conditioning within 2/255",
     async (_, c) => {
-      const { image, warnings } = await generate(model, runtime, {
-        prompt: c.prompt,
-        negativePrompt: c.negativePrompt,
-        seed: c.seed,
-        steps: c.steps,
-        guidance: c.guidance,
-        width: c.width,
-        height: c.height,
-        sampler: c.sampler,
-        promptSyntax: "A1111",
-      });
+      const { image, warnings } = await generate(model, runtime, caseParams(c, "A1111"));
       expect(warnings).toEqual([]);
       const want = decodePng(readFileSync(join(FIXTURES, c.image)));
       expect([image.width, image.height]).toEqual([want.width, want.height]);
-      let worst = 0;
-      for (let p = 0; p < want.width * want.height; p++) {
-        for (let k = 0; k < 3; k++) worst = Math.max(worst, Math.abs(image.data[p * 4 + k] - want.rgba[p * 4 + k]));
-      }
-      expect(worst).toBeLessThanOrEqual(2);
+      expect(maxRgbDifference(image.data, want.rgba)).toBeLessThanOrEqual(2);
     },
   );
 
@@ -160,7 +138,7 @@ describe("prompts on the SD-Turbo twin, as A1111 encodes them", () => {
       run: model.unet.run,
       release: model.unet.release,
     };
-    const { warnings } = await generate({ ...model, unet }, runtime, { ...long, steps: 1, promptSyntax: "A1111" });
+    const { warnings } = await generate({ ...model, unet }, runtime, { ...caseParams(long, "A1111"), steps: 1 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^The prompt has 90 tokens, but this model's U-Net has a fixed text length of 75 prompt tokens/);
   });

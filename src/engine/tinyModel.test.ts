@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ModelPart } from "../manifest";
 import reference from "./__fixtures__/tiny_reference.json";
-import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder, referenceFeeds } from "./nodeRuntime";
 import type { Runtime } from "./runtime";
 
 /** The built-in model as shipped: manifest, hashes, I/O contract, and numbers against PyTorch. */
@@ -76,22 +76,7 @@ describe("built-in model tiny-shapes", () => {
     it(`fp32 ${part} matches PyTorch's output on the reference input`, async () => {
       const ref = (reference as Record<string, Ref>)[part];
       const session = await runtime.createSession(readFileSync(join(folder, manifest.variants[0].files[part]!.path)));
-      const feeds = Object.fromEntries(
-        Object.entries(ref.inputs).map(([name, t]) => {
-          const type = session.inputs.find((i) => i.name === name)!.type;
-          if (type === "int32") return [name, runtime.tensor("int32", Int32Array.from(t.data), t.dims)];
-          if (type === "int64")
-            return [
-              name,
-              runtime.tensor(
-                "int64",
-                BigInt64Array.from(t.data, (v) => BigInt(v)),
-                t.dims,
-              ),
-            ];
-          return [name, runtime.tensor("float32", Float32Array.from(t.data), t.dims)];
-        }),
-      );
+      const feeds = referenceFeeds(runtime, session, ref.inputs);
       const out = (await session.run(feeds))[ref.output.name];
       expect([...out.dims]).toEqual(ref.output.dims);
       const data = out.data as Float32Array;

@@ -6,7 +6,7 @@ import type { GenerateParams } from "../params";
 import reference from "./__fixtures__/tiny_xl_reference.json";
 import { encodePrompts, timeIds } from "./conditioning";
 import { loadModel, type LoadedModel } from "./loadModel";
-import { createNodeRuntime, openModelFolder } from "./nodeRuntime";
+import { createNodeRuntime, openModelFolder, referenceFeeds } from "./nodeRuntime";
 import { generate } from "./pipeline";
 import { torchRandn } from "./random";
 import type { OrtTensor } from "./runtime";
@@ -97,22 +97,7 @@ describe("built-in model tiny-shapes-xl", () => {
     it(`fp32 ${part} matches PyTorch's outputs on the reference input`, async () => {
       const ref = (reference as Record<string, Ref>)[part];
       const session = await runtime.createSession(readFileSync(join(folder, manifest.variants[0].files[part]!.path)));
-      const feeds = Object.fromEntries(
-        Object.entries(ref.inputs).map(([name, t]): [string, OrtTensor] => {
-          const type = session.inputs.find((i) => i.name === name)!.type;
-          if (type === "int32") return [name, runtime.tensor("int32", Int32Array.from(t.data), t.dims)];
-          if (type === "int64")
-            return [
-              name,
-              runtime.tensor(
-                "int64",
-                BigInt64Array.from(t.data, (v) => BigInt(v)),
-                t.dims,
-              ),
-            ];
-          return [name, runtime.tensor("float32", Float32Array.from(t.data), t.dims)];
-        }),
-      );
+      const feeds = referenceFeeds(runtime, session, ref.inputs);
       const out = await session.run(feeds);
       for (const [name, expected] of Object.entries(ref.outputs)) {
         const data = out[name].data as Float32Array;
