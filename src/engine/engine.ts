@@ -18,7 +18,7 @@ import { loadModel, pickVariant, readManifest, type LoadedModel, type ModelSourc
 import { generate, type GenerateHooks, type RgbaImage } from "./pipeline";
 import { randomSeed } from "./random";
 import { runsHalfPrecision, type Runtime } from "./runtime";
-import type { A1111Sampler } from "./samplers";
+import { a1111Sampler, type A1111Sampler } from "./samplers";
 
 /** Stored LoRA files, by the names prompts and the LoRA panel give them. */
 export interface LoraFiles {
@@ -188,13 +188,15 @@ export function createEngine(deps: EngineDeps): Engine {
       hooks.signal?.throwIfAborted();
       const loadMs = performance.now() - t0;
       const params = { ...requested, seed: requested.seed === RANDOM_SEED ? randomSeed() : requested.seed };
-      const { image, a1111, timings, warnings } = await generate(
+      const { image, timings, warnings } = await generate(
         model,
         runtime,
         params,
         { signal: hooks.signal, onProgress: hooks.onProgress, onPreview: job.previews ? hooks.onPreview : undefined },
         { init: prepared?.init, tiling: job.tiling },
       );
+      // the strength-0 round trip samples nothing, but its parameters still name the sampler asked for
+      const a1111 = a1111Sampler(params.sampler);
       const parameters = formatParameters({
         prompt: promptWithLoraTags(params.prompt, uses),
         negativePrompt: params.negativePrompt,

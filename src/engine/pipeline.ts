@@ -7,7 +7,7 @@ import { composite, latentMask, pixelBlendMask } from "./mask";
 import { latentToRgba } from "./preview";
 import { TorchGenerator } from "./random";
 import type { OrtTensor, Runtime } from "./runtime";
-import { createDenoiser, prepareSampling, vpLatent, type A1111Sampler, type ModelCall } from "./samplers";
+import { createDenoiser, prepareSampling, vpLatent, type ModelCall } from "./samplers";
 import { decodeLatents, encodeImage, type RgbaImage } from "./vae/vae";
 
 export type { RgbaImage } from "./vae/vae";
@@ -39,8 +39,6 @@ export interface GenerateResult {
   image: RgbaImage;
   /** The seed actually used (a random one when the request said −1). */
   seed: number;
-  /** The sampler that ran, as AUTOMATIC1111 names it. */
-  a1111: A1111Sampler;
   /** Wall times of the stages, and the part of the total spent inside session.run. */
   timings: { totalMs: number; textMs: number; denoiseMs: number; decodeMs: number; runMs: number };
   /** What the image does not follow of the request (a prompt cut short), in words for the user. */
@@ -86,10 +84,9 @@ export async function generate(
   if (source && roundTrip) {
     const tText = performance.now();
     const image = await decodeLatents(model, runtime, source, latentDims, tiling, hooks.signal);
-    // nothing was sampled, but the image's parameters still name the sampler asked for
-    return finish(image, tText, tText, prepareSampling(params.sampler, manifest.scheduler, params.steps).a1111);
+    return finish(image, tText, tText);
   }
-  const { plan, sampler, sourceNoiseSigma, a1111 } = prepareSampling(
+  const { plan, sampler, sourceNoiseSigma } = prepareSampling(
     params.sampler,
     manifest.scheduler,
     params.steps,
@@ -160,14 +157,13 @@ export async function generate(
     const alpha = pixelBlendMask(init.mask, params.width, params.height, 0, init.maskBlur ?? DEFAULT_MASK_BLUR);
     image = { ...image, data: composite(image.data, init.image.data, alpha) };
   }
-  return finish(image, tText, tDenoise, a1111);
+  return finish(image, tText, tDenoise);
 
-  function finish(img: RgbaImage, tText: number, tDenoise: number, label: A1111Sampler): GenerateResult {
+  function finish(img: RgbaImage, tText: number, tDenoise: number): GenerateResult {
     const tEnd = performance.now();
     return {
       image: img,
       seed: params.seed,
-      a1111: label,
       timings: {
         totalMs: tEnd - t0,
         textMs: tText - t0,

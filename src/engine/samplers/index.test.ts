@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SAMPLER_NAMES, isSamplerName, prepareSampling, vpLatent, type Latent } from "./index";
+import { SAMPLER_NAMES, a1111Sampler, isSamplerName, prepareSampling, vpLatent, type Latent } from "./index";
 import { common } from "./referenceHarness";
 import { eulerPlan, lcmPlan } from "./schedule";
 
@@ -8,7 +8,8 @@ const cfg = common.configs.sd15;
 describe("sampler registry", () => {
   it("prepares every listed sampler, with A1111's labels", () => {
     const labels = SAMPLER_NAMES.map((name) => {
-      const { plan, sampler, a1111 } = prepareSampling(name, cfg, 4);
+      const { plan, sampler } = prepareSampling(name, cfg, 4);
+      const a1111 = a1111Sampler(name);
       expect(plan.timesteps).toHaveLength(4);
       expect(plan.sigmas).toHaveLength(5);
       expect(typeof sampler).toBe("function");

@@ -31,8 +31,6 @@ export interface PrepareOptions {
 export interface PreparedSampling {
   plan: SamplingPlan;
   sampler: Sampler;
-  /** How AUTOMATIC1111 writes it in its parameters text: `Sampler: DPM++ 2M, Schedule type: Karras`. */
-  a1111: A1111Sampler;
   /** img2img only: noise the encoded source latent to the first step, x = x0 + sourceNoiseSigma·noise. */
   sourceNoiseSigma?: number;
 }
@@ -62,22 +60,30 @@ export function isSamplerName(name: string): name is SamplerName {
   return (SAMPLER_NAMES as readonly string[]).includes(name);
 }
 
+function entryFor(name: string): Entry {
+  if (!isSamplerName(name)) throw new RangeError(`Unknown sampler "${name}"; pick one of: ${SAMPLER_NAMES.join(", ")}.`);
+  return REGISTRY[name];
+}
+
+/** How AUTOMATIC1111 writes a sampler in its parameters text (`Sampler: DPM++ 2M, Schedule type: Karras`). */
+export function a1111Sampler(name: string): A1111Sampler {
+  return { ...entryFor(name).a1111 };
+}
+
 /**
  * The plan and sampler for a sampler name. txt2img starts from x = unitNoise·plan.initNoiseSigma; img2img
  * (options.strength) from x = source + sourceNoiseSigma·unitNoise. The sampler's result says which space its latent is
  * in; vpLatent(result) is what the VAE decodes.
  */
 export function prepareSampling(name: string, cfg: SchedulerConfig, steps: number, options: PrepareOptions = {}): PreparedSampling {
-  if (!isSamplerName(name)) throw new RangeError(`Unknown sampler "${name}"; pick one of: ${SAMPLER_NAMES.join(", ")}.`);
-  const entry = REGISTRY[name];
+  const entry = entryFor(name);
   const sampler = entry.sampler(options);
-  const a1111 = { ...entry.a1111 };
-  if (options.strength === undefined) return { plan: entry.plan(cfg, steps), sampler, a1111 };
+  if (options.strength === undefined) return { plan: entry.plan(cfg, steps), sampler };
   if (name === "LCM") {
     // LCM img2img shortens the distillation schedule itself instead of skipping steps
     const plan = lcmPlan(cfg, steps, options.strength);
-    return { plan, sampler, a1111, sourceNoiseSigma: plan.sigmas[0] };
+    return { plan, sampler, sourceNoiseSigma: plan.sigmas[0] };
   }
   const { plan, noiseSigma } = img2imgPlan(entry.plan(cfg, steps), options.strength);
-  return { plan, sampler, a1111, sourceNoiseSigma: noiseSigma };
+  return { plan, sampler, sourceNoiseSigma: noiseSigma };
 }
