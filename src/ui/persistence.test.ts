@@ -88,4 +88,21 @@ describe("settings across reloads", () => {
     expect(warn).toHaveBeenCalledTimes(1);
     warn.mockRestore();
   });
+
+  it("writes the settings only when their text changes, not on every change of the store", () => {
+    const data = new Map<string, string>();
+    const setItem = vi.fn((k: string, v: string) => void data.set(k, v));
+    const browser = { getItem: (k: string) => data.get(k) ?? null, setItem, removeItem: (k: string) => void data.delete(k) } as unknown as Storage;
+    const { store } = load(forgivingStorage(() => browser));
+    store.getState().setParam("prompt", "a red star");
+    const writes = setItem.mock.calls.length;
+    expect(JSON.parse(data.get(SETTINGS_KEY) ?? "{}").state.params.prompt).toBe("a red star");
+    // a change outside the settings, as every generation step's progress is
+    store.setState({ batchCount: store.getState().batchCount });
+    store.setState({});
+    expect(setItem).toHaveBeenCalledTimes(writes);
+    store.getState().setParam("prompt", "a blue circle");
+    expect(setItem).toHaveBeenCalledTimes(writes + 1);
+    expect(JSON.parse(data.get(SETTINGS_KEY) ?? "{}").state.params.prompt).toBe("a blue circle");
+  });
 });

@@ -104,9 +104,12 @@ export function settingsOf(s: AppState): PersistedSettings {
 /**
  * localStorage behind try/catch: a sandboxed frame or a private window can throw on any access, and a full
  * quota throws on write. Either way the app goes on; the first failure is reported once in the console.
+ * persist hands over the settings after every change of the store, progress and previews included: a text equal to
+ * the one last written is not written again, so a generation's steps cost no synchronous storage writes.
  */
 export function forgivingStorage(storage: () => Storage): StateStorage {
   let warned = false;
+  const written = new Map<string, string>();
   const attempt = <T>(action: () => T, fallback: T): T => {
     try {
       return action();
@@ -118,8 +121,17 @@ export function forgivingStorage(storage: () => Storage): StateStorage {
   };
   return {
     getItem: (name) => attempt(() => storage().getItem(name), null),
-    setItem: (name, value) => attempt(() => storage().setItem(name, value), undefined),
-    removeItem: (name) => attempt(() => storage().removeItem(name), undefined),
+    setItem: (name, value) => {
+      if (written.get(name) === value) return;
+      attempt(() => {
+        storage().setItem(name, value);
+        written.set(name, value);
+      }, undefined);
+    },
+    removeItem: (name) => {
+      written.delete(name);
+      attempt(() => storage().removeItem(name), undefined);
+    },
   };
 }
 
