@@ -259,6 +259,11 @@ export function entryId(entry: CatalogEntry): string {
   return entry.kind === "hub" ? entry.manifest.id : entry.id;
 }
 
+/** The name the app shows for an entry: a hub model's manifest name, the built-in entry's own. */
+export function entryName(entry: CatalogEntry): string {
+  return entry.kind === "hub" ? entry.manifest.name : entry.name;
+}
+
 export function findEntry(catalog: readonly CatalogEntry[], id: string): CatalogEntry | undefined {
   return catalog.find((e) => entryId(e) === id);
 }

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from "react";
-import { CATALOG, entryId, type CatalogEntry } from "../models/catalog";
+import { CATALOG, entryId, entryName, type CatalogEntry } from "../models/catalog";
 import { formatBytes } from "../storage/errors";
 import { whyCannotRun } from "./deviceFit";
 import { useApp } from "./StoreContext";
@@ -61,7 +61,7 @@ function ModelRow({ entry, custom }: { entry: CatalogEntry; custom?: boolean }) 
   const deleteModel = useApp((s) => s.deleteModel);
   const removeCustomModel = useApp((s) => s.removeCustomModel);
   const damaged = useApp((s) => s.damagedFiles[id]);
-  const name = entry.kind === "hub" ? entry.manifest.name : entry.name;
+  const name = entryName(entry);
   const complete = entry.kind === "builtin" || (stored !== undefined && stored.done === stored.total);
   const downloading = download?.state === "downloading";
   const cannotRun = useApp((s) => whyCannotRun(entry, s.device, s.backendChoice));

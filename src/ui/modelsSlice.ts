@@ -1,7 +1,7 @@
 import { errorMessage, JobCancelledError } from "../errors";
 import { parseManifest } from "../manifest";
 import { hubBaseFromLocation, normalizeHubBase } from "../hub/urls";
-import { CATALOG, findEntry, type CatalogEntry } from "../models/catalog";
+import { CATALOG, entryName, findEntry, type CatalogEntry } from "../models/catalog";
 import { resolveCustomModel, type CustomModelEntry } from "../models/customModel";
 import { parseModelRef } from "../models/customModelRef";
 import { hubReader } from "../models/customModelHub";
@@ -97,7 +97,7 @@ export const createModelsSlice =
         if (!entry) return;
         const cannot = whyCannotRun(entry, get().device, get().backendChoice);
         if (cannot) {
-          set({ modelsError: `${entry.kind === "hub" ? entry.manifest.name : entry.name} cannot run on this device. ${cannot}` });
+          set({ modelsError: `${entryName(entry)} cannot run on this device. ${cannot}` });
           return;
         }
         set({ modelsError: undefined, modelsNotice: undefined });
@@ -172,7 +172,8 @@ export const createModelsSlice =
         deleted.add(id);
         running.get(id)?.();
         const selected = get().model.id === id;
-        const name = entryName(entryFor(id)) ?? id;
+        const entry = entryFor(id);
+        const name = entry ? entryName(entry) : id;
         set((s) => ({
           downloads: without(s.downloads, id),
           storage: s.storage && { ...s.storage, models: s.storage.models.map((m) => (m.modelId === id ? { ...m, bytes: 0, done: 0 } : m)) },
@@ -240,10 +241,6 @@ export const createModelsSlice =
       },
     };
   };
-
-function entryName(entry: CatalogEntry | undefined): string | undefined {
-  return entry?.kind === "builtin" ? entry.name : entry?.manifest.name;
-}
 
 function without<T>(record: Record<string, T>, key: string): Record<string, T> {
   const copy = { ...record };
