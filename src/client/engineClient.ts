@@ -158,13 +158,11 @@ export function createEngineClient(spawn: () => EngineWorker, { minCancelGraceMs
         settle(ev.id, p, { value: undefined });
         break;
       case "loras":
-        pending.delete(ev.id);
-        p.resolve(ev.loras);
+        settle(ev.id, p, { value: ev.loras });
         break;
       case "device":
       case "tokens":
-        pending.delete(ev.id);
-        p.resolve(ev.report);
+        settle(ev.id, p, { value: ev.report });
         break;
       case "status":
         p.onEvent(ev);

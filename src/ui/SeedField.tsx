@@ -2,7 +2,7 @@ import { useId } from "react";
 import { FieldError } from "./FieldError";
 import { parseSeedInput, seedInputText } from "./seedInput";
 import { useApp } from "./StoreContext";
-import { RANDOM_SEED } from "./store";
+import { RANDOM_SEED } from "../params";
 
 /** The seed as A1111 has it: empty or −1 draws a new one each time; 🎲 goes back to random, ♻ reuses the last image's seed. */
 export function SeedField() {

@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import type { GalleryRecord } from "../gallery/galleryDb";
 import { makeThumbnail } from "../gallery/thumbnail";
 import { imageFileName, zipFiles, type NamedFile } from "../gallery/zip";
@@ -46,7 +47,7 @@ export const UNDO_DELETE_MS = 6000;
 
 /** Words for a blocked store (private mode, a sandboxed frame): nothing the user can fix. */
 function unavailableMessage(err: unknown): string {
-  const reason = err instanceof Error ? err.message : String(err);
+  const reason = errorMessage(err);
   return `The gallery is not available in this browser window (${reason}). New images can still be downloaded.`;
 }
 

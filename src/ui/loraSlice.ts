@@ -1,3 +1,4 @@
+import { errorMessage } from "../errors";
 import type { LoraChoice, LoraInfo } from "../protocol";
 import type { SliceCreator, StoreDeps } from "./store";
 
@@ -47,7 +48,7 @@ export const createLoraSlice =
       try {
         merge(await deps.engine.loras(action), added);
       } catch (err) {
-        set({ loraError: err instanceof Error ? err.message : String(err) });
+        set({ loraError: errorMessage(err) });
       } finally {
         set({ addingLora: undefined });
       }
@@ -60,7 +61,7 @@ export const createLoraSlice =
         try {
           merge(await deps.engine.loras({ op: "list" }));
         } catch (err) {
-          set({ loraError: err instanceof Error ? err.message : String(err) });
+          set({ loraError: errorMessage(err) });
         }
       },
       async addLoraFile(file) {

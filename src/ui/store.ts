@@ -20,7 +20,6 @@ import { createThemeSlice, type ThemeSlice } from "./themeSlice";
 import { createSessionSlice, type SessionSlice } from "./sessionSlice";
 
 export { DEFAULT_PARAMS, MAX_BATCH, problemsFor, type FormProblem } from "./formSlice";
-export { RANDOM_SEED } from "../params";
 export type { FinishedImage, JobEvent, JobListener, Phase } from "./queueSlice";
 
 export interface ModelEntry {
