@@ -6,21 +6,19 @@ import type { LoraAction, LoraInfo } from "../src/protocol";
 import type { WeightCache } from "../src/storage/weightCache";
 
 /** The weight cache's model id the LoRA files are kept under, one file `<name>.safetensors` each. */
-export const LORA_MODEL_ID = "lora";
+const LORA_MODEL_ID = "lora";
 const SUFFIX = ".safetensors";
 
 /** A file name or URL's last segment → the name prompts use (`<lora:name:0.8>`), as A1111 names by file stem. */
-export function loraName(fileName: string): string {
+function loraName(fileName: string): string {
   const base = decodeURIComponent(fileName.split(/[?#]/)[0].split("/").pop() ?? "");
   return base.replace(/\.safetensors$/i, "");
 }
 
-export interface ResolvedLoras {
+interface ResolvedLoras {
   loras: LoraToApply[];
   /** A1111's `Lora hashes` value, empty when no LoRA applies. */
   hashes: string;
-  /** Changes whenever a LoRA, its strength or its stored file changes: the loaded model's key. */
-  key: string;
 }
 
 /** The worker's LoRA files: listed, added (checked first), removed, and read for a job. */
@@ -98,10 +96,9 @@ export function createLoraStore(cache: Promise<WeightCache | null>, fetchFile: (
     return parts.join("|");
   }
 
-  /** Reads and parses the files of `uses`; their A1111 hashes come with them. */
+  /** Reads and parses the files of `uses` (the engine has checked with keyOf that they are stored); their A1111 hashes come with them. */
   async function resolve(uses: readonly LoraUse[]): Promise<ResolvedLoras> {
-    const key = await keyOf(uses);
-    const c = await needCache().catch(() => null);
+    const c = await cache;
     const loras: LoraToApply[] = [];
     const hashes = new Map<string, string>();
     for (const u of uses) {
@@ -110,7 +107,7 @@ export function createLoraStore(cache: Promise<WeightCache | null>, fetchFile: (
       loras.push({ ...readLora(data, u.name, u.strength), ...(u.unetStrength !== undefined ? { unetStrength: u.unetStrength } : {}) });
       if (!hashes.has(u.name)) hashes.set(u.name, await loraShortHash(data));
     }
-    return { loras, key, hashes: loraHashesText([...hashes].map(([name, hash]) => ({ name, hash }))) };
+    return { loras, hashes: loraHashesText([...hashes].map(([name, hash]) => ({ name, hash }))) };
   }
 
   return { act, keyOf, resolve };
