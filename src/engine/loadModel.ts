@@ -3,7 +3,7 @@ import { parseManifestJson, type ModelManifest, type ModelPart, type ModelVarian
 import { textEncoderSpecs, type LoadedTextEncoder } from "./conditioning";
 import type { LoraPart } from "./lora/keys";
 import { ortLowRankAdder } from "./lora/ortKernel";
-import { applyLoras, type LoraToApply, type WeightFile } from "./lora/patch";
+import { applyLoras, strengthFor, type LoraToApply, type WeightFile } from "./lora/patch";
 import { graphInputNames, mainWeightType } from "./onnxWeights";
 import { runsHalfPrecision, type ExternalDataFile, type ModelSession, type Runtime } from "./runtime";
 import { loadPromptTokenizer, type PromptTokenizer } from "./tokenizer";
@@ -66,7 +66,7 @@ function loraReport(loras: readonly LoraToApply[], manifest: ModelManifest, runt
     warnings(parts: readonly ModelPart[]): string[] {
       const warnings: string[] = [];
       for (const lora of loras) {
-        if (lora.strength === 0 && !lora.unetStrength) continue;
+        if (LORA_PARTS.every((p) => strengthFor(lora, p as LoraPart) === 0)) continue;
         const missing = lora.modules.filter((m) => !parts.includes(m.part)).map((m) => m.key);
         const skipped = [...(unmatched.get(lora.name) ?? []), ...missing, ...lora.unknown];
         if ((applied.get(lora.name) ?? 0) === 0) {
