@@ -140,19 +140,14 @@ const ALPHA_TO_ONE_DEFAULT: Partial<Record<OurScheduler, boolean>> = { DDIMSched
  */
 const KNOWN_KEYS = new Set<string>([
   ...Object.values(FIXED).flatMap((keys) => Object.keys(keys)),
-  "use_karras_sigmas",
-  "timestep_scaling",
-  "clip_sample",
   "clip_sample_range",
   "dynamic_thresholding_ratio",
   "sample_max_value",
   "skip_prk_steps",
-  "lower_order_final",
   "euler_at_final",
   "lambda_min_clipped",
   "flow_shift",
   "time_shift_type",
-  "variance_type",
 ]);
 
 /** The settings of a diffusers config that sampling with `scheduler`'s sampler would not reproduce, as `"key": value`. */
