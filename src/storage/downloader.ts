@@ -17,16 +17,8 @@ import { errorMessage } from "../errors";
 import { HubAccessDeniedError, HubFileNotFoundError, HubNetworkError, HubStatusError, isTransient } from "../hub/errors";
 import { hubFetch } from "../hub/hubFetch";
 import { hubDownloads, type FileDownload, type HubCatalogEntry } from "../hub/hubModel";
-import { DownloadFailedError, DownloadOfflineError, IntegrityError, NotOnnxError, QuotaExceededError } from "./errors";
-import {
-  isQuotaError,
-  storageEstimate,
-  type CacheWriter,
-  type FileRecord,
-  type HubFileFacts,
-  type StorageEstimateLike,
-  type WeightCache,
-} from "./weightCache";
+import { DownloadFailedError, DownloadOfflineError, IntegrityError, NotOnnxError, QuotaExceededError, type StorageFigures } from "./errors";
+import { isQuotaError, storageEstimate, type CacheWriter, type FileRecord, type HubFileFacts, type WeightCache } from "./weightCache";
 
 export interface DownloadProgress {
   modelId: string;
@@ -55,7 +47,7 @@ export interface DownloadOptions {
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  estimate?: () => Promise<StorageEstimateLike | undefined>;
+  estimate?: () => Promise<StorageFigures | undefined>;
   /** Names the model and its size in an out-of-space message. */
   model?: { name: string; bytes?: number };
   /** Names other stored models (by id) in an out-of-space message, as things to delete; else their ids are shown. */

@@ -17,7 +17,7 @@
 import { createSHA256, type IHasher } from "hash-wasm";
 import { createStore, promisifyRequest, type UseStore } from "idb-keyval";
 import { errorMessage } from "../errors";
-import { CacheCorruptError, CacheReadError, FileTooLargeError, IntegrityError } from "./errors";
+import { CacheCorruptError, CacheReadError, FileTooLargeError, IntegrityError, type StorageFigures } from "./errors";
 
 /** 8 MiB: few enough IndexedDB values for a 2 GB model (~250), small enough to keep one in flight cheaply. */
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
@@ -443,13 +443,8 @@ function checkFile(rec: FileRecord, sha256: string, expected: { bytes?: number; 
   return { checks };
 }
 
-export interface StorageEstimateLike {
-  usage: number;
-  quota: number;
-}
-
 /** The browser's usage/quota estimate for this origin (available in workers too), if it gives one. */
-export async function storageEstimate(): Promise<StorageEstimateLike | undefined> {
+export async function storageEstimate(): Promise<StorageFigures | undefined> {
   try {
     const e = await navigator.storage?.estimate();
     return e?.quota !== undefined ? { usage: e.usage ?? 0, quota: e.quota } : undefined;
