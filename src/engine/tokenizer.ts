@@ -42,6 +42,7 @@ export function createPromptTokenizer(
   const unk = (tokenizerJson as { model?: { unk_token?: string } }).model?.unk_token;
   const vocab = [...tokenizer.get_vocab(false).keys()].filter((t) => !special.has(t) && t !== unk);
   const vocabulary = vocab.length <= LISTABLE_VOCABULARY ? vocab : undefined;
+  const known = new Set(vocabulary);
   const limit = maxLength - 2;
   return {
     tokenize,
@@ -52,7 +53,6 @@ export function createPromptTokenizer(
     inspect(text) {
       const ids = tokenize(text);
       const ignored = ids.length > limit ? tokenizer.decode(ids.slice(limit), { skip_special_tokens: true }) : undefined;
-      const known = new Set(vocabulary);
       const unknownWords = vocabulary ? [...new Set(words(text).filter((w) => !known.has(w)))] : [];
       return { count: ids.length, limit, ...(ignored !== undefined ? { ignored } : {}), ...(vocabulary ? { vocabulary } : {}), unknownWords };
     },
