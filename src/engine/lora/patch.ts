@@ -4,10 +4,10 @@
  * no copy of the model is made. Each weight row is summed in a float32 scratch row and written back rounded.
  */
 import { LoraError } from "../../errors";
-import { toHalfBits } from "../float16";
+import { halfToFloat, toHalfBits } from "../float16";
 import type { LoraModule, LoraPart, ParsedLora } from "./keys";
 import { ONNX_FLOAT, ONNX_FLOAT16, weightSites, type WeightSite } from "./onnxGraph";
-import { halfToFloat, tensorToFloat32 } from "./safetensors";
+import { tensorToFloat32 } from "./safetensors";
 import { layersPerBlock, sgmToDiffusersPath } from "./sgmKeys";
 
 /** A file of weights kept beside a graph, as read into memory (patching edits it in place). */

@@ -5,7 +5,7 @@
  * Tensors are views into the file's bytes until asked for as float32.
  */
 import { LoraError } from "../../errors";
-import { fromHalfBits } from "../float16";
+import { halfToFloat } from "../float16";
 
 export type SafetensorsDtype = "F32" | "F16" | "BF16";
 
@@ -92,11 +92,4 @@ export function tensorToFloat32(t: SafetensorsTensor, fileName = "the file"): Fl
         tensor: t.name,
       });
   }
-}
-
-/** Exact widening through a table: a LoRA holds tens of millions of halves. */
-const HALF_TABLE = Float32Array.from({ length: 65536 }, (_, h) => fromHalfBits(h));
-
-export function halfToFloat(bits: number): number {
-  return HALF_TABLE[bits];
 }
