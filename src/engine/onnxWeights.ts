@@ -76,7 +76,7 @@ export function first(all: Iterable<Field>, wanted: number): Field | undefined {
 }
 
 /** A base-128 varint; Number arithmetic, exact for the lengths and enums a model holds (< 2^53). */
-function readVarint(bytes: Uint8Array, at: number, to: number): { value: number; next: number } | undefined {
+export function readVarint(bytes: Uint8Array, at: number, to: number): { value: number; next: number } | undefined {
   let value = 0;
   let scale = 1;
   for (let i = at; i < to && i < at + 10; i++) {

@@ -6,7 +6,7 @@
  * torch.onnx names nodes after the module that made them (`/down_blocks.0/attentions.0/…/to_q/MatMul`,
  * `/text_model/encoder/layers.0/self_attn/q_proj/MatMul`), which is how a node is tied back to a module path.
  */
-import { fields, first, LEN, VARINT, type Field } from "../onnxWeights";
+import { fields, first, LEN, readVarint, VARINT, type Field } from "../onnxWeights";
 
 const MODEL_GRAPH = 7;
 const GRAPH = { node: 1, initializer: 5 } as const;
@@ -62,18 +62,7 @@ function int64s(bytes: Uint8Array, all: Field[], field: number): number[] {
     if (f.wire === VARINT) out.push(f.value);
     else if (f.wire === LEN) {
       // packed: the varints back to back
-      let at = f.start;
-      while (at < f.end) {
-        let value = 0;
-        let scale = 1;
-        let b: number;
-        do {
-          b = bytes[at++];
-          value += (b & 0x7f) * scale;
-          scale *= 128;
-        } while (b >= 0x80 && at < f.end);
-        out.push(value);
-      }
+      for (let v = readVarint(bytes, f.start, f.end); v; v = readVarint(bytes, v.next, f.end)) out.push(v.value);
     }
   }
   return out;
