@@ -161,6 +161,23 @@ export interface EditSettings {
 
 const isWhole = (v: unknown, lo: number, hi: number): v is number => Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi;
 
+/** The VAE tiling setting's problem, if any: the form's check as the user types, and validateEdit's for every job. */
+export function tilingProblem(tiling: NonNullable<EditSettings["tiling"]>): (ParamProblem & { field: "tiling" }) | undefined {
+  if (!["auto", "on", "off"].includes(tiling.mode)) return { field: "tiling", message: 'VAE tiling must be "auto", "on" or "off".' };
+  if (!isWhole(tiling.tile, MIN_VAE_TILE, MAX_VAE_TILE))
+    return { field: "tiling", message: `The VAE tile size must be a whole number from ${MIN_VAE_TILE} to ${MAX_VAE_TILE} (latent units).` };
+  if (!isWhole(tiling.overlap, 0, tiling.tile / 2))
+    return { field: "tiling", message: "The VAE tile overlap must be a whole number from 0 to half the tile size." };
+  return undefined;
+}
+
+/** The mask blur's problem, if any: the form's inpainting check and validateEdit's. */
+export function maskBlurProblem(blur: number): (ParamProblem & { field: "maskBlur" }) | undefined {
+  return isWhole(blur, 0, MAX_MASK_BLUR)
+    ? undefined
+    : { field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` };
+}
+
 /**
  * Every problem with an editing job's settings, checked before any pixel is touched, so no request can
  * keep the engine busy (a blur of a million pixels, margins of 20,000) or end in a raw error.
@@ -168,13 +185,8 @@ const isWhole = (v: unknown, lo: number, hi: number): v is number => Number.isIn
  */
 export function validateEdit({ init, tiling }: EditSettings, p: GenerateParams, limits: ParamLimits): ParamProblem[] {
   const problems: ParamProblem[] = [];
-  if (tiling !== undefined) {
-    if (!["auto", "on", "off"].includes(tiling.mode)) problems.push({ field: "tiling", message: 'VAE tiling must be "auto", "on" or "off".' });
-    else if (!isWhole(tiling.tile, MIN_VAE_TILE, MAX_VAE_TILE))
-      problems.push({ field: "tiling", message: `The VAE tile size must be a whole number from ${MIN_VAE_TILE} to ${MAX_VAE_TILE} (latent units).` });
-    else if (!isWhole(tiling.overlap, 0, tiling.tile / 2))
-      problems.push({ field: "tiling", message: "The VAE tile overlap must be a whole number from 0 to half the tile size." });
-  }
+  const tilingIssue = tiling && tilingProblem(tiling);
+  if (tilingIssue) problems.push(tilingIssue);
   if (init === undefined) return problems;
   const { image } = init;
   if (!image || !isWhole(image.width, 1, MAX_SOURCE_SIDE) || !isWhole(image.height, 1, MAX_SOURCE_SIDE)) {
@@ -191,9 +203,8 @@ export function validateEdit({ init, tiling }: EditSettings, p: GenerateParams, 
   if (init.mask !== undefined && (!(init.mask instanceof Uint8Array) || init.mask.length !== image.width * image.height)) {
     problems.push({ field: "mask", message: "The mask must have one value per source pixel." });
   }
-  if (init.maskBlur !== undefined && !isWhole(init.maskBlur, 0, MAX_MASK_BLUR)) {
-    problems.push({ field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` });
-  }
+  const blurIssue = init.maskBlur !== undefined && maskBlurProblem(init.maskBlur);
+  if (blurIssue) problems.push(blurIssue);
   const m = init.outpaint;
   if (m !== undefined) {
     const { max, multiple } = limits.sizes;

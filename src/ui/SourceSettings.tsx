@@ -1,6 +1,7 @@
 import { useId } from "react";
 import { DEFAULT_STRENGTH, MAX_OUTPAINT_SEAM } from "../params";
-import { MAX_MASK_BLUR, NO_MARGINS, sizeForSource, stepsToRun, type Margins } from "./editing";
+import { MAX_MASK_BLUR } from "../params";
+import { NO_MARGINS, sizeForSource, stepsToRun, type Margins } from "./editing";
 import { FieldError } from "./FieldError";
 import { useApp } from "./StoreContext";
 import { NumberInput } from "./NumberInput";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_STRENGTH, type GenerateParams } from "../params";
-import { editedJob, NO_MARGINS, sizeForSource, tilingProblem, type EditState } from "./editing";
+import { tilingProblem } from "../params";
+import { editedJob, NO_MARGINS, sizeForSource, type EditState } from "./editing";
 import { emptyMask, MASKED } from "./maskPaint";
 import { plannedSteps } from "./queue";
 import { dimensionProblem, fileSizeProblem, MAX_SOURCE_BYTES, pngHeaderSize } from "./sourceImage";
@@ -98,8 +99,8 @@ describe("editedJob", () => {
 describe("tilingProblem", () => {
   it("accepts the defaults and refuses an overlap over half the tile", () => {
     expect(tilingProblem({ mode: "auto", tile: 32, overlap: 8 })).toBeUndefined();
-    expect(tilingProblem({ mode: "on", tile: 32, overlap: 20 })).toMatch(/overlap/);
-    expect(tilingProblem({ mode: "on", tile: 4, overlap: 0 })).toMatch(/tile size/);
+    expect(tilingProblem({ mode: "on", tile: 32, overlap: 20 })?.message).toMatch(/overlap/);
+    expect(tilingProblem({ mode: "on", tile: 4, overlap: 0 })?.message).toMatch(/tile size/);
   });
 });
 

@@ -2,8 +2,8 @@
  * What the editing modes (img2img, inpaint, outpaint) add to a job, as pure functions of the form's
  * state: the generation size a source suggests, the outpainted canvas, and the `init` sent to the engine.
  */
-import { DEFAULT_STRENGTH, MAX_MASK_BLUR, MAX_OUTPAINT_SEAM, MAX_VAE_TILE, MIN_VAE_TILE, type GenerateParams, type ParamLimits } from "../params";
-import type { InitImageMessage, RgbaImageMessage, VaeTilingMessage } from "../protocol";
+import { DEFAULT_STRENGTH, maskBlurProblem, MAX_OUTPAINT_SEAM, type GenerateParams, type ParamLimits } from "../params";
+import type { InitImageMessage, RgbaImageMessage } from "../protocol";
 import { isMaskEmpty, type Mask } from "./maskPaint";
 
 export type EditMode = "txt2img" | "img2img" | "inpaint" | "outpaint";
@@ -17,8 +17,6 @@ export const MODE_LABELS: Record<EditMode, string> = {
   inpaint: "Inpaint",
   outpaint: "Outpaint",
 };
-
-export { MAX_MASK_BLUR };
 
 /**
  * Steps an image job runs, as the engine plans them: diffusers' img2img runs the last ⌊steps × strength⌋
@@ -87,16 +85,6 @@ function marginsProblem(m: Margins, base: Size, sizes: Sizes): string | undefine
   return undefined;
 }
 
-export function tilingProblem(t: VaeTilingMessage): string | undefined {
-  if (!Number.isInteger(t.tile) || t.tile < MIN_VAE_TILE || t.tile > MAX_VAE_TILE) {
-    return `The VAE tile size must be a whole number from ${MIN_VAE_TILE} to ${MAX_VAE_TILE} (latent units).`;
-  }
-  if (!Number.isInteger(t.overlap) || t.overlap < 0 || t.overlap * 2 > t.tile) {
-    return "The VAE tile overlap must be a whole number from 0 to half the tile size.";
-  }
-  return undefined;
-}
-
 export interface EditState {
   mode: EditMode;
   source?: SourceImage;
@@ -128,10 +116,8 @@ export function editedJob(state: EditState, params: GenerateParams, sizes: Sizes
   const strength = denoisingStrength ?? DEFAULT_STRENGTH;
   const base = { image: source.image, fit: state.fit };
   const blur = state.maskBlur;
-  const blurProblems: EditProblem[] =
-    Number.isInteger(blur) && blur >= 0 && blur <= MAX_MASK_BLUR
-      ? []
-      : [{ field: "maskBlur", message: `Mask blur must be a whole number of pixels from 0 to ${MAX_MASK_BLUR}.` }];
+  const blurIssue = maskBlurProblem(blur);
+  const blurProblems: EditProblem[] = blurIssue ? [blurIssue] : [];
   switch (mode) {
     case "img2img":
       return { params: { ...params, denoisingStrength: strength }, init: base, problems: [] };

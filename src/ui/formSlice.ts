@@ -1,7 +1,7 @@
 import type { ModelManifest } from "../manifest";
-import { limitsFor, MAX_SEED, RANDOM_SEED, validateParams, type GenerateParams, type ParamProblem } from "../params";
+import { limitsFor, MAX_SEED, RANDOM_SEED, tilingProblem, validateParams, type GenerateParams, type ParamProblem } from "../params";
 import type { BackendChoice, PromptTokens } from "../protocol";
-import { editedJob, tilingProblem, type EditProblem } from "./editing";
+import { editedJob, type EditProblem } from "./editing";
 import { modelTarget } from "./preload";
 import { batchJobs, drawSeed, QUEUE_LIMIT } from "./queue";
 import type { ModelEntry, SliceCreator, StoreDeps } from "./store";
@@ -124,7 +124,7 @@ export const createFormSlice =
       const problems = [
         ...problemsFor({ ...s, params: edited.params }).filter((p) => !(derivedSize && (p.field === "width" || p.field === "height"))),
         ...edited.problems,
-        ...(tiling ? [{ field: "tiling" as const, message: tiling }] : []),
+        ...(tiling ? [tiling] : []),
       ];
       if (problems.length > 0) {
         set({ formProblems: problems });
